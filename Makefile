@@ -1,0 +1,32 @@
+# The two commands that matter on a fresh machine (see README):
+#   make sandbox   start the sandbox on http://127.0.0.1:8080 (no Connect or Microsoft account)
+#   make test      lint + the whole test suite, on both dependency stacks
+# Everything installs itself into virtual environments under .venv-*; nothing is installed by hand.
+
+PYTHON ?= python3
+STACKS := runner next
+PIP_FLAGS ?= --disable-pip-version-check --quiet
+
+.PHONY: sandbox test test-runner test-next lint benchmarks docs clean
+
+.venv-%/.installed: pyproject.toml constraints/%.txt
+	$(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/pip install $(PIP_FLAGS) --upgrade pip
+	.venv-$*/bin/pip install $(PIP_FLAGS) -c constraints/$*.txt -e '.[test,sandbox,postgres]'
+	touch $@
+
+sandbox: .venv-runner/.installed
+	.venv-runner/bin/python -m sandbox
+
+test: $(addprefix test-,$(STACKS))
+
+test-%: .venv-%/.installed
+	@echo "=== stack: $* ($$(.venv-$*/bin/python -c 'import connect.eaas.core, pydantic, importlib.metadata as m; print("connect-eaas-core", m.version("connect-eaas-core"), "pydantic", pydantic.VERSION)'))"
+	.venv-$*/bin/ruff check .
+	scripts/with-postgres.sh .venv-$*/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: .venv-runner/.installed
+	.venv-runner/bin/ruff check .
+
+clean:
+	rm -rf .venv-* .pytest_cache .ruff_cache htmlcov .coverage

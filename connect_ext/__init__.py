@@ -1,0 +1,1 @@
+"""Overage Manager: a CloudBlue Connect extension for Microsoft NCE overage (OVG SKUs)."""

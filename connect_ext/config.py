@@ -1,0 +1,116 @@
+"""The extension's variables (the public contract's table), parsed once into typed settings.
+
+Connect hands variables over as a dict of strings; :meth:`Settings.from_config` turns that into
+values with defaults, so nothing else in the code reads raw variables.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Mapping, Optional, Tuple
+
+
+DEFAULT_API_URL = 'https://api.partnercenter.microsoft.com'
+DEFAULT_LOGIN_URL = 'https://login.microsoftonline.com'
+DEFAULT_DATABASE_URL = 'sqlite:///overage_manager.sqlite3'
+DEFAULT_MARKER = 'OVG'
+DEFAULT_TENANT_ID_PARAMS = 'ms_customer_id,microsoft_tenant_id'
+DEFAULT_RESELLER_MPN_PARAM = 'tier1_mpn'
+DEFAULT_BLOCKED_COUNTRIES = 'CN,CU,IR,KP,RU'
+
+# name -> (secure, initial value, description): the @variables declaration is built from this.
+VARIABLES: Dict[str, Tuple[bool, str, str]] = {
+    'PARTNER_CENTER_API_URL': (False, DEFAULT_API_URL, 'Partner Center base URL'),
+    'PARTNER_CENTER_LOGIN_URL': (False, DEFAULT_LOGIN_URL, 'Token authority (Microsoft Entra ID)'),
+    'PARTNER_CENTER_TENANT_ID': (False, '', "The distributor's own Microsoft tenant id"),
+    'PARTNER_CENTER_CLIENT_ID': (False, '', 'Application (client) id registered for Partner Center'),
+    'PARTNER_CENTER_CLIENT_SECRET': (True, '', 'Application secret'),
+    'PARTNER_CENTER_REFRESH_TOKEN': (
+        True, '', 'App+User refresh token of an Admin Agent; without it, app-only access is used',
+    ),
+    'DATABASE_URL': (True, DEFAULT_DATABASE_URL, 'SQLAlchemy URL of the store (SQLite or PostgreSQL)'),
+    'OVERAGE_SKU_MARKER': (False, DEFAULT_MARKER, 'The name token that marks overage items'),
+    'TENANT_ID_PARAMS': (
+        False, DEFAULT_TENANT_ID_PARAMS, 'Asset parameters holding the Microsoft tenant id, in order',
+    ),
+    'RESELLER_MPN_PARAM': (
+        False, DEFAULT_RESELLER_MPN_PARAM, "Tier-1 parameter holding the reseller's partner id",
+    ),
+    'BLOCKED_COUNTRIES': (
+        False, DEFAULT_BLOCKED_COUNTRIES, 'ISO country codes whose customers cannot get overage',
+    ),
+    'OVERAGE_WEBHOOK_URL': (False, '', 'Where signed change notifications are POSTed (empty: none)'),
+    'OVERAGE_WEBHOOK_SECRET': (True, '', 'HMAC-SHA256 key of the webhook signature'),
+}
+
+
+def _csv(value: Optional[str]) -> Tuple[str, ...]:
+    return tuple(part.strip() for part in (value or '').split(',') if part.strip())
+
+
+@dataclass(frozen=True)
+class PartnerCenterSettings:
+    api_url: str = DEFAULT_API_URL
+    login_url: str = DEFAULT_LOGIN_URL
+    tenant_id: str = ''
+    client_id: str = ''
+    client_secret: str = field(default='', repr=False)
+    refresh_token: str = field(default='', repr=False)
+    # A CA bundle path to trust (the sandbox's local CA); None trusts the system's.
+    ca_bundle: Optional[str] = None
+    locale: str = 'en-US'
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_attempts: int = 4
+    retry_budget_seconds: float = 60.0
+
+    @property
+    def app_plus_user(self) -> bool:
+        return bool(self.refresh_token)
+
+
+@dataclass(frozen=True)
+class Settings:
+    partner_center: PartnerCenterSettings = field(default_factory=PartnerCenterSettings)
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
+    sku_marker: str = DEFAULT_MARKER
+    tenant_id_params: Tuple[str, ...] = _csv(DEFAULT_TENANT_ID_PARAMS)
+    reseller_mpn_param: str = DEFAULT_RESELLER_MPN_PARAM
+    blocked_countries: FrozenSet[str] = frozenset(_csv(DEFAULT_BLOCKED_COUNTRIES))
+    webhook_url: str = ''
+    webhook_secret: str = field(default='', repr=False)
+
+    @classmethod
+    def from_config(cls, config: Optional[Mapping[str, str]]) -> 'Settings':
+        """Settings from Connect's variables; a missing or blank variable takes its default."""
+        config = config or {}
+
+        def get(name: str) -> str:
+            value = config.get(name)
+            value = value.strip() if isinstance(value, str) else value
+            return value if value else VARIABLES[name][1]
+
+        partner_center = PartnerCenterSettings(
+            api_url=get('PARTNER_CENTER_API_URL').rstrip('/'),
+            login_url=get('PARTNER_CENTER_LOGIN_URL').rstrip('/'),
+            tenant_id=get('PARTNER_CENTER_TENANT_ID'),
+            client_id=get('PARTNER_CENTER_CLIENT_ID'),
+            client_secret=get('PARTNER_CENTER_CLIENT_SECRET'),
+            refresh_token=get('PARTNER_CENTER_REFRESH_TOKEN'),
+            ca_bundle=(config.get('PARTNER_CENTER_CA_BUNDLE') or None),
+        )
+        return cls(
+            partner_center=partner_center,
+            database_url=get('DATABASE_URL'),
+            sku_marker=get('OVERAGE_SKU_MARKER'),
+            tenant_id_params=_csv(get('TENANT_ID_PARAMS')),
+            reseller_mpn_param=get('RESELLER_MPN_PARAM'),
+            blocked_countries=frozenset(code.upper() for code in _csv(get('BLOCKED_COUNTRIES'))),
+            webhook_url=get('OVERAGE_WEBHOOK_URL'),
+            webhook_secret=get('OVERAGE_WEBHOOK_SECRET'),
+        )
+
+
+def variables_declaration():
+    """The list ``@variables`` takes: string initial values, secure ones marked."""
+    return [
+        {'name': name, 'initial_value': initial, 'secure': secure}
+        for name, (secure, initial, _description) in VARIABLES.items()
+    ]
