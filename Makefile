@@ -7,23 +7,26 @@ PYTHON ?= python3
 STACKS := runner next
 PIP_FLAGS ?= --disable-pip-version-check --quiet
 
-.PHONY: sandbox test test-runner test-next lint benchmarks docs clean
+.PHONY: sandbox test lint benchmarks docs clean
 
 .venv-%/.installed: pyproject.toml constraints/%.txt
 	$(PYTHON) -m venv .venv-$*
 	.venv-$*/bin/pip install $(PIP_FLAGS) --upgrade pip
-	.venv-$*/bin/pip install $(PIP_FLAGS) -c constraints/$*.txt -e '.[test,sandbox,postgres]'
+	.venv-$*/bin/pip install $(PIP_FLAGS) -c constraints/$*.txt -e '.[test,sandbox,postgres,docs]'
 	touch $@
 
 sandbox: .venv-runner/.installed
 	.venv-runner/bin/python -m sandbox
 
-test: $(addprefix test-,$(STACKS))
+test: $(addprefix test-,$(STACKS)) docs
 
 test-%: .venv-%/.installed
 	@echo "=== stack: $* ($$(.venv-$*/bin/python -c 'import connect.eaas.core, pydantic, importlib.metadata as m; print("connect-eaas-core", m.version("connect-eaas-core"), "pydantic", pydantic.VERSION)'))"
 	.venv-$*/bin/ruff check .
 	scripts/with-postgres.sh .venv-$*/bin/python -m pytest $(PYTEST_ARGS)
+
+docs: .venv-runner/.installed
+	.venv-runner/bin/mkdocs build --strict --quiet --site-dir .venv-runner/site
 
 lint: .venv-runner/.installed
 	.venv-runner/bin/ruff check .
