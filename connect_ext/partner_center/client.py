@@ -314,23 +314,39 @@ class PartnerCenterClient:
         path = f'{subscriptions}/{plan}/azureEntitlements'
         return self._all_pages(AzureEntitlement, path, correlation_id=correlation_id)
 
-    def get_customer(self, tenant_id: str, *, correlation_id: Optional[str] = None) -> Customer:
+    def get_customer(
+        self,
+        tenant_id: str,
+        *,
+        correlation_id: Optional[str] = None,
+        include_qualifications: bool = True,
+    ) -> Customer:
         """The customer and the names of its qualifications (Education, GovernmentCommunityCloud
-        …; none for a plain commercial customer). Both reads share one correlation id."""
+        …; none for a plain commercial customer). Both reads share one correlation id.
+
+        ``include_qualifications=False`` reads the customer alone, for callers that read the
+        qualifications in parallel with :meth:`get_qualifications`.
+        """
         path = f'{API_PREFIX}/customers/{self._tenant(tenant_id)}'
         correlation_id = correlation_id or str(uuid.uuid4())
         payload = self._json('GET', path, correlation_id=correlation_id)
         customer = dict(self._object(payload, 'GET', path))
-        try:
-            qualifications = self._json(
-                'GET', f'{path}/qualifications', correlation_id=correlation_id,
+        if include_qualifications:
+            customer['qualifications'] = self.get_qualifications(
+                tenant_id, correlation_id=correlation_id,
             )
+        return self._model(Customer, customer, 'GET', path)
+
+    def get_qualifications(self, tenant_id: str, *, correlation_id: Optional[str] = None) -> List[str]:
+        """The names of the customer's qualifications; a 404 means it has none."""
+        path = f'{API_PREFIX}/customers/{self._tenant(tenant_id)}/qualifications'
+        try:
+            payload = self._json('GET', path, correlation_id=correlation_id)
         except PartnerCenterError as error:
             if error.status != 404:
                 raise
-            qualifications = []
-        customer['qualifications'] = qualification_names(qualifications)
-        return self._model(Customer, customer, 'GET', path)
+            payload = []
+        return qualification_names(payload)
 
     def get_sku(self, product_id: str, sku_id: str, *, country: str) -> Sku:
         """One catalogue SKU as sold in ``country`` (its ``consumptionType`` says "overage")."""
