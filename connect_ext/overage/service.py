@@ -16,8 +16,10 @@ What it guarantees:
 import hashlib
 import json
 import logging
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -202,37 +204,59 @@ class OverageService:
         self.now = now
         self.confirm_delays = tuple(confirm_delays)
         self.notify = notify
+        # tenant -> the Azure plan subscription ids seen at its last read (see gather()).
+        self._plan_ids = _BoundedCache(max_items=50_000)
 
     # -- reading ---------------------------------------------------------------------------------
 
     def gather(
         self, customer: CustomerRef, caller: Caller, *, correlation_id: Optional[str] = None
     ) -> OverageFacts:
-        """Every fact the rules need, read from Partner Center now (two parallel rounds)."""
+        """Every fact the rules need, read from Partner Center now, in parallel.
+
+        The entitlements of an Azure plan can only be listed once the plan's subscription id is
+        known, which would make two rounds of calls. The plan ids seen at the last read of this
+        tenant are listed speculatively in the first round; a second round happens only for
+        plans that were not known (a new plan), so an ordinary read costs one round.
+        """
         if not customer.tenant_id:
             raise OverageError.from_code('TENANT_ID_UNKNOWN', customer_id=customer.customer_id)
         tenant = customer.tenant_id
         correlation_id = correlation_id or str(uuid.uuid4())
+        known_plans = self._plan_ids.get(tenant.lower(), ())
         calls = {
-            'ms_customer': (self.client.get_customer, (tenant,)),
-            'subscriptions': (self.client.list_subscriptions, (tenant,)),
-            'overage': (self.client.get_overage, (tenant,)),
+            'ms_customer': (self.client.get_customer, (tenant,), {'include_qualifications': False}),
+            'qualifications': (self.client.get_qualifications, (tenant,), {}),
+            'subscriptions': (self.client.list_subscriptions, (tenant,), {}),
+            'overage': (self.client.get_overage, (tenant,), {}),
         }
-        first = self._in_parallel(calls, correlation_id, customer)
+        for plan_id in known_plans:
+            calls[('plan', plan_id)] = (self.client.list_azure_entitlements, (tenant, plan_id), {})
+        first = self._in_parallel(calls, correlation_id, customer, tolerate=set(known_plans))
         # Every Azure plan, whatever its status: overage pointing at a subscription of a suspended
         # plan is still ours, and must not look like another partner's.
-        plans = [sub for sub in first['subscriptions'] if sub.is_azure_plan]
-        second = self._in_parallel(
-            {plan.id: (self.client.list_azure_entitlements, (tenant, plan.id)) for plan in plans},
-            correlation_id,
-            customer,
+        plans = [sub.id for sub in first['subscriptions'] if sub.is_azure_plan]
+        entitlements = {plan_id: first[('plan', plan_id)] for plan_id in plans if ('plan', plan_id) in first}
+        missing = [plan_id for plan_id in plans if plan_id not in entitlements]
+        entitlements.update(
+            self._in_parallel(
+                {
+                    plan_id: (self.client.list_azure_entitlements, (tenant, plan_id), {})
+                    for plan_id in missing
+                },
+                correlation_id,
+                customer,
+            )
         )
+        self._plan_ids.put(tenant.lower(), tuple(plans))
+        ms_customer = first['ms_customer']
+        ms_customer.qualifications = list(first['qualifications'])
         return OverageFacts(
             customer=customer,
             caller=caller,
-            ms_customer=first['ms_customer'],
+            ms_customer=ms_customer,
             subscriptions=list(first['subscriptions']),
-            entitlements={plan_id: list(items) for plan_id, items in second.items()},
+            entitlements={plan_id: list(items) for plan_id, items in entitlements.items()},
             # Microsoft answers an empty collection when overage was never set: that is "off".
             overage=first['overage'] or Overage(overage_enabled=False),
         )
@@ -278,9 +302,7 @@ class OverageService:
 
     # -- changing --------------------------------------------------------------------------------
 
-    def enable(
-        self, customer, caller, azure_subscription_id: str, *, if_match=None, actor_name=None
-    ):
+    def enable(self, customer, caller, azure_subscription_id: str, *, if_match=None, actor_name=None):
         return self.change(
             customer,
             caller,
@@ -290,9 +312,7 @@ class OverageService:
         )
 
     def disable(self, customer, caller, *, if_match=None, actor_name=None):
-        return self.change(
-            customer, caller, Intent.disable(), if_match=if_match, actor_name=actor_name
-        )
+        return self.change(customer, caller, Intent.disable(), if_match=if_match, actor_name=actor_name)
 
     def change(
         self,
@@ -324,9 +344,7 @@ class OverageService:
             if _shows(facts.overage, intent):
                 audit_id = audit.record('no_change')
                 return ChangeResult(state, action, 'no_change', audit_id, warnings=warnings)
-            return self._write(
-                customer, caller, facts, intent, action, audit, warnings, correlation_id
-            )
+            return self._write(customer, caller, facts, intent, action, audit, warnings, correlation_id)
 
     def _write(self, customer, caller, facts, intent, action, audit, warnings, correlation_id):
         request_id = str(uuid.uuid4())
@@ -361,9 +379,7 @@ class OverageService:
                 raise public from error
             outcome = 'succeeded'
         else:
-            outcome = (
-                'succeeded' if self._confirm(customer, intent, correlation_id) else 'unconfirmed'
-            )
+            outcome = 'succeeded' if self._confirm(customer, intent, correlation_id) else 'unconfirmed'
         facts_after = self.gather(customer, caller, correlation_id=correlation_id)
         state = self._state_of(facts_after, evaluate(facts_after, self.settings))
         self._remember(state)
@@ -382,24 +398,25 @@ class OverageService:
                 ):
                     return True
             except PartnerCenterError as error:
-                logger.warning(
-                    'Read-back of the overage of %s failed: %s', customer.customer_id, error
-                )
+                logger.warning('Read-back of the overage of %s failed: %s', customer.customer_id, error)
         return False
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _in_parallel(self, calls, correlation_id, customer) -> Dict[str, Any]:
+    def _in_parallel(self, calls, correlation_id, customer, tolerate=()) -> Dict[Any, Any]:
+        """Run ``calls`` (key -> (function, args, kwargs)) at once and raise the first failure,
+        translated; failures of the speculative plan reads (ids in ``tolerate``) are dropped."""
         futures = {
-            key: self.executor.submit(func, *args, correlation_id=correlation_id)
-            for key, (func, args) in calls.items()
+            key: self.executor.submit(func, *args, correlation_id=correlation_id, **kwargs)
+            for key, (func, args, kwargs) in calls.items()
         }
         results, first_error = {}, None
         for key, future in futures.items():
             try:
                 results[key] = future.result()
             except PartnerCenterError as error:
-                first_error = first_error or error
+                if not (isinstance(key, tuple) and key[1] in tolerate):
+                    first_error = first_error or error
         if first_error:
             raise translate(first_error, context={'tenant_id': customer.tenant_id}) from first_error
         return results
@@ -448,6 +465,26 @@ class OverageService:
         return 'enable'
 
 
+class _BoundedCache:
+    """A thread-safe mapping that forgets its oldest entries beyond ``max_items``."""
+
+    def __init__(self, max_items: int):
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._max = max_items
+
+    def get(self, key, default=None):
+        with self._lock:
+            return self._items.get(key, default)
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._max:
+                self._items.popitem(last=False)
+
+
 class _AuditDraft:
     """One operation's audit entry, written exactly once, whatever the outcome."""
 
@@ -477,9 +514,7 @@ class _AuditDraft:
             error_message=error.message if error else None,
             ms_request_id=ids.get('ms_request_id'),
             ms_correlation_id=ids.get('ms_correlation_id') or _microsoft_correlation(error),
-            details={'microsoft': error.details.get('microsoft')}
-            if error and error.details
-            else {},
+            details={'microsoft': error.details.get('microsoft')} if error and error.details else {},
         )
         if self.service.notify:
             self.service.notify(
@@ -490,15 +525,11 @@ class _AuditDraft:
                     'audit_id': entry.id,
                     'from': {
                         'enabled': bool(self.before and self.before.overage_enabled),
-                        'azure_subscription_id': self.before.azure_entitlement_id
-                        if self.before
-                        else None,
+                        'azure_subscription_id': self.before.azure_entitlement_id if self.before else None,
                     },
                     'to': {
                         'enabled': enabling,
-                        'azure_subscription_id': self.intent.azure_subscription_id
-                        if enabling
-                        else None,
+                        'azure_subscription_id': self.intent.azure_subscription_id if enabling else None,
                     },
                     'error': error.to_body()['error'] if error else None,
                 }
@@ -532,9 +563,7 @@ def _locate_entitlement(facts: OverageFacts, entitlement_id: Optional[str]):
         return None, {'id': entitlement_id, 'name': None, 'status': None}
     plan = facts.plan_of(entitlement)
     return (
-        {'subscription_id': plan.id, 'name': plan.friendly_name or plan.offer_name}
-        if plan
-        else None,
+        {'subscription_id': plan.id, 'name': plan.friendly_name or plan.offer_name} if plan else None,
         {'id': entitlement.id, 'name': entitlement.friendly_name, 'status': entitlement.status},
     )
 
