@@ -1,0 +1,695 @@
+"""The simulated Microsoft world: partners, customers, subscriptions and Microsoft's overage rules.
+
+The HTTP layer (``app.py``) only renders what this module decides, so every rule here is plain
+Python that the tests can also call directly. Everything is guarded by one re-entrant lock:
+uvicorn serves requests while the test thread edits the world.
+
+Rules follow ``partner-center.md`` (sections 1-3) and, where Microsoft documents nothing, pick the
+strictest reading and say so in the docstring (e.g. an entitlement under *another* partner's Azure
+plan is "not found" for the caller).
+"""
+import copy
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
+
+
+AZURE_PLAN_PRODUCT_ID = 'DZH318Z0BPS6'
+AZURE_PLAN_OFFER_ID = 'DZH318Z0BPS6:0001:DZH318Z0BML6'
+LEGACY_AZURE_OFFER_ID = 'MS-AZR-0145P'
+PARTNER_CENTER_RESOURCE = 'https://api.partnercenter.microsoft.com'
+OVERAGE_TYPE = 'PhoneServices'
+DEFAULT_TOKEN_LIFETIME = 3599.0
+# Scopes are accepted for Partner Center itself and for the simulator's own (loopback) address.
+KNOWN_RESOURCES = (PARTNER_CENTER_RESOURCE + '/', 'https://127.0.0.1', 'https://localhost')
+
+
+class ApiError(Exception):
+    """A Partner Center rejection: rendered as ``{code, description, data, source}``."""
+
+    def __init__(self, status: int, code: Union[int, str], description: str,
+                 data: Optional[List[Any]] = None, headers: Optional[Dict[str, str]] = None):
+        super().__init__(f'{status} {code}: {description}')
+        self.status = status
+        self.code = code
+        self.description = description
+        self.data = list(data or [])
+        self.headers = dict(headers or {})
+
+
+class TokenError(Exception):
+    """An Entra ID token endpoint rejection: ``{error, error_description: "AADSTS…", …}``."""
+
+    def __init__(self, status: int, error: str, aadsts: int, message: str):
+        super().__init__(f'{error} AADSTS{aadsts}: {message}')
+        self.status = status
+        self.error = error
+        self.aadsts = aadsts
+        self.message = message
+
+
+@dataclass
+class User:
+    name: str
+    admin_agent: bool
+
+
+@dataclass
+class Partner:
+    tenant_id: str
+    mpn_id: str
+    name: str
+    country: str = 'US'
+    apps: Dict[str, str] = field(default_factory=dict)  # client id -> secret
+    users: Dict[str, User] = field(default_factory=dict)  # refresh token -> user
+    revoked: Set[str] = field(default_factory=set)  # refresh tokens no longer accepted
+    resellers: Dict[str, str] = field(default_factory=dict)  # indirect reseller MPN id -> name
+
+
+@dataclass
+class Customer:
+    tenant_id: str
+    name: str
+    domain: str
+    country: str = 'US'
+    qualifications: Tuple[str, ...] = ()
+    # A legacy Azure subscription bought outside the partners this world models (800112 applies).
+    legacy_azure: bool = False
+    partners: Set[str] = field(default_factory=set)  # tenant ids of partners with a relationship
+
+
+@dataclass
+class Subscription:
+    id: str
+    customer_id: str
+    partner_id: str  # tenant id of the transacting partner
+    offer_id: str
+    name: str
+    consumption_type: Optional[str] = None
+    status: str = 'active'
+    billing_type: str = 'license'
+    reseller_mpn: Optional[str] = None
+    quantity: int = 1
+    term_duration: Optional[str] = 'P1Y'
+    product_type: Tuple[str, str] = ('OnlineServicesNCE', 'OnlineServicesNCE')
+    order_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status.lower() == 'active'
+
+    @property
+    def is_overage_capable(self) -> bool:
+        return (self.consumption_type or '').lower() == 'overage'
+
+    @property
+    def is_azure_plan(self) -> bool:
+        return self.offer_id.upper().startswith(AZURE_PLAN_PRODUCT_ID + ':')
+
+    @property
+    def is_legacy_azure(self) -> bool:
+        return self.offer_id.upper().startswith('MS-AZR-')
+
+
+@dataclass
+class Entitlement:
+    id: str
+    customer_id: str
+    plan_id: str
+    name: str = 'Subscription 1'
+    status: str = 'active'
+
+
+@dataclass(frozen=True)
+class OverageState:
+    """The customer's ``PhoneServices`` overage assignment; ``holder`` is the partner tenant."""
+
+    azure_entitlement_id: str
+    partner_id: str  # the MPN id Microsoft shows (an indirect reseller's or the holder's own)
+    enabled: bool
+    holder: Optional[str]
+
+
+@dataclass
+class Sku:
+    product_id: str
+    sku_id: str
+    title: str
+    description: str = ''
+    consumption_type: Optional[str] = None
+    countries: Optional[Tuple[str, ...]] = None  # None: sold everywhere
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who an access token speaks for: app-only tokens have ``user`` None and count as allowed."""
+
+    partner: str
+    user: Optional[str]
+    admin_agent: bool
+
+    @property
+    def app_only(self) -> bool:
+        return self.user is None
+
+
+@dataclass
+class _Grant:
+    caller: Caller
+    expires_at: float
+
+
+Ref = Union[str, Partner, Customer, Subscription, Entitlement]
+
+
+def normalize_guid(value: Any) -> Optional[str]:
+    """The lowercase canonical form of a GUID string, or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        return None
+
+
+def _id(ref: Ref) -> str:
+    for attribute in ('tenant_id', 'id'):
+        value = getattr(ref, attribute, None)
+        if value:
+            return value
+    return normalize_guid(ref) or str(ref)
+
+
+def _visible_state(entries: Iterable[Tuple[float, OverageState]],
+                   now: float) -> Optional[OverageState]:
+    visible = None
+    for visible_at, state in entries:
+        if visible_at <= now:
+            visible = state
+    return visible
+
+
+class World:
+    """Everything Microsoft knows, with a builder API for tests and Microsoft's rules for the app.
+
+    ``clock`` (monotonic seconds) drives token expiry and the propagation delay, so tests can
+    move time without sleeping. ``propagation_delay`` seconds pass before a written overage state
+    shows in ``GET …/overage`` (the write itself and every rule see it at once).
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic,
+                 propagation_delay: float = 0.0, token_lifetime: float = DEFAULT_TOKEN_LIFETIME):
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.propagation_delay = propagation_delay
+        self.token_lifetime = token_lifetime
+        self.partners: Dict[str, Partner] = {}
+        self.customers: Dict[str, Customer] = {}
+        self.subscriptions: Dict[str, Subscription] = {}
+        self.entitlements: Dict[str, Entitlement] = {}
+        self.skus: Dict[Tuple[str, str], Sku] = {}
+        # customer -> [(visible_at, state)], in write order; the last entry is the true state.
+        self.overage: Dict[str, List[Tuple[float, OverageState]]] = {}
+        self._grants: Dict[str, _Grant] = {}
+        self._answers: Dict[Tuple[str, str], Any] = {}
+        self._baseline: Optional[Dict[str, Any]] = None
+
+    # ------------------------------------------------------------------ builder
+    def add_partner(self, tenant_id: str, mpn_id: str, name: str, *, admin_agent: bool = True,
+                    client_id: Optional[str] = None, client_secret: Optional[str] = None,
+                    refresh_token: Optional[str] = None,
+                    refresh_tokens: Union[Mapping[str, bool], Iterable[str], None] = None,
+                    country: str = 'US') -> Partner:
+        """A CSP partner tenant; ``refresh_tokens`` maps each token to "its user is Admin Agent"
+        (a plain list of tokens takes ``admin_agent``)."""
+        with self.lock:
+            partner = Partner(_id(tenant_id), str(mpn_id), name, country=country.upper())
+            self.partners[partner.tenant_id] = partner
+            if client_id:
+                self.add_app(partner, client_id, client_secret or '')
+            tokens: Dict[str, bool] = {}
+            if refresh_token:
+                tokens[refresh_token] = admin_agent
+            if isinstance(refresh_tokens, Mapping):
+                tokens.update(refresh_tokens)
+            elif refresh_tokens:
+                tokens.update((token, admin_agent) for token in refresh_tokens)
+            for token, is_admin in tokens.items():
+                self.add_user(partner, token, admin_agent=is_admin)
+            return partner
+
+    def add_app(self, partner: Ref, client_id: str, client_secret: str) -> None:
+        with self.lock:
+            self._partner(partner).apps[client_id] = client_secret
+
+    def add_user(self, partner: Ref, refresh_token: str, *, admin_agent: bool = True,
+                 name: Optional[str] = None) -> User:
+        with self.lock:
+            owner = self._partner(partner)
+            role = 'admin' if admin_agent else 'sales'
+            user = User(name or f'{role}{len(owner.users) + 1}@{owner.mpn_id}.example', admin_agent)
+            owner.users[refresh_token] = user
+            return user
+
+    def add_reseller(self, partner: Ref, mpn_id: str, name: str = '') -> None:
+        """An indirect reseller of ``partner`` whose MPN id may go into ``partnerId``."""
+        with self.lock:
+            self._partner(partner).resellers[str(mpn_id)] = name or f'Reseller {mpn_id}'
+
+    def add_customer(self, tenant_id: str, name: str, *, country: str = 'US',
+                     qualifications: Iterable[str] = (), legacy_azure: bool = False,
+                     domain: Optional[str] = None) -> Customer:
+        with self.lock:
+            slug = ''.join(ch for ch in name.lower() if ch.isalnum())[:24] or 'customer'
+            customer = Customer(
+                _id(tenant_id), name, domain or f'{slug}.onmicrosoft.com', country.upper(),
+                tuple(qualifications), legacy_azure,
+            )
+            self.customers[customer.tenant_id] = customer
+            return customer
+
+    def add_relationship(self, partner: Ref, customer: Ref) -> None:
+        with self.lock:
+            self._customer(customer).partners.add(self._partner(partner).tenant_id)
+
+    def add_subscription(self, customer: Ref, partner: Ref, offer_id: str, name: str, *,
+                         consumption_type: Optional[str] = None, status: str = 'active',
+                         billing_type: str = 'license', reseller_mpn: Optional[str] = None,
+                         quantity: int = 1, term_duration: Optional[str] = 'P1Y',
+                         product_type: Tuple[str, str] = ('OnlineServicesNCE', 'OnlineServicesNCE'),
+                         subscription_id: Optional[str] = None) -> Subscription:
+        """A subscription ``partner`` sold (selling implies a relationship with the customer)."""
+        with self.lock:
+            owner, buyer = self._partner(partner), self._customer(customer)
+            subscription = Subscription(
+                _id(subscription_id) if subscription_id else str(uuid.uuid4()), buyer.tenant_id,
+                owner.tenant_id, offer_id, name, consumption_type, status, billing_type,
+                str(reseller_mpn) if reseller_mpn else None, quantity, term_duration, product_type,
+            )
+            self.subscriptions[subscription.id] = subscription
+            buyer.partners.add(owner.tenant_id)
+            if reseller_mpn:
+                owner.resellers.setdefault(str(reseller_mpn), f'Reseller {reseller_mpn}')
+            return subscription
+
+    def add_azure_plan(self, customer: Ref, partner: Ref, *, status: str = 'active',
+                       reseller_mpn: Optional[str] = None, subscription_id: Optional[str] = None,
+                       name: str = 'Microsoft Azure plan',
+                       offer_id: str = AZURE_PLAN_OFFER_ID) -> Subscription:
+        return self.add_subscription(
+            customer, partner, offer_id, name, status=status, billing_type='usage',
+            reseller_mpn=reseller_mpn, term_duration=None, product_type=('Azure', 'Azure'),
+            subscription_id=subscription_id,
+        )
+
+    def add_legacy_azure(self, customer: Ref, partner: Ref, *, status: str = 'active',
+                         subscription_id: Optional[str] = None) -> Subscription:
+        return self.add_subscription(
+            customer, partner, LEGACY_AZURE_OFFER_ID, 'Microsoft Azure', status=status,
+            billing_type='usage', term_duration=None, product_type=('Azure', 'Azure'),
+            subscription_id=subscription_id,
+        )
+
+    def add_entitlement(self, customer: Ref, plan_subscription: Ref, *,
+                        name: str = 'Subscription 1', status: str = 'active',
+                        entitlement_id: Optional[str] = None) -> Entitlement:
+        """An Azure subscription under a plan; its id is what ``azureEntitlementId`` holds."""
+        with self.lock:
+            plan = self._subscription(plan_subscription)
+            entitlement = Entitlement(
+                _id(entitlement_id) if entitlement_id else str(uuid.uuid4()),
+                self._customer(customer).tenant_id, plan.id, name, status,
+            )
+            self.entitlements[entitlement.id] = entitlement
+            return entitlement
+
+    def add_sku(self, product_id: str, sku_id: str, title: str, *, description: str = '',
+                consumption_type: Optional[str] = None,
+                countries: Optional[Iterable[str]] = None) -> Sku:
+        with self.lock:
+            sku = Sku(product_id.upper(), sku_id, title, description, consumption_type,
+                      tuple(c.upper() for c in countries) if countries else None)
+            self.skus[(sku.product_id, sku.sku_id)] = sku
+            return sku
+
+    def set_overage(self, customer: Ref, partner: Ref, entitlement: Ref, enabled: bool = True,
+                    partner_id: Optional[str] = None) -> OverageState:
+        """Set the state as if ``partner`` had done it long ago (visible at once)."""
+        with self.lock:
+            holder = self._partner(partner)
+            state = OverageState(_id(entitlement), str(partner_id or holder.mpn_id), enabled,
+                                 holder.tenant_id if enabled else None)
+            self.overage.setdefault(self._customer(customer).tenant_id, []).append(
+                (float('-inf'), state))
+            return state
+
+    def set_status(self, item: Union[Subscription, Entitlement], status: str) -> None:
+        with self.lock:
+            item.status = status
+
+    def revoke_refresh_token(self, refresh_token: str) -> None:
+        """This refresh token is refused from now on (tokens rotated from it still work)."""
+        with self.lock:
+            for partner in self.partners.values():
+                if refresh_token in partner.users:
+                    partner.revoked.add(refresh_token)
+
+    def expire_access_tokens(self) -> None:
+        """Every access token issued so far is now expired (the next API call answers 401)."""
+        with self.lock:
+            now = self.clock()
+            for grant in self._grants.values():
+                grant.expires_at = min(grant.expires_at, now - 1)
+
+    # ------------------------------------------------------------------ baseline
+    def mark_baseline(self) -> None:
+        """Remember the current state; :meth:`reset` comes back to it."""
+        with self.lock:
+            self._baseline = copy.deepcopy(self._state())
+
+    def reset(self) -> None:
+        """Back to the baseline (or empty); issued tokens and remembered answers are dropped."""
+        with self.lock:
+            baseline = copy.deepcopy(self._baseline) if self._baseline else None
+            if baseline is None:
+                self.partners, self.customers, self.subscriptions = {}, {}, {}
+                self.entitlements, self.skus, self.overage = {}, {}, {}
+            else:
+                for name, value in baseline.items():
+                    setattr(self, name, value)
+            self._grants.clear()
+            self._answers.clear()
+
+    def _state(self) -> Dict[str, Any]:
+        return {
+            'partners': self.partners, 'customers': self.customers,
+            'subscriptions': self.subscriptions, 'entitlements': self.entitlements,
+            'skus': self.skus, 'overage': self.overage,
+            'propagation_delay': self.propagation_delay, 'token_lifetime': self.token_lifetime,
+        }
+
+    # ------------------------------------------------------------------ lookups
+    def _partner(self, ref: Ref) -> Partner:
+        return self.partners[_id(ref)]
+
+    def _customer(self, ref: Ref) -> Customer:
+        return self.customers[_id(ref)]
+
+    def _subscription(self, ref: Ref) -> Subscription:
+        return self.subscriptions[_id(ref)]
+
+    def has_tenant(self, tenant: str) -> bool:
+        with self.lock:
+            key = normalize_guid(tenant)
+            return key in self.partners or key in self.customers
+
+    def overage_state(self, customer: Ref) -> Optional[OverageState]:
+        """The true (written) state, whatever has propagated yet."""
+        with self.lock:
+            entries = self.overage.get(_id(customer)) or []
+            return entries[-1][1] if entries else None
+
+    def visible_overage(self, customer: Ref) -> Optional[OverageState]:
+        """What ``GET …/overage`` shows now: the last state whose propagation delay has passed."""
+        with self.lock:
+            return _visible_state(self.overage.get(_id(customer)) or [], self.clock())
+
+    def active_overage_subscriptions(self, customer: Ref) -> List[Subscription]:
+        with self.lock:
+            key = _id(customer)
+            return [s for s in self.subscriptions.values()
+                    if s.customer_id == key and s.is_active and s.is_overage_capable]
+
+    # ------------------------------------------------------------------ tokens (Entra ID)
+    def issue_app_token(self, tenant: str, client_id: str, client_secret: Optional[str],
+                        scope: str) -> Tuple[str, float]:
+        """The client-credentials grant: an app-only access token (allowed for overage)."""
+        with self.lock:
+            partner = self._authenticate_app(tenant, client_id, client_secret)
+            _require_scope(scope, app_only=True)
+            return self._grant(Caller(partner.tenant_id, None, True))
+
+    def issue_user_token(self, tenant: str, client_id: str, client_secret: Optional[str],
+                         refresh_token: str, scope: str) -> Tuple[str, float, str, User]:
+        """The refresh-token grant: an App+User access token and a new refresh token."""
+        with self.lock:
+            partner = self._authenticate_app(tenant, client_id, client_secret)
+            user = partner.users.get(refresh_token or '')
+            if user is None:
+                raise TokenError(400, 'invalid_grant', 9002313,
+                                 'Invalid request. Request is malformed or invalid.')
+            if refresh_token in partner.revoked:
+                raise TokenError(400, 'invalid_grant', 50173,
+                                 'The provided grant has expired due to it being revoked.')
+            _require_scope(scope, app_only=False)
+            token, lifetime = self._grant(Caller(partner.tenant_id, user.name, user.admin_agent))
+            rotated = 'rt-' + secrets.token_urlsafe(24)
+            partner.users[rotated] = user
+            return token, lifetime, rotated, user
+
+    def _authenticate_app(self, tenant: str, client_id: str,
+                          client_secret: Optional[str]) -> Partner:
+        partner = self.partners.get(normalize_guid(tenant) or '')
+        if partner is None:
+            raise TokenError(400, 'invalid_request', 90002,
+                             f"Tenant '{tenant}' not found. Check to make sure you have the "
+                             'correct tenant ID and are signing into the correct cloud.')
+        if client_id not in partner.apps:
+            raise TokenError(400, 'unauthorized_client', 700016,
+                             f"Application with identifier '{client_id}' was not found in the "
+                             f"directory '{partner.name}'.")
+        if not client_secret:
+            raise TokenError(401, 'invalid_client', 7000218,
+                             "The request body must contain the following parameter: "
+                             "'client_assertion' or 'client_secret'.")
+        if not secrets.compare_digest(partner.apps[client_id], client_secret):
+            raise TokenError(401, 'invalid_client', 7000215,
+                             'Invalid client secret provided. Ensure the secret being sent in the '
+                             f"request is the client secret value, not the client secret ID, for "
+                             f"a secret added to app '{client_id}'.")
+        return partner
+
+    def _grant(self, caller: Caller) -> Tuple[str, float]:
+        token = secrets.token_urlsafe(32)
+        self._grants[token] = _Grant(caller, self.clock() + self.token_lifetime)
+        return token, self.token_lifetime
+
+    def authenticate(self, authorization: Optional[str]) -> Caller:
+        """The caller behind an ``Authorization: Bearer`` header, or 401 as Partner Center says."""
+        scheme, _, token = (authorization or '').strip().partition(' ')
+        if scheme.lower() != 'bearer' or not token.strip():
+            raise ApiError(401, 800001, 'Partner Token missing in request context.')
+        with self.lock:
+            grant = self._grants.get(token.strip())
+            if grant is None or grant.expires_at <= self.clock():
+                raise ApiError(401, 400, 'Access denied: the access token is invalid or expired.')
+            return grant.caller
+
+    def peek_caller(self, authorization: Optional[str]) -> Optional[Caller]:
+        """Like :meth:`authenticate` but None instead of an error (for logs and rate limits)."""
+        try:
+            return self.authenticate(authorization)
+        except ApiError:
+            return None
+
+    # ------------------------------------------------------------------ reads (Partner Center)
+    def customer_for(self, caller: Caller, tenant: str) -> Customer:
+        """The customer if the caller may read it: 400 900118 bad id, 404 60003, 403 20002."""
+        with self.lock:
+            customer = self._customer_or_404(tenant)
+            if caller.partner not in customer.partners:
+                partner = self.partners[caller.partner]
+                raise ApiError(403, 20002, f'Partner ID {partner.mpn_id} has no commerce '
+                                           f'relationship with customer ID {customer.tenant_id}.')
+            return customer
+
+    def _customer_or_404(self, tenant: str) -> Customer:
+        key = normalize_guid(tenant)
+        if key is None:
+            raise ApiError(400, 900118, f'Invalid Customer Id: {tenant}.')
+        customer = self.customers.get(key)
+        if customer is None:
+            raise ApiError(404, 60003, f'Tenant {key} not found.')
+        return customer
+
+    def subscriptions_for(self, caller: Caller, tenant: str) -> List[Subscription]:
+        """What the caller sold to the customer (directly or through its indirect resellers)."""
+        with self.lock:
+            customer = self.customer_for(caller, tenant)
+            return [s for s in self.subscriptions.values()
+                    if s.customer_id == customer.tenant_id and s.partner_id == caller.partner]
+
+    def subscription_for(self, caller: Caller, tenant: str, subscription_id: str) -> Subscription:
+        with self.lock:
+            customer = self.customer_for(caller, tenant)
+            key = normalize_guid(subscription_id) or subscription_id
+            found = self.subscriptions.get(key)
+            if (found is None or found.customer_id != customer.tenant_id
+                    or found.partner_id != caller.partner):
+                raise ApiError(404, 20003, f'Subscription {subscription_id} not found.')
+            return found
+
+    def entitlements_for(self, caller: Caller, tenant: str, plan_id: str) -> List[Entitlement]:
+        with self.lock:
+            plan = self.subscription_for(caller, tenant, plan_id)
+            return [e for e in self.entitlements.values() if e.plan_id == plan.id]
+
+    def overage_for(self, caller: Caller, tenant: str) -> Optional[OverageState]:
+        with self.lock:
+            return self.visible_overage(self.customer_for(caller, tenant))
+
+    def sku(self, product_id: str, sku_id: str, country: Optional[str]) -> Sku:
+        with self.lock:
+            if not country:
+                raise ApiError(400, 800002, 'Invalid request input: country is required.',
+                               data=['country'])
+            found = self.skus.get((product_id.upper(), sku_id))
+            if found is None or (found.countries and country.upper() not in found.countries):
+                raise ApiError(404, 1000, f'Sku {product_id}:{sku_id} not found in {country}.')
+            return found
+
+    # ------------------------------------------------------------------ the overage write
+    def update_overage(self, caller: Caller, tenant: str, body: Any) -> OverageState:
+        """``PUT …/subscriptions/overage`` with Microsoft's rules, in this order:
+
+        400 (body) → 403 800114 (no relationship, a user token that is not Admin Agent, or no
+        active overage subscription from any partner) → 400 800016 (``partnerId`` is not one of
+        the caller's indirect resellers) → 403 800115 (enabled and held by another partner) →
+        403 800112 (legacy Azure, when enabling) → 404 800111 (the entitlement is unknown, not
+        active, or not under an active Azure plan the caller sold to this customer).
+        """
+        with self.lock:
+            customer = self._customer_or_404(tenant)
+            request = _parse_overage_body(body)
+            self._check_eligible(caller, customer)
+            partner = self.partners[caller.partner]
+            reseller = request.partner_id
+            if reseller and reseller != partner.mpn_id and reseller not in partner.resellers:
+                raise ApiError(400, 800016, f'MPN ID {reseller} is not a valid Indirect Reseller.',
+                               data=[reseller])
+            current = self.overage_state(customer)
+            if current and current.enabled and current.holder != caller.partner:
+                raise ApiError(403, 800115, 'Overage is already assigned to another tenant. '
+                                            'Contact your customer to resolve ownership questions.')
+            if request.enabled:
+                self._check_can_enable(caller, customer, request.entitlement_id)
+                state = OverageState(request.entitlement_id, reseller or partner.mpn_id, True,
+                                     caller.partner)
+            else:
+                kept = current.azure_entitlement_id if current else request.entitlement_id
+                state = OverageState(kept, current.partner_id if current else partner.mpn_id,
+                                     False, None)
+            if state != current:
+                self.overage.setdefault(customer.tenant_id, []).append(
+                    (self.clock() + self.propagation_delay, state))
+            return state
+
+    def _check_eligible(self, caller: Caller, customer: Customer) -> None:
+        not_eligible = ApiError(403, 800114,
+                                'You are not eligible to manage overage for this customer.')
+        if caller.partner not in customer.partners:
+            raise not_eligible
+        if not caller.app_only and not caller.admin_agent:
+            raise not_eligible
+        if not self.active_overage_subscriptions(customer):
+            raise not_eligible
+
+    def _check_can_enable(self, caller: Caller, customer: Customer, entitlement_id: str) -> None:
+        legacy = customer.legacy_azure or any(
+            s.customer_id == customer.tenant_id and s.is_active and s.is_legacy_azure
+            for s in self.subscriptions.values())
+        if legacy:
+            raise ApiError(403, 800112, 'Overage cannot be set as the customer has legacy Azure '
+                                        'subscriptions.')
+        entitlement = self.entitlements.get(entitlement_id)
+        plan = self.subscriptions.get(entitlement.plan_id) if entitlement else None
+        usable = (
+            entitlement is not None and plan is not None
+            and entitlement.customer_id == customer.tenant_id
+            and entitlement.status.lower() == 'active'
+            and plan.is_azure_plan and plan.is_active and plan.partner_id == caller.partner
+        )
+        if not usable:
+            raise ApiError(404, 800111, 'Azure subscription with the given entitlement ID '
+                                        f'{entitlement_id} is not found.', data=[entitlement_id])
+
+    # ------------------------------------------------------------------ idempotency
+    def answer_once(self, caller: Caller, request_id: Optional[str],
+                    compute: Callable[[], Any]) -> Any:
+        """Run ``compute`` once per (partner, MS-RequestId); a repeat gets the first answer back.
+
+        A rejection (an :class:`ApiError`) is an answer too: it is re-raised on a repeat.
+        Without a request id every call is computed.
+        """
+        if not request_id:
+            return compute()
+        key = (caller.partner, request_id.strip().lower())
+        with self.lock:
+            if key not in self._answers:
+                try:
+                    self._answers[key] = ('ok', compute())
+                except ApiError as error:
+                    self._answers[key] = ('error', error)
+            outcome, value = self._answers[key]
+        if outcome == 'error':
+            raise value
+        return value
+
+
+@dataclass(frozen=True)
+class _OverageRequest:
+    entitlement_id: str
+    enabled: bool
+    partner_id: Optional[str]
+
+
+def _parse_overage_body(body: Any) -> _OverageRequest:
+    """400 800002 for a missing body or field, 400 3000 for a field of the wrong form."""
+    if not isinstance(body, dict):
+        raise ApiError(400, 800002, 'Invalid request input: the body must be an Overage object.')
+    for name in ('overageEnabled', 'azureEntitlementId'):
+        if body.get(name) is None:
+            raise ApiError(400, 800002, f'Invalid request input: {name} is required.', data=[name])
+    enabled = body['overageEnabled']
+    if not isinstance(enabled, bool):
+        raise ApiError(400, 3000, 'Invalid property: overageEnabled must be a boolean.',
+                       data=['overageEnabled'])
+    entitlement_id = normalize_guid(body['azureEntitlementId'])
+    if entitlement_id is None:
+        raise ApiError(400, 3000, 'Invalid property: azureEntitlementId must be a GUID.',
+                       data=['azureEntitlementId'])
+    partner_id = body.get('partnerId')
+    if partner_id in (None, ''):
+        partner_id = None
+    elif isinstance(partner_id, bool) or not str(partner_id).strip().isdigit():
+        raise ApiError(400, 3000, 'Invalid property: partnerId must be an MPN id (digits).',
+                       data=['partnerId'])
+    group = body.get('azureResourceGroup')
+    if group is not None and not isinstance(group, dict):
+        raise ApiError(400, 3000, 'Invalid property: azureResourceGroup must be an object.',
+                       data=['azureResourceGroup'])
+    return _OverageRequest(entitlement_id, enabled,
+                           str(partner_id).strip() if partner_id is not None else None)
+
+
+def _require_scope(scope: str, *, app_only: bool) -> None:
+    """Entra's scope checks: app-only needs ``<resource>/.default``; any grant needs a resource."""
+    scopes = (scope or '').split()
+    resources = [s for s in scopes if s.startswith(('https://', 'http://'))]
+    if not resources:
+        raise TokenError(400, 'invalid_scope', 70011,
+                         f"The provided value for the input parameter 'scope' ({scope}) is not "
+                         'valid. A resource scope is required.')
+    unknown = [s for s in resources if not s.startswith(KNOWN_RESOURCES)]
+    if unknown:
+        raise TokenError(400, 'invalid_resource', 500011,
+                         f'The resource principal named {unknown[0].rsplit("/", 1)[0]} was not '
+                         'found in the tenant.')
+    if app_only and not all(s.endswith('/.default') for s in resources):
+        raise TokenError(400, 'invalid_scope', 1002012,
+                         f"The provided value for scope {scope} is not valid. Client credential "
+                         'flows must have a scope value with /.default suffixed to the resource '
+                         'identifier (application ID URI).')
