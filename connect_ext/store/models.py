@@ -1,0 +1,207 @@
+"""The store's tables (SQLAlchemy 2 declarative), their column types and the values they accept.
+
+The same tables run on SQLite (one runner) and PostgreSQL (several replicas). A few choices keep
+the two backends behaving the same:
+
+* **Timestamps** go through :class:`UTCDateTime`: only timezone-aware values are accepted, they
+  are stored in UTC (SQLite keeps no offset, PostgreSQL uses ``timestamptz``), and they always
+  come back timezone-aware in UTC.
+* **JSON** columns use SQLAlchemy's ``JSON`` (``JSONB`` on PostgreSQL).
+* **Search** of the customer overview is a *prefix* search on the name, the Connect customer id
+  and the Microsoft tenant id. It uses plain btree indexes on normalised columns instead of
+  ``pg_trgm``: an extension needs a privilege that a managed database user often lacks, and it
+  does not exist on SQLite. The name is kept case-folded in ``search_name``; tenant ids are
+  stored lower-case (GUIDs ignore case); customer ids are upper-case (``TA-...``). The search
+  columns use the ``C`` collation on PostgreSQL, so a prefix is a contiguous byte range there,
+  exactly as in SQLite's default ``BINARY`` collation: the store searches with
+  ``column >= prefix AND column < next_prefix``, which both backends answer from the index, and
+  both order the overview the same way.
+* Allowed values (statuses, actions...) are checked in Python, not by database constraints, so a
+  new value needs no table rebuild on SQLite.
+"""
+import re
+import unicodedata
+from datetime import datetime, timezone
+from typing import Any, FrozenSet, List, Optional
+
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+OVERAGE_STATUSES: FrozenSet[str] = frozenset({'enabled', 'disabled', 'other_partner', 'unknown'})
+ACTOR_TYPES: FrozenSet[str] = frozenset({'owner', 'reseller', 'customer', 'system', 'api'})
+AUDIT_ACTIONS: FrozenSet[str] = frozenset({'enable', 'move', 'disable', 'sync', 'flag', 'webhook'})
+AUDIT_OUTCOMES: FrozenSet[str] = frozenset({'succeeded', 'failed', 'no_change', 'unconfirmed'})
+
+# Longer names add nothing to a prefix search and would only grow the index.
+SEARCH_KEY_MAX_LENGTH = 128
+
+
+def ensure_utc(value: datetime, name: str = 'timestamp') -> datetime:
+    """``value`` in UTC; a naive datetime is refused because its zone is a guess."""
+    if not isinstance(value, datetime):
+        raise TypeError(f'{name} must be a datetime, not {type(value).__name__}')
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f'{name} must be timezone-aware (got a naive datetime)')
+    return value.astimezone(timezone.utc)
+
+
+def search_key(text: Optional[str]) -> str:
+    """The normalised form of a name for prefix search: NFKC, case-folded, single-spaced."""
+    if not text:
+        return ''
+    folded = unicodedata.normalize('NFKC', text).casefold()
+    return re.sub(r'\s+', ' ', folded).strip()[:SEARCH_KEY_MAX_LENGTH]
+
+
+def normalise_tenant_id(tenant_id: Optional[str]) -> Optional[str]:
+    """Microsoft tenant ids are GUIDs, which ignore case: kept lower-case, blank means unknown."""
+    if tenant_id is None:
+        return None
+    tenant_id = tenant_id.strip().lower()
+    return tenant_id or None
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (see the module docstring)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        value = ensure_utc(value)
+        if dialect.name == 'sqlite':
+            # SQLite keeps text without an offset: store UTC so text order is time order.
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _json(*, none_as_null: bool = False) -> JSON:
+    return JSON(none_as_null=none_as_null).with_variant(JSONB(none_as_null=none_as_null), 'postgresql')
+
+
+def _searchable_text() -> String:
+    """Text compared byte-wise on both backends (``C`` collation on PostgreSQL)."""
+    return String().with_variant(String(collation='C'), 'postgresql')
+
+
+# SQLite needs INTEGER PRIMARY KEY for its rowid autoincrement; PostgreSQL gets a bigint.
+_BIG_ID = BigInteger().with_variant(Integer(), 'sqlite')
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention={'pk': 'pk_%(table_name)s'})
+
+
+class Customer(Base):
+    """A Connect customer (tier account) with OVG subscriptions, and its last known overage."""
+
+    __tablename__ = 'customers'
+
+    customer_id: Mapped[str] = mapped_column(_searchable_text(), primary_key=True)
+    tenant_id: Mapped[Optional[str]] = mapped_column(_searchable_text())
+    name: Mapped[str] = mapped_column(String(), default='')
+    search_name: Mapped[str] = mapped_column(_searchable_text(), default='')
+    country: Mapped[Optional[str]] = mapped_column(String())
+    tier1_id: Mapped[Optional[str]] = mapped_column(String())
+    tier2_id: Mapped[Optional[str]] = mapped_column(String())
+    reseller_mpn: Mapped[Optional[str]] = mapped_column(String())
+    ovg_subscription_count: Mapped[int] = mapped_column(Integer(), default=0)
+    ovg_asset_ids: Mapped[List[str]] = mapped_column(_json(), default=list)
+    overage_status: Mapped[str] = mapped_column(String(), default='unknown')
+    azure_entitlement_id: Mapped[Optional[str]] = mapped_column(String())
+    overage_partner_id: Mapped[Optional[str]] = mapped_column(String())
+    flags: Mapped[List[str]] = mapped_column(_json(), default=list)
+    checked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    sync_claimed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    sync_claimed_by: Mapped[Optional[str]] = mapped_column(String())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer(), default=1)
+
+    __table_args__ = (
+        Index('ix_customers_tenant_id', 'tenant_id'),
+        Index('ix_customers_tier1_id', 'tier1_id'),
+        Index('ix_customers_tier2_id', 'tier2_id'),
+        # The overview: ordered by name, optionally one status, optionally a name prefix.
+        Index('ix_customers_search_name', 'search_name', 'customer_id'),
+        Index('ix_customers_status_search_name', 'overage_status', 'search_name', 'customer_id'),
+    )
+
+
+# The sync reads the oldest first, never-read (NULL) before all. SQLite sorts NULL first in
+# ascending order already and has no NULLS FIRST in indexes; PostgreSQL needs it said.
+Index('ix_customers_checked_at', Customer.checked_at, Customer.customer_id).ddl_if(dialect='sqlite')
+Index(
+    'ix_customers_checked_at', Customer.checked_at.asc().nulls_first(), Customer.customer_id,
+).ddl_if(dialect='postgresql')
+
+
+class AuditEntry(Base):
+    """One attempted or observed change of a customer's overage (or a flag), with its outcome."""
+
+    __tablename__ = 'audit_entries'
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(String())
+    tenant_id: Mapped[Optional[str]] = mapped_column(String())
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_type: Mapped[str] = mapped_column(String())
+    actor_id: Mapped[Optional[str]] = mapped_column(String())
+    actor_name: Mapped[Optional[str]] = mapped_column(String())
+    action: Mapped[str] = mapped_column(String())
+    from_entitlement: Mapped[Optional[str]] = mapped_column(String())
+    from_enabled: Mapped[Optional[bool]] = mapped_column()
+    to_entitlement: Mapped[Optional[str]] = mapped_column(String())
+    to_enabled: Mapped[Optional[bool]] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String())
+    error_code: Mapped[Optional[str]] = mapped_column(String())
+    error_message: Mapped[Optional[str]] = mapped_column(String())
+    ms_request_id: Mapped[Optional[str]] = mapped_column(String())
+    ms_correlation_id: Mapped[Optional[str]] = mapped_column(String())
+    details: Mapped[Optional[Any]] = mapped_column(_json(none_as_null=True))
+
+    __table_args__ = (
+        # A customer's history, newest first; and the whole trail newest first.
+        Index('ix_audit_entries_customer_id_at', 'customer_id', 'at', 'id'),
+        Index('ix_audit_entries_at', 'at', 'id'),
+    )
+
+
+class ProcessedEvent(Base):
+    """The key of a Connect event already handled, so a redelivery does nothing twice."""
+
+    __tablename__ = 'processed_events'
+
+    key: Mapped[str] = mapped_column(String(), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    result: Mapped[Optional[Any]] = mapped_column(_json(none_as_null=True))
+
+
+class IdempotencyKey(Base):
+    """The saved answer of a request sent with an ``Idempotency-Key``, per customer (scope)."""
+
+    __tablename__ = 'idempotency_keys'
+
+    scope: Mapped[str] = mapped_column(String(), primary_key=True)
+    key: Mapped[str] = mapped_column(String(), primary_key=True)
+    request_fingerprint: Mapped[str] = mapped_column(String())
+    status_code: Mapped[int] = mapped_column(Integer())
+    response_body: Mapped[Optional[Any]] = mapped_column(_json(none_as_null=True))
+    response_headers: Mapped[Optional[Any]] = mapped_column(_json(none_as_null=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index('ix_idempotency_keys_expires_at', 'expires_at'),)

@@ -1,0 +1,175 @@
+"""The customer overview: status filter, prefix search, paging with totals, and scoping."""
+import pytest
+
+from connect_ext.store import Store
+from connect_ext.store.store import MAX_PAGE_SIZE
+from tests.store.conftest import BACKENDS, migrated_database
+
+
+# id, name, tenant, status, tier1, tier2
+CUSTOMERS = [
+    ('TA-0001-0001', 'alpha Telecom', 'aa11aa11-0000-0000-0000-000000000001', 'enabled',
+     'TA-RES-1', None),
+    ('TA-0002-0002', 'Beta Calls', 'bb22bb22-0000-0000-0000-000000000002', 'disabled',
+     'TA-DIST', 'TA-RES-1'),
+    ('TA-0003-0003', 'beta two', 'BB22CC33-0000-0000-0000-000000000003', 'enabled',
+     'TA-RES-2', None),
+    ('TA-0004-0004', 'Ärger GmbH', None, 'unknown', 'TA-RES-2', None),
+    ('TA-0005-0005', 'Zulu Voice', 'ee55ee55-0000-0000-0000-000000000005', 'other_partner',
+     'TA-RES-3', None),
+    ('TA-0006-0006', '100% Telecom', None, 'enabled', 'TA-RES-3', None),
+    ('TA-0007-0007', 'Beta Calls', None, 'enabled', 'TA-RES-3', None),
+]
+
+
+@pytest.fixture(scope='module', params=BACKENDS)
+def seeded(request, tmp_path_factory):
+    """A store holding CUSTOMERS, shared by this module's tests, which only read."""
+    directory = tmp_path_factory.mktemp('listing')
+    with migrated_database(request.param, directory, request) as url:
+        store = Store(url)
+        try:
+            for customer_id, name, tenant, status, tier1, tier2 in CUSTOMERS:
+                store.upsert_customer(
+                    customer_id, name=name, tenant_id=tenant, overage_status=status,
+                    tier1_id=tier1, tier2_id=tier2,
+                )
+            yield store
+        finally:
+            store.close()
+
+
+def _ids(page):
+    return [customer.customer_id for customer in page.items]
+
+
+def test_customers_are_ordered_by_name_ignoring_case_then_by_id(seeded):
+    page = seeded.list_customers()
+
+    assert _ids(page) == [
+        'TA-0006-0006', 'TA-0001-0001', 'TA-0002-0002', 'TA-0007-0007', 'TA-0003-0003',
+        'TA-0005-0005', 'TA-0004-0004',
+    ]
+    assert (page.total, page.limit, page.offset) == (7, 50, 0)
+
+
+def test_an_empty_store_lists_nothing(store):
+    page = store.list_customers(search='x', status='enabled')
+
+    assert (page.items, page.total) == ([], 0)
+
+
+@pytest.mark.parametrize(('status', 'expected'), [
+    ('enabled', ['TA-0006-0006', 'TA-0001-0001', 'TA-0007-0007', 'TA-0003-0003']),
+    ('disabled', ['TA-0002-0002']),
+    ('other_partner', ['TA-0005-0005']),
+    ('unknown', ['TA-0004-0004']),
+])
+def test_a_status_keeps_only_its_customers(seeded, status, expected):
+    page = seeded.list_customers(status=status)
+
+    assert _ids(page) == expected
+    assert page.total == len(expected)
+
+
+def test_an_unknown_status_is_refused(seeded):
+    with pytest.raises(ValueError, match='status'):
+        seeded.list_customers(status='on')
+
+
+@pytest.mark.parametrize(('search', 'expected'), [
+    ('BETA', ['TA-0002-0002', 'TA-0007-0007', 'TA-0003-0003']),
+    ('beta  t', ['TA-0003-0003']),
+    ('ärg', ['TA-0004-0004']),
+    ('ÄRGER', ['TA-0004-0004']),
+    ('ta-0005', ['TA-0005-0005']),
+    ('TA-0001-0001', ['TA-0001-0001']),
+    ('BB22', ['TA-0002-0002', 'TA-0003-0003']),
+    ('ee55ee55-0000', ['TA-0005-0005']),
+    ('100%', ['TA-0006-0006']),
+    ('%', []),
+    ('_', []),
+    ('telecom', []),  # a prefix search: a word inside the name does not match
+    ('zz', []),
+])
+def test_search_matches_a_prefix_of_name_customer_id_or_tenant_id_in_any_case(
+    seeded, search, expected,
+):
+    page = seeded.list_customers(search=search)
+
+    assert _ids(page) == expected
+    assert page.total == len(expected)
+
+
+@pytest.mark.parametrize('search', [None, '', '   '])
+def test_a_blank_search_filters_nothing(seeded, search):
+    assert seeded.list_customers(search=search).total == len(CUSTOMERS)
+
+
+def test_search_and_status_combine(seeded):
+    page = seeded.list_customers(search='beta', status='enabled')
+
+    assert _ids(page) == ['TA-0007-0007', 'TA-0003-0003']
+
+
+def test_pages_cut_the_same_order_and_always_report_the_full_total(seeded):
+    everything = _ids(seeded.list_customers())
+
+    pages = [seeded.list_customers(limit=3, offset=offset) for offset in (0, 3, 6)]
+
+    assert [_ids(page) for page in pages] == [everything[0:3], everything[3:6], everything[6:]]
+    assert {page.total for page in pages} == {len(CUSTOMERS)}
+    beyond = seeded.list_customers(limit=3, offset=50)
+    assert (beyond.items, beyond.total) == ([], len(CUSTOMERS))
+
+
+def test_a_zero_limit_counts_without_items(seeded):
+    page = seeded.list_customers(limit=0, status='enabled')
+
+    assert (page.items, page.total) == ([], 4)
+
+
+@pytest.mark.parametrize(('limit', 'offset'), [
+    (-1, 0), (MAX_PAGE_SIZE + 1, 0), (True, 0), ('10', 0), (10, -1), (10, None),
+])
+def test_invalid_paging_is_refused(seeded, limit, offset):
+    with pytest.raises(ValueError):
+        seeded.list_customers(limit=limit, offset=offset)
+
+
+def test_a_reseller_sees_customers_where_it_is_tier_1_or_tier_2(seeded):
+    page = seeded.list_customers(tier_account_ids={'TA-RES-1'})
+
+    assert _ids(page) == ['TA-0001-0001', 'TA-0002-0002']
+    assert page.total == 2
+
+
+def test_scoping_to_several_accounts_and_combining_with_filters(seeded):
+    scoped = {'TA-RES-2', 'TA-RES-3'}
+
+    assert seeded.list_customers(tier_account_ids=scoped).total == 5
+    assert _ids(seeded.list_customers(tier_account_ids=scoped, status='enabled', search='b')) == [
+        'TA-0007-0007', 'TA-0003-0003',
+    ]
+
+
+def test_an_empty_scope_sees_nothing_while_no_scope_sees_everything(seeded):
+    assert seeded.list_customers(tier_account_ids=set()).total == 0
+    assert seeded.list_customers(tier_account_ids=['TA-NOBODY']).total == 0
+    assert seeded.list_customers(customer_ids=[]).total == 0
+    assert seeded.list_customers(tier_account_ids=None, customer_ids=None).total == len(CUSTOMERS)
+
+
+def test_a_customer_scope_lists_only_those_customers(seeded):
+    page = seeded.list_customers(customer_ids=['TA-0003-0003', 'TA-0005-0005', 'TA-9999'])
+
+    assert _ids(page) == ['TA-0003-0003', 'TA-0005-0005']
+    both = seeded.list_customers(customer_ids=['TA-0003-0003'], tier_account_ids=['TA-RES-1'])
+    assert both.total == 0
+
+
+def test_a_single_string_is_not_taken_as_a_set_of_ids(seeded):
+    with pytest.raises(TypeError):
+        seeded.list_customers(tier_account_ids='TA-RES-1')
+    with pytest.raises(TypeError):
+        seeded.list_customers(customer_ids='TA-0001-0001')

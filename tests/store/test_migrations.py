@@ -1,0 +1,146 @@
+"""Alembic: from an empty database to head and back to base, by command line and from code."""
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+
+from connect_ext.store import Store
+from connect_ext.store.migrate import downgrade, include_object_for, upgrade
+from connect_ext.store.models import Base
+from tests.store.conftest import STORE_TABLES
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXPECTED_INDEXES = {
+    'customers': {
+        'ix_customers_tenant_id', 'ix_customers_tier1_id', 'ix_customers_tier2_id',
+        'ix_customers_search_name', 'ix_customers_status_search_name', 'ix_customers_checked_at',
+    },
+    'audit_entries': {'ix_audit_entries_customer_id_at', 'ix_audit_entries_at'},
+    'processed_events': set(),
+    'idempotency_keys': {'ix_idempotency_keys_expires_at'},
+}
+
+
+def _alembic(*args: str, database_url=None, cwd=REPO_ROOT) -> subprocess.CompletedProcess:
+    env = {name: value for name, value in os.environ.items() if name != 'DATABASE_URL'}
+    if database_url is not None:
+        env['DATABASE_URL'] = database_url
+    return subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, '-m', 'alembic', *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def _schema(url: str):
+    """(store tables, their index names, the alembic revision) of the database at ``url``."""
+    engine = create_engine(url)
+    try:
+        inspector = inspect(engine)
+        tables = set(inspector.get_table_names()) & set(STORE_TABLES)
+        indexes = {table: {ix['name'] for ix in inspector.get_indexes(table)} for table in tables}
+        revision = None
+        if 'alembic_version' in inspector.get_table_names():
+            with engine.connect() as connection:
+                revision = connection.execute(text('SELECT version_num FROM alembic_version')).scalar()
+        return tables, indexes, revision
+    finally:
+        engine.dispose()
+
+
+def _differences_from_models(url: str) -> list:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={
+                'compare_type': True,
+                'target_metadata': Base.metadata,
+                'include_object': include_object_for(connection.dialect.name),
+            })
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+
+def test_the_command_line_without_database_url_uses_the_default_sqlite_file(tmp_path):
+    result = _alembic('-c', str(REPO_ROOT / 'alembic.ini'), 'upgrade', 'head', cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    tables, _indexes, revision = _schema(f'sqlite:///{tmp_path / "overage_manager.sqlite3"}')
+    assert tables == set(STORE_TABLES)
+    assert revision == '0001'
+
+
+def test_upgrade_from_code_builds_what_the_models_declare_and_downgrade_removes_it(
+    empty_database_url,
+):
+    upgrade(empty_database_url)
+    upgrade(empty_database_url)  # a second run finds the schema current and does nothing
+
+    tables, indexes, revision = _schema(empty_database_url)
+    assert (tables, indexes, revision) == (set(STORE_TABLES), EXPECTED_INDEXES, '0001')
+    assert _differences_from_models(empty_database_url) == []
+
+    downgrade(empty_database_url)
+    assert _schema(empty_database_url) == (set(), {}, None)
+    assert _differences_from_models(empty_database_url) != []
+
+
+def test_the_command_line_upgrades_from_empty_in_two_replicas_at_once_then_downgrades_to_base(
+    empty_database_url,
+):
+    env = {name: value for name, value in os.environ.items() if name != 'DATABASE_URL'}
+    env['DATABASE_URL'] = empty_database_url
+    replicas = [
+        subprocess.Popen(
+            [sys.executable, '-m', 'alembic', 'upgrade', 'head'],
+            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for _ in range(2)
+    ]
+    outcomes = [(replica.wait(timeout=120), replica.communicate()[1]) for replica in replicas]
+
+    assert [code for code, _stderr in outcomes] == [0, 0], outcomes
+    # Exactly one of them ran the migration; the other found the schema current.
+    assert sum('Running upgrade  -> 0001' in stderr for _code, stderr in outcomes) == 1
+    tables, indexes, revision = _schema(empty_database_url)
+    assert (tables, indexes, revision) == (set(STORE_TABLES), EXPECTED_INDEXES, '0001')
+
+    downgraded = _alembic('downgrade', 'base', database_url=empty_database_url)
+    assert downgraded.returncode == 0, downgraded.stderr
+    assert _schema(empty_database_url) == (set(), {}, None)
+
+
+def test_threads_migrating_at_the_same_time_both_succeed(empty_database_url):
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def migrate():
+        barrier.wait()
+        try:
+            upgrade(empty_database_url)
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=migrate) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert _schema(empty_database_url)[2] == '0001'
+
+
+def test_migrated_returns_a_working_store_on_an_empty_database(empty_database_url):
+    store = Store.migrated(empty_database_url)
+    try:
+        store.upsert_customer('TA-0001', name='Contoso')
+        assert store.get_customer('TA-0001').name == 'Contoso'
+    finally:
+        store.close()
