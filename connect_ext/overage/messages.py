@@ -405,6 +405,68 @@ _ENTRIES = (
         "Reload the customer's overage in a few minutes to check it; do not send the change again "
         'before that.',
     ),
+    # --- the web API's own refusals (routes, Connect, concurrency) ---------------------------
+    _entry(
+        'ROUTE_NOT_FOUND', ERROR, 404,
+        'There is no such route in the Overage Manager API[: {method} {path}].',
+        'The path does not match any route of the API.',
+        'Check the path against the API reference (docs/openapi.json).',
+    ),
+    _entry(
+        'METHOD_NOT_ALLOWED', ERROR, 405,
+        'This route does not accept the method[ {method}].',
+        'The route exists, but not for this HTTP method.',
+        'Check the method against the API reference (docs/openapi.json).',
+    ),
+    _entry(
+        'ASSET_NOT_FOUND', ERROR, 404,
+        'No subscription[ {asset_id}] is known to the Overage Manager.',
+        'The id is not a Connect subscription (AS-...) of a customer that your account can reach.',
+        'Check the subscription id, or open the customer from the Manage Overage list.',
+    ),
+    _entry(
+        'PRODUCT_NOT_FOUND', ERROR, 404,
+        'No product[ {product_id}] is available to the Overage Manager.',
+        'The id is not a Connect product (PRD-...) that your account can see, or it is not one of '
+        'the products configured in PRODUCT_IDS.',
+        'Check the product id, or leave it out to list the items of every configured product.',
+    ),
+    _entry(
+        'CHANGE_IN_PROGRESS', ERROR, 409,
+        "Another change of this customer's overage is still running.",
+        "Changes of one customer's overage run one at a time, and the previous one did not "
+        'finish in time.',
+        "Wait a minute, reload the customer's overage, and make the change again if it is still "
+        'needed.',
+    ),
+    _entry(
+        'CONNECT_UNAVAILABLE', ERROR, 503,
+        'CloudBlue Connect could not be reached.',
+        'The Overage Manager reads customers, subscriptions and products from Connect, which did '
+        'not answer or said it was busy[ (HTTP {connect_status})].',
+        'Retry in a few minutes.',
+    ),
+    _entry(
+        'CONNECT_ERROR', ERROR, 502,
+        'CloudBlue Connect refused a request of the Overage Manager[ (HTTP {connect_status})].',
+        "Connect did not accept the extension's own request[ ({connect_code})]; this is not a "
+        'problem of your request.',
+        "Report this to the distributor's administrator; retrying will not help.",
+    ),
+    _entry(
+        'HTTP_ERROR', ERROR, 400,
+        'The request could not be served[ (HTTP {status})].',
+        'The request did not fit what the API accepts.',
+        'Check the request against the API reference (docs/openapi.json).',
+    ),
+    _entry(
+        'WEBHOOK_DELIVERY_FAILED', ERROR, 502,
+        'A change notification could not be delivered to the webhook URL.',
+        'The receiver of OVERAGE_WEBHOOK_URL refused it or did not answer, even after the retries'
+        '[ ({attempts} attempts)].',
+        'Check that the receiver is up and accepts the signed notifications; the change itself '
+        'was made and is in the audit trail.',
+    ),
     # --- warnings and information shown with the customer's state --------------------------------
     _entry(
         'OVERAGE_COLLECTS_ALL_PARTNERS', WARNING, None,

@@ -1,0 +1,88 @@
+"""``GET /customers``: the overview of customers with OVG subscriptions, from the store only.
+
+Microsoft is never read here (the overview would cost one call per customer); each row shows the
+state last read, with ``checked_at``. A reseller sees its own customers, a customer only itself.
+"""
+from typing import Any, Dict, Optional
+
+from connect.eaas.core.decorators import router
+from fastapi import Depends, Query
+
+from connect_ext.api.auth import get_caller, listing_scope
+from connect_ext.api.dependencies import get_store
+from connect_ext.api.responses import content_range, error_responses, header_doc, json_answer
+from connect_ext.api.schemas import CustomerPage, OverageStatus
+from connect_ext.overage.facts import Caller
+from connect_ext.store import CustomerRecord, Store
+
+
+MAX_LIMIT = 200
+MAX_OFFSET = 2**31 - 1
+
+
+def printable(text: Optional[str]) -> Optional[str]:
+    """``text`` without control characters (a NUL byte is not valid text for PostgreSQL)."""
+    if text is None:
+        return None
+    return ''.join(char for char in text if char.isprintable()) or None
+
+
+def customer_summary(record: CustomerRecord) -> Dict[str, Any]:
+    return {
+        'id': record.customer_id,
+        'name': record.name or None,
+        'tenant_id': record.tenant_id,
+        'country': record.country,
+        'tier1_id': record.tier1_id,
+        'tier2_id': record.tier2_id,
+        'status': record.overage_status,
+        'azure_subscription_id': record.azure_entitlement_id,
+        'partner_id': record.overage_partner_id,
+        'ovg_subscription_count': record.ovg_subscription_count,
+        'ovg_asset_ids': list(record.ovg_asset_ids),
+        'flags': list(record.flags),
+        'checked_at': record.checked_at.isoformat() if record.checked_at else None,
+    }
+
+
+class CustomersWebAppMixin:
+    @router.get(
+        '/customers',
+        summary='List customers with OVG subscriptions and their last known overage state',
+        response_model=None,
+        responses={
+            200: {
+                'model': CustomerPage,
+                'description': 'One page of customers, ordered by name.',
+                'headers': header_doc('Content-Range', 'items <first>-<last>/<total>, as Connect'),
+            },
+            **error_responses(422),
+        },
+    )
+    def list_customers(
+        self,
+        status: Optional[OverageStatus] = Query(None, description='Only customers in this state.'),
+        search: Optional[str] = Query(
+            None, max_length=100, description='A prefix of the name, customer id or tenant id.',
+        ),
+        limit: int = Query(50, ge=1, le=MAX_LIMIT),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
+        caller: Caller = Depends(get_caller),
+        store: Store = Depends(get_store),
+    ):
+        page = store.list_customers(
+            status=status.value if status else None,
+            search=printable(search),
+            limit=limit,
+            offset=offset,
+            **listing_scope(caller),
+        )
+        body = {
+            'items': [customer_summary(record) for record in page.items],
+            'total': page.total,
+            'limit': limit,
+            'offset': offset,
+        }
+        return json_answer(
+            body, headers={'Content-Range': content_range(offset, len(page.items), page.total)},
+        )

@@ -1,0 +1,231 @@
+"""One customer's overage: read it, see the options, change it, and its history.
+
+Every route first finds the customer and checks the caller may see it (:mod:`.auth`); then the
+overage service does the work. The state answers carry the service's ``ETag``; a change honours
+``If-Match`` (412 when stale) and ``Idempotency-Key`` (:mod:`.idempotency`), and answers 200 with
+what changed, or 202 when Microsoft accepted it but does not show it yet.
+"""
+from typing import Any, Dict, Optional
+
+from connect.eaas.core.decorators import router
+from fastapi import Depends, Header, Path, Query, Request
+
+from connect_ext.api.auth import actor_name, get_caller, visible_asset_customer, visible_customer
+from connect_ext.api.customers_views import MAX_LIMIT, MAX_OFFSET
+from connect_ext.api.dependencies import get_directory, get_overage_service, get_store
+from connect_ext.api.errors import error_headers
+from connect_ext.api.idempotency import Answer, checked_key, fingerprint, run_once
+from connect_ext.api.responses import content_range, error_responses, header_doc, json_answer
+from connect_ext.api.schemas import (
+    ChangeResultBody,
+    HistoryPage,
+    OverageChangeRequest,
+    OverageOptionsBody,
+    OverageStateBody,
+)
+from connect_ext.customers.directory import CustomerDirectory
+from connect_ext.overage.errors import OverageError
+from connect_ext.overage.facts import Caller
+from connect_ext.overage.service import OverageService
+from connect_ext.store import AuditRecord, Store
+
+
+_ETAG = header_doc('ETag', "The state's entity tag; send it back as If-Match with a change.")
+_CUSTOMER_ID = Path(..., description='The Connect customer account id (TA-...).')
+_READ_ERRORS = error_responses(404, 409, 422, 429, 502, 503, 504)
+
+
+def if_match_value(value: Optional[str]) -> Optional[str]:
+    """The ETag to compare, or None for "any state" (absent, blank or ``*``); ``W/`` is ignored."""
+    value = (value or '').strip()
+    if not value or value == '*':
+        return None
+    return value[2:] if value.startswith('W/') else value
+
+
+def history_entry(entry: AuditRecord) -> Dict[str, Any]:
+    error = None
+    if entry.error_code or entry.error_message:
+        error = {'code': entry.error_code, 'message': entry.error_message}
+    return {
+        'id': entry.id,
+        'at': entry.at.isoformat(),
+        'action': entry.action,
+        'outcome': entry.outcome,
+        'actor': {'type': entry.actor_type, 'id': entry.actor_id, 'name': entry.actor_name},
+        'before': {'enabled': entry.from_enabled, 'azure_subscription_id': entry.from_entitlement},
+        'requested': {'enabled': entry.to_enabled, 'azure_subscription_id': entry.to_entitlement},
+        'error': error,
+        'ms_request_id': entry.ms_request_id,
+        'ms_correlation_id': entry.ms_correlation_id,
+        'details': entry.details if isinstance(entry.details, dict) else {},
+    }
+
+
+def change_answer(
+    service: OverageService,
+    customer,
+    caller: Caller,
+    change: OverageChangeRequest,
+    if_match: Optional[str],
+    actor: Optional[str],
+) -> Answer:
+    """Run the change; its answer (success or public error) as status, body and headers."""
+    try:
+        if change.azure_subscription_id:
+            result = service.enable(
+                customer, caller, change.azure_subscription_id, if_match=if_match, actor_name=actor,
+            )
+        else:
+            result = service.disable(customer, caller, if_match=if_match, actor_name=actor)
+    except OverageError as error:
+        return Answer(error.http_status, error.to_body(), error_headers(error))
+    status = 202 if result.outcome == 'unconfirmed' else 200
+    return Answer(status, result.to_dict(), {'ETag': result.state.etag})
+
+
+class OverageWebAppMixin:
+    @router.get(
+        '/customers/{customer_id}/overage',
+        summary="The customer's overage as Microsoft shows it now, with every prerequisite finding",
+        response_model=None,
+        responses={
+            200: {'model': OverageStateBody, 'description': 'The state.', 'headers': _ETAG},
+            **_READ_ERRORS,
+        },
+    )
+    def get_customer_overage(
+        self,
+        customer_id: str = _CUSTOMER_ID,
+        caller: Caller = Depends(get_caller),
+        directory: CustomerDirectory = Depends(get_directory),
+        service: OverageService = Depends(get_overage_service),
+    ):
+        customer = visible_customer(caller, customer_id, directory)
+        state = service.state(customer, caller)
+        return json_answer(state.to_dict(), headers={'ETag': state.etag})
+
+    @router.get(
+        '/customers/{customer_id}/overage/options',
+        summary='The Azure plans and Azure subscriptions that may receive the overage',
+        response_model=None,
+        responses={
+            200: {'model': OverageOptionsBody, 'description': 'The options.', 'headers': _ETAG},
+            **_READ_ERRORS,
+        },
+    )
+    def get_customer_overage_options(
+        self,
+        customer_id: str = _CUSTOMER_ID,
+        caller: Caller = Depends(get_caller),
+        directory: CustomerDirectory = Depends(get_directory),
+        service: OverageService = Depends(get_overage_service),
+    ):
+        customer = visible_customer(caller, customer_id, directory)
+        options = service.options(customer, caller)
+        return json_answer(options.to_dict(), headers={'ETag': options.state.etag})
+
+    @router.put(
+        '/customers/{customer_id}/overage',
+        summary='Enable or move the overage to an Azure subscription, or disable it (null)',
+        response_model=None,
+        responses={
+            200: {
+                'model': ChangeResultBody,
+                'description': 'Done (or nothing to do): the state after the change.',
+                'headers': _ETAG,
+            },
+            202: {
+                'model': ChangeResultBody,
+                'description': 'Microsoft accepted the change but does not show it yet.',
+                'headers': _ETAG,
+            },
+            **error_responses(404, 409, 412, 422, 429, 502, 503, 504),
+        },
+    )
+    def put_customer_overage(
+        self,
+        request: Request,
+        change: OverageChangeRequest,
+        customer_id: str = _CUSTOMER_ID,
+        if_match: Optional[str] = Header(
+            None, description='The ETag the change is based on; 412 when the state moved since.',
+        ),
+        idempotency_key: Optional[str] = Header(
+            None, description='Makes a retried request a no-op that answers the first answer.',
+        ),
+        caller: Caller = Depends(get_caller),
+        actor: Optional[str] = Depends(actor_name),
+        directory: CustomerDirectory = Depends(get_directory),
+        service: OverageService = Depends(get_overage_service),
+        store: Store = Depends(get_store),
+    ):
+        key = checked_key(idempotency_key)
+        customer = visible_customer(caller, customer_id, directory)
+        answer, _replayed = run_once(
+            store,
+            scope=f'{caller.role}:{caller.account_id}:PUT /customers/{customer.customer_id}/overage',
+            key=key,
+            request_fingerprint=fingerprint(
+                'PUT', request.url.path, {'azure_subscription_id': change.azure_subscription_id},
+            ),
+            lock_id=customer.customer_id,
+            run=lambda: change_answer(
+                service, customer, caller, change, if_match_value(if_match), actor,
+            ),
+        )
+        return json_answer(answer.body, status_code=answer.status_code, headers=answer.headers)
+
+    @router.get(
+        '/customers/{customer_id}/overage/history',
+        summary="The audit trail of the customer's overage, newest first",
+        response_model=None,
+        responses={
+            200: {
+                'model': HistoryPage,
+                'description': 'One page of audit entries.',
+                'headers': header_doc('Content-Range', 'items <first>-<last>/<total>, as Connect'),
+            },
+            **error_responses(404, 422),
+        },
+    )
+    def get_customer_overage_history(
+        self,
+        customer_id: str = _CUSTOMER_ID,
+        limit: int = Query(50, ge=1, le=MAX_LIMIT),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
+        caller: Caller = Depends(get_caller),
+        directory: CustomerDirectory = Depends(get_directory),
+        service: OverageService = Depends(get_overage_service),
+    ):
+        customer = visible_customer(caller, customer_id, directory)
+        page = service.history(customer, caller, limit=limit, offset=offset)
+        body = {
+            'items': [history_entry(entry) for entry in page.items],
+            'total': page.total,
+            'limit': limit,
+            'offset': offset,
+        }
+        return json_answer(
+            body, headers={'Content-Range': content_range(offset, len(page.items), page.total)},
+        )
+
+    @router.get(
+        '/assets/{asset_id}/overage',
+        summary="The overage of the customer of a Connect subscription (AS-...)",
+        response_model=None,
+        responses={
+            200: {'model': OverageStateBody, 'description': 'The state.', 'headers': _ETAG},
+            **_READ_ERRORS,
+        },
+    )
+    def get_asset_overage(
+        self,
+        asset_id: str = Path(..., description='The Connect subscription (asset) id (AS-...).'),
+        caller: Caller = Depends(get_caller),
+        directory: CustomerDirectory = Depends(get_directory),
+        service: OverageService = Depends(get_overage_service),
+    ):
+        customer = visible_asset_customer(caller, asset_id, directory)
+        state = service.state(customer, caller)
+        return json_answer(state.to_dict(), headers={'ETag': state.etag})

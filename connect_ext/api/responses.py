@@ -1,0 +1,58 @@
+"""Small helpers the views share: JSON answers, Connect-style paging headers, error docs."""
+from typing import Any, Dict, Optional
+
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from connect_ext.api.schemas import ErrorBody
+
+
+def json_answer(
+    body: Any, status_code: int = 200, headers: Optional[Dict[str, str]] = None,
+) -> JSONResponse:
+    return JSONResponse(status_code=status_code, content=jsonable_encoder(body), headers=headers)
+
+
+def content_range(offset: int, count: int, total: int) -> str:
+    """Connect's ``Content-Range`` of a page: ``items <first>-<last>/<total>``.
+
+    An empty collection is ``items 0-0/0`` (as Connect answers); a page past the end of a
+    non-empty one is ``items */<total>``.
+    """
+    if count <= 0:
+        return 'items 0-0/0' if total == 0 else f'items */{total}'
+    return f'items {offset}-{offset + count - 1}/{total}'
+
+
+_DESCRIPTIONS = {
+    403: 'The caller may not do this (`FORBIDDEN`, `CALLER_NOT_ALLOWED`, or Microsoft refused).',
+    404: 'Not found, or not visible to the caller (the same answer either way).',
+    405: 'The route does not accept this method.',
+    409: 'Conflict: overage held by another partner, or another change still running.',
+    412: '`If-Match` no longer matches the current state (`STALE_STATE`); `ETag` has the new one.',
+    422: 'The request is invalid (`VALIDATION_FAILED`), or a prerequisite blocks it.',
+    429: 'Partner Center is throttling (`THROTTLED`); wait `Retry-After` seconds.',
+    500: 'Unexpected error (`INTERNAL_ERROR`); the answer quotes a logged reference.',
+    502: 'Microsoft Partner Center or Connect failed (or refused the extension\'s credentials).',
+    503: 'Microsoft Partner Center or Connect is unavailable; retry later.',
+    504: 'Microsoft Partner Center did not answer in time; reload before retrying.',
+}
+_RETRY_AFTER = {'Retry-After': {
+    'description': 'Seconds to wait before retrying.', 'schema': {'type': 'integer'},
+}}
+
+
+def error_responses(*statuses: int) -> Dict[int, Dict[str, Any]]:
+    """The ``responses=`` of a route: the public error shape for ``statuses``, 403, 422 and 500."""
+    documented: Dict[int, Dict[str, Any]] = {}
+    for status in sorted({*statuses, 403, 422, 500}):
+        entry: Dict[str, Any] = {'model': ErrorBody, 'description': _DESCRIPTIONS[status]}
+        if status in (429, 503):
+            entry['headers'] = _RETRY_AFTER
+        documented[status] = entry
+    return documented
+
+
+def header_doc(name: str, description: str) -> Dict[str, Dict[str, Any]]:
+    return {name: {'description': description, 'schema': {'type': 'string'}}}
+

@@ -1,0 +1,263 @@
+"""The web API's request and response bodies, valid on pydantic 1.10 and 2.
+
+Request bodies forbid unknown fields (a typo must not silently mean "disable") and check the
+Azure subscription id is a GUID before anything else runs. Response models document what the
+routes answer (the OpenAPI document is built from them); the routes answer the service's dicts,
+and the tests parse every answer with these models to keep the two in step.
+"""
+from enum import Enum
+from typing import Any, Dict, List, Optional
+
+from pydantic import BaseModel, Field
+
+from connect_ext.compat import PYDANTIC_V2
+
+
+GUID_PATTERN = r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+# Connect ids: a prefix and groups of digits/letters (TA-1234-5678-9012, AS-..., PRD-...).
+CUSTOMER_ID_PATTERN = r'^TA-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
+ASSET_ID_PATTERN = r'^AS-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
+PRODUCT_ID_PATTERN = r'^PRD-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
+
+PATTERN_KEYWORD = 'pattern' if PYDANTIC_V2 else 'regex'
+
+
+def pattern_kwarg(pattern: str) -> Dict[str, str]:
+    """The ``Field``/``Query`` keyword of a regular expression on both pydantic majors."""
+    return {PATTERN_KEYWORD: pattern}
+
+
+if PYDANTIC_V2:  # pragma: no cover - exercised by the pydantic 2 stack in CI
+    from pydantic import ConfigDict
+
+    class RequestModel(BaseModel):
+        """A request body: unknown fields are an error."""
+
+        model_config = ConfigDict(extra='forbid')
+
+else:  # pragma: no cover - exercised by the pydantic 1 stack in CI
+
+    class RequestModel(BaseModel):
+        """A request body: unknown fields are an error."""
+
+        class Config:
+            extra = 'forbid'
+
+
+class OverageStatus(str, Enum):
+    enabled = 'enabled'
+    disabled = 'disabled'
+    other_partner = 'other_partner'
+    unknown = 'unknown'
+
+
+# --- requests --------------------------------------------------------------------------------
+
+class OverageChangeRequest(RequestModel):
+    """Where the customer's overage should go: an Azure subscription, or null to disable it."""
+
+    azure_subscription_id: Optional[str] = Field(
+        ...,
+        description=(
+            'The Azure subscription (Azure entitlement GUID) that collects the overage; '
+            'null sets overage to None (disabled).'
+        ),
+        **pattern_kwarg(GUID_PATTERN),
+    )
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    reason: str
+    action: str
+    details: Dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every error answer."""
+
+    error: ErrorDetail
+
+
+# --- customers -------------------------------------------------------------------------------
+
+class CustomerSummary(BaseModel):
+    """A customer of the overview, as the store last saw it (never read from Microsoft here)."""
+
+    id: str
+    name: Optional[str] = None
+    tenant_id: Optional[str] = None
+    country: Optional[str] = None
+    tier1_id: Optional[str] = None
+    tier2_id: Optional[str] = None
+    status: str
+    azure_subscription_id: Optional[str] = None
+    partner_id: Optional[str] = None
+    ovg_subscription_count: int = 0
+    ovg_asset_ids: List[str] = Field(default_factory=list)
+    flags: List[str] = Field(default_factory=list)
+    checked_at: Optional[str] = None
+
+
+class CustomerPage(BaseModel):
+    items: List[CustomerSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class CustomerInfo(BaseModel):
+    id: str
+    name: Optional[str] = None
+    tenant_id: Optional[str] = None
+    country: Optional[str] = None
+    tier1_id: Optional[str] = None
+    tier2_id: Optional[str] = None
+
+
+class FindingBody(BaseModel):
+    code: str
+    severity: str
+    message: str
+    reason: str
+    action: str
+    blocks: List[str] = Field(default_factory=list)
+    params: Dict[str, Any] = Field(default_factory=dict)
+
+
+class OvgSubscription(BaseModel):
+    id: str
+    offer_id: Optional[str] = None
+    name: Optional[str] = None
+    status: Optional[str] = None
+    partner_id: Optional[str] = None
+
+
+class AzurePlanRef(BaseModel):
+    subscription_id: str
+    name: Optional[str] = None
+
+
+class AzureSubscriptionRef(BaseModel):
+    id: str
+    name: Optional[str] = None
+    status: Optional[str] = None
+
+
+class OverageStateBody(BaseModel):
+    """The customer's overage as Microsoft shows it now, its OVG subscriptions and every finding."""
+
+    customer: CustomerInfo
+    status: str
+    enabled: bool
+    azure_subscription_id: Optional[str] = None
+    partner_id: Optional[str] = None
+    azure_plan: Optional[AzurePlanRef] = None
+    azure_subscription: Optional[AzureSubscriptionRef] = None
+    ovg_subscriptions: List[OvgSubscription] = Field(default_factory=list)
+    findings: List[FindingBody] = Field(default_factory=list)
+    etag: str
+    checked_at: str
+
+
+class AzureSubscriptionOption(BaseModel):
+    id: str
+    name: Optional[str] = None
+    status: Optional[str] = None
+    eligible: bool
+    current: bool
+
+
+class AzurePlanOption(BaseModel):
+    subscription_id: str
+    name: Optional[str] = None
+    offer_id: Optional[str] = None
+    status: Optional[str] = None
+    azure_subscriptions: List[AzureSubscriptionOption] = Field(default_factory=list)
+
+
+class OverageOptionsBody(BaseModel):
+    customer: CustomerInfo
+    status: str
+    azure_plans: List[AzurePlanOption] = Field(default_factory=list)
+    can_enable: bool
+    can_disable: bool
+    findings: List[FindingBody] = Field(default_factory=list)
+    etag: str
+
+
+class ChangeInfo(BaseModel):
+    action: str
+    outcome: str
+    audit_id: Optional[int] = None
+    ms_request_id: Optional[str] = None
+    ms_correlation_id: Optional[str] = None
+
+
+class ChangeResultBody(OverageStateBody):
+    """The state after the change, and what was done (``outcome``: succeeded, no_change, unconfirmed)."""
+
+    change: ChangeInfo
+
+
+class OverageSetting(BaseModel):
+    enabled: Optional[bool] = None
+    azure_subscription_id: Optional[str] = None
+
+
+class Actor(BaseModel):
+    type: str
+    id: Optional[str] = None
+    name: Optional[str] = None
+
+
+class AuditError(BaseModel):
+    code: Optional[str] = None
+    message: Optional[str] = None
+
+
+class HistoryEntry(BaseModel):
+    id: int
+    at: str
+    action: str
+    outcome: str
+    actor: Actor
+    before: OverageSetting
+    requested: OverageSetting
+    error: Optional[AuditError] = None
+    ms_request_id: Optional[str] = None
+    ms_correlation_id: Optional[str] = None
+    details: Dict[str, Any] = Field(default_factory=dict)
+
+
+class HistoryPage(BaseModel):
+    items: List[HistoryEntry]
+    total: int
+    limit: int
+    offset: int
+
+
+# --- catalogue and settings ------------------------------------------------------------------
+
+class CatalogueItem(BaseModel):
+    product_id: str
+    id: str
+    name: Optional[str] = None
+    display_name: Optional[str] = None
+    mpn: Optional[str] = None
+    status: Optional[str] = None
+    period: Optional[str] = None
+    type: Optional[str] = None
+
+
+class ItemsPage(BaseModel):
+    items: List[CatalogueItem]
+    total: int
+
+
+class ConnectionCheck(BaseModel):
+    ok: bool
+    mode: str

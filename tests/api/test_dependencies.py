@@ -1,0 +1,56 @@
+"""What the routes are given: settings from Connect's variables, one migrated store per database,
+one service per configuration."""
+from connect_ext.api import dependencies
+from connect_ext.config import Settings
+from connect_ext.store import Store
+
+
+def test_settings_come_from_the_injected_variables():
+    settings = dependencies.get_settings(config={
+        'OVERAGE_SKU_MARKER': 'PAYG', 'TENANT_ID_PARAMS': 'a, b', 'DATABASE_URL': 'sqlite://',
+    })
+
+    assert (settings.sku_marker, settings.tenant_id_params) == ('PAYG', ('a', 'b'))
+    assert settings.database_url == 'sqlite://'
+
+
+def test_one_store_per_database_url_migrated_once(tmp_path, monkeypatch):
+    dependencies.clear_caches()
+    migrations = []
+    original = Store.migrated
+
+    def counting(url, **kwargs):
+        migrations.append(url)
+        return original(url, **kwargs)
+
+    monkeypatch.setattr(Store, 'migrated', staticmethod(counting))
+    first_url, second_url = f'sqlite:///{tmp_path}/a.sqlite3', f'sqlite:///{tmp_path}/b.sqlite3'
+    try:
+        first = dependencies.get_store(Settings(database_url=first_url))
+        again = dependencies.get_store(Settings(database_url=first_url, sku_marker='X'))
+        second = dependencies.get_store(Settings(database_url=second_url))
+
+        assert first is again
+        assert second is not first
+        assert migrations == [first_url, second_url]
+        assert first.list_customers().total == 0  # migrated: the tables exist
+    finally:
+        for store in {first, second}:
+            store.close()
+        dependencies.clear_caches()
+
+
+def test_one_service_per_configuration(store):
+    dependencies.clear_caches()
+    settings = Settings(database_url=store.url)
+    client = dependencies.get_partner_center_client(settings)
+    try:
+        service = dependencies.get_overage_service(settings, store, client, None)
+
+        assert dependencies.get_overage_service(settings, store, client, None) is service
+        assert (service.store, service.client, service.settings) == (store, client, settings)
+        assert dependencies.get_partner_center_client(settings) is client
+        other = Settings(database_url=store.url, sku_marker='PAYG')
+        assert dependencies.get_overage_service(other, store, client, None) is not service
+    finally:
+        dependencies.clear_caches()

@@ -1,0 +1,194 @@
+"""Idempotency-Key on PUT: a retry answers the first answer and writes nothing."""
+import threading
+
+import pytest
+
+from connect_ext.api.idempotency import Answer, fingerprint, run_once
+from connect_ext.overage.errors import OverageError
+from sandbox.partner_center import demo, faults
+from tests.api.conftest import ENABLED, HELD, READY, RESELLER_A, error_body
+
+
+def put(api, customer_id, azure_subscription_id, key, **kwargs):
+    return api.put(
+        f'/api/customers/{customer_id}/overage',
+        json={'azure_subscription_id': azure_subscription_id},
+        headers={'Idempotency-Key': key}, **kwargs,
+    )
+
+
+def test_a_retried_change_answers_the_first_answer_and_writes_nothing(
+    api, sim, store, notifications,
+):
+    first = put(api, READY, demo.READY_ENTITLEMENT_ID, 'retry-1')
+    calls_after_first = len(sim.calls.all())
+    retry = put(api, READY, demo.READY_ENTITLEMENT_ID, 'retry-1')
+
+    assert first.status_code == retry.status_code == 200
+    assert retry.json() == first.json()
+    assert retry.headers['ETag'] == first.headers['ETag']
+    assert retry.headers['Idempotent-Replayed'] == 'true'
+    assert 'Idempotent-Replayed' not in first.headers
+    assert len(sim.calls.all()) == calls_after_first  # Microsoft not even read
+    assert store.list_audit(customer_id=READY).total == 1
+    assert len(notifications) == 1
+
+
+def test_the_same_key_with_another_body_is_refused(api, sim):
+    put(api, READY, demo.READY_ENTITLEMENT_ID, 'key-2')
+    writes = len(sim.calls.matching('PUT', '/overage'))
+
+    response = put(api, READY, demo.READY_SECOND_ENTITLEMENT_ID, 'key-2')
+
+    assert response.status_code == 422
+    assert response.json() == error_body(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used for a different request.',
+        'One key stands for one change; the same key with another body would be ambiguous.',
+        'Send a new Idempotency-Key for a new change, or repeat the original request unchanged.',
+        {'idempotency_key': 'key-2'},
+    )
+    assert len(sim.calls.matching('PUT', '/overage')) == writes
+
+
+def test_key_order_and_spacing_of_the_body_do_not_matter(api):
+    first = put(api, READY, None, 'key-3')
+    retry = api.put(f'/api/customers/{READY}/overage', content=b'{ "azure_subscription_id" :null }',
+                    headers={'Idempotency-Key': 'key-3', 'Content-Type': 'application/json'})
+
+    assert retry.status_code == first.status_code
+    assert retry.headers['Idempotent-Replayed'] == 'true'
+
+
+def test_a_refusal_is_replayed_too(api, sim):
+    first = put(api, HELD, demo.HELD_ENTITLEMENT_ID, 'key-4')
+    calls = len(sim.calls.all())
+    retry = put(api, HELD, demo.HELD_ENTITLEMENT_ID, 'key-4')
+
+    assert first.status_code == retry.status_code == 409
+    assert retry.json() == first.json()
+    assert len(sim.calls.all()) == calls
+
+
+def test_a_throttled_answer_is_not_kept_so_the_retry_can_succeed(api, sim):
+    rule = sim.faults.add(faults.throttle(retry_after=3, method='PUT'))
+    throttled = put(api, READY, demo.READY_ENTITLEMENT_ID, 'key-5')
+    sim.faults.clear()
+
+    retry = put(api, READY, demo.READY_ENTITLEMENT_ID, 'key-5')
+
+    assert rule.fired >= 1
+    assert throttled.status_code == 429
+    assert retry.status_code == 200
+    assert 'Idempotent-Replayed' not in retry.headers
+    assert retry.json()['change']['outcome'] == 'succeeded'
+
+
+def test_keys_belong_to_the_caller(api, sim):
+    owner = put(api, READY, demo.READY_ENTITLEMENT_ID, 'shared-key')
+    reseller = put(api, READY, demo.READY_ENTITLEMENT_ID, 'shared-key', who=RESELLER_A)
+
+    assert owner.status_code == reseller.status_code == 200
+    assert 'Idempotent-Replayed' not in reseller.headers
+    assert reseller.json()['change']['outcome'] == 'no_change'  # ran again, found it done
+
+
+def test_keys_belong_to_the_customer(api):
+    ready = put(api, READY, None, 'per-customer')
+    enabled = put(api, ENABLED, None, 'per-customer')
+
+    assert 'Idempotent-Replayed' not in enabled.headers
+    assert ready.json()['customer']['id'] == READY
+    assert enabled.json()['customer']['id'] == ENABLED
+    assert enabled.json()['change']['action'] == 'disable'
+
+
+def test_without_a_key_every_request_runs(api, sim):
+    for _ in range(2):
+        api.put(f'/api/customers/{READY}/overage',
+                json={'azure_subscription_id': demo.READY_ENTITLEMENT_ID})
+
+    assert len(sim.calls.matching('PUT', '/overage')) == 1  # the second found it done
+    assert len(sim.calls.matching('GET', '/overage')) >= 2
+
+
+# --- run_once under concurrency ----------------------------------------------------------------
+
+def test_concurrent_retries_run_the_change_once(store):
+    runs = []
+    started = threading.Event()
+
+    def change():
+        runs.append(1)
+        started.set()
+        threading.Event().wait(0.05)  # hold the lock while the others arrive
+        return Answer(200, {'n': len(runs)}, {'ETag': '"e1"'})
+
+    answers = []
+
+    def call():
+        answers.append(run_once(
+            store, scope='s', key='k', request_fingerprint=fingerprint('PUT', '/p', {'a': 1}),
+            lock_id=READY, run=change,
+        ))
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+
+    assert len(runs) == 1
+    assert [answer.body for answer, _ in answers] == [{'n': 1}] * 4
+    assert sorted(replayed for _, replayed in answers) == [False, True, True, True]
+
+
+def test_a_server_error_answer_is_not_saved(store):
+    calls = []
+
+    def change():
+        calls.append(1)
+        return Answer(503, {'error': {}}, {})
+
+    for _ in range(2):
+        run_once(store, scope='s', key='k', request_fingerprint='f', lock_id=READY, run=change)
+
+    assert len(calls) == 2
+    assert store.get_idempotent_response('s', 'k') is None
+
+
+def test_a_reused_key_raises_the_public_error(store):
+    run_once(store, scope='s', key='k', request_fingerprint='one', lock_id=READY,
+             run=lambda: Answer(200, {}, {}))
+
+    with pytest.raises(OverageError) as raised:
+        run_once(store, scope='s', key='k', request_fingerprint='two', lock_id=READY,
+                 run=lambda: Answer(200, {}, {}))
+
+    assert (raised.value.code, raised.value.http_status) == ('IDEMPOTENCY_KEY_REUSED', 422)
+
+
+def test_fingerprints_ignore_key_order_but_not_values():
+    assert fingerprint('put', '/p', {'a': 1, 'b': None}) == fingerprint('PUT', '/p', {'b': None, 'a': 1})
+    assert fingerprint('PUT', '/p', {'a': 1}) != fingerprint('PUT', '/p', {'a': 2})
+    assert fingerprint('PUT', '/p', {'a': 1}) != fingerprint('PUT', '/q', {'a': 1})
+
+
+class StoreThatCannotSave:
+    def __init__(self, store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def save_idempotent_response(self, *args, **kwargs):
+        raise OSError('disk full')
+
+
+def test_a_change_that_happened_is_answered_even_if_its_answer_cannot_be_kept(store):
+    answer, replayed = run_once(
+        StoreThatCannotSave(store), scope='s', key='k', request_fingerprint='f', lock_id=READY,
+        run=lambda: Answer(200, {'done': True}, {}),
+    )
+
+    assert (answer.status_code, answer.body, replayed) == (200, {'done': True}, False)

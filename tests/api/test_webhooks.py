@@ -1,0 +1,209 @@
+"""Signed change notifications: what a receiver gets and checks, retries, and that nobody waits."""
+import json
+import logging
+import threading
+from datetime import datetime, timezone
+
+import pytest
+import requests
+import responses
+
+from connect_ext.api import dependencies
+from connect_ext.api.webhooks import WebhookNotifier, signature, verify_signature
+from connect_ext.config import Settings
+from connect_ext.overage.service import OverageService
+from sandbox.partner_center import demo
+from tests.api.conftest import READY
+
+
+URL = 'https://hooks.example.com/overage?token=abc'
+SECRET = 'whsec-test-secret-value'
+EVENT = {
+    'type': 'overage.enable.succeeded', 'customer_id': READY, 'tenant_id': demo.READY_CUSTOMER_ID,
+    'audit_id': 7, 'from': {'enabled': False, 'azure_subscription_id': None},
+    'to': {'enabled': True, 'azure_subscription_id': demo.READY_ENTITLEMENT_ID}, 'error': None,
+}
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+
+
+class Receiver:
+    """A webhook receiver behind ``responses``: answers from a script, keeps what it got."""
+
+    def __init__(self, statuses=(200,), gate=None):
+        self.statuses = list(statuses)
+        self.gate = gate
+        self.received = []
+
+    def __call__(self, request):
+        if self.gate is not None:
+            self.gate.wait(5)
+        self.received.append(request)
+        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        if isinstance(status, Exception):
+            raise status
+        return status, {}, ''
+
+
+@pytest.fixture
+def receiving(running_sim):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_passthru(running_sim.api_url)
+        mock.add_passthru(running_sim.login_url)
+        def receive(receiver):
+            mock.add_callback(responses.POST, URL.split('?')[0], callback=receiver)
+            return receiver
+        yield receive
+
+
+@pytest.fixture
+def sleeps():
+    return []
+
+
+@pytest.fixture
+def notifier(store, sleeps):
+    notifier = WebhookNotifier(URL, SECRET, store, sleep=sleeps.append, clock=lambda: 1764417600.0,
+                               now=lambda: NOW, max_attempts=4, backoff_seconds=1.0)
+    yield notifier
+    notifier.executor.shutdown(wait=True)
+
+
+def test_a_delivery_is_signed_over_timestamp_and_body(receiving, notifier, store):
+    receiver = receiving(Receiver())
+
+    outcome = notifier(EVENT).result(5)
+
+    [request] = receiver.received
+    body = request.body
+    assert verify_signature(SECRET, body, request.headers['X-Overage-Timestamp'],
+                            request.headers['X-Overage-Signature'], now=1764417600.0)
+    assert request.headers['X-Overage-Timestamp'] == '1764417600'
+    assert request.headers['X-Overage-Signature'] == signature(SECRET, '1764417600', body)
+    assert request.headers['Content-Type'] == 'application/json'
+    payload = json.loads(body)
+    assert payload == {
+        'id': request.headers['X-Overage-Event-Id'],
+        'type': 'overage.enable.succeeded',
+        'created_at': '2026-11-29T12:00:00+00:00',
+        'data': {key: value for key, value in EVENT.items() if key != 'type'},
+    }
+    assert outcome['delivered'] is True
+    assert outcome['attempts'] == 1
+    [entry] = store.list_audit(customer_id=READY).items
+    assert (entry.action, entry.outcome, entry.actor_type) == ('webhook', 'succeeded', 'system')
+    assert entry.details == {
+        'event_id': payload['id'], 'event_type': 'overage.enable.succeeded', 'audit_id': 7,
+        'attempts': 1, 'status': 200, 'host': 'hooks.example.com',
+    }
+
+
+def test_failures_are_retried_with_backoff_under_the_same_event_id(receiving, notifier, sleeps,
+                                                                   store):
+    receiver = receiving(Receiver([503, requests.ConnectionError('reset'), 429, 204]))
+
+    outcome = notifier(EVENT).result(5)
+
+    assert outcome['delivered'] is True
+    assert outcome['attempts'] == 4
+    assert len({r.headers['X-Overage-Event-Id'] for r in receiver.received}) == 1
+    assert len(receiver.received) == 4
+    assert sleeps == [1.0, 2.0, 4.0]
+    assert store.list_audit(customer_id=READY).items[0].outcome == 'succeeded'
+
+
+def test_giving_up_is_recorded_as_a_failed_delivery(receiving, notifier, sleeps, store):
+    receiving(Receiver([500]))
+
+    outcome = notifier(EVENT).result(5)
+
+    assert outcome == {**outcome, 'delivered': False, 'attempts': 4, 'status': 500}
+    [entry] = store.list_audit(customer_id=READY).items
+    assert (entry.action, entry.outcome, entry.error_code) == (
+        'webhook', 'failed', 'WEBHOOK_DELIVERY_FAILED',
+    )
+    assert entry.error_message == 'HTTP 500 from hooks.example.com'
+
+
+def test_a_refusal_is_final(receiving, notifier, sleeps):
+    receiver = receiving(Receiver([400]))
+
+    outcome = notifier(EVENT).result(5)
+
+    assert (outcome['delivered'], outcome['attempts'], outcome['status']) == (False, 1, 400)
+    assert len(receiver.received) == 1
+    assert sleeps == []
+
+
+def test_the_secret_and_the_urls_token_are_never_logged(receiving, notifier, caplog):
+    receiving(Receiver([500]))
+
+    with caplog.at_level(logging.DEBUG):
+        notifier(EVENT).result(5)
+
+    text = '\n'.join(record.getMessage() for record in caplog.records) + repr(notifier)
+    assert SECRET not in text
+    assert 'token=abc' not in text
+    assert 'hooks.example.com' in text
+
+
+@pytest.mark.parametrize(('change', 'valid'), [
+    ({}, True),
+    ({'body': b'{"tampered":1}'}, False),
+    ({'secret': 'other'}, False),
+    ({'now': 1764417600.0 + 301}, False),  # a replay after the tolerance
+    ({'timestamp': '1764417601'}, False),  # the timestamp is covered by the signature
+    ({'timestamp': 'soon'}, False),
+    ({'header': None}, False),
+])
+def test_receivers_verify_body_secret_and_freshness(change, valid):
+    body = b'{"id":"e1"}'
+    header = signature(SECRET, '1764417600', body)
+    args = {'secret': SECRET, 'body': body, 'timestamp': '1764417600', 'header': header,
+            'now': 1764417600.0, **change}
+
+    assert verify_signature(args['secret'], args['body'], args['timestamp'], args['header'],
+                            now=args['now']) is valid
+
+
+def test_the_users_answer_does_not_wait_for_the_receiver(api, receiving, store, pc_client,
+                                                         settings, clock):
+    gate = threading.Event()
+    receiver = receiving(Receiver([200], gate=gate))
+    futures = []
+    notifier = WebhookNotifier(URL, SECRET, store, sleep=lambda _: None)
+
+    def notify(event):
+        futures.append(notifier(event))
+
+    service = OverageService(pc_client, store, settings, sleep=clock.sleep, notify=notify)
+    api.app.dependency_overrides[dependencies.get_overage_service] = lambda: service
+    try:
+        response = api.put(f'/api/customers/{READY}/overage',
+                           json={'azure_subscription_id': demo.READY_ENTITLEMENT_ID})
+
+        assert response.status_code == 200
+        assert receiver.received == []  # answered while the delivery is still held
+        assert not futures[0].done()
+    finally:
+        gate.set()
+    outcome = futures[0].result(5)
+    assert outcome['delivered'] is True
+    assert json.loads(receiver.received[0].body)['type'] == 'overage.enable.succeeded'
+    notifier.executor.shutdown(wait=True)
+    service.executor.shutdown(wait=True)
+
+
+@pytest.mark.parametrize(('url', 'secret', 'built'), [
+    ('', '', False),
+    ('https://hooks.example.com/x', '', False),
+    ('ftp://hooks.example.com/x', 's', False),
+    ('https://hooks.example.com/x', 's', True),
+])
+def test_the_notifier_exists_only_with_a_valid_url_and_a_secret(store, url, secret, built):
+    dependencies.clear_caches()
+    settings = Settings(webhook_url=url, webhook_secret=secret, database_url=store.url)
+
+    notifier = dependencies.get_notifier(settings=settings, store=store)
+
+    assert isinstance(notifier, WebhookNotifier) is built
+    dependencies.clear_caches()
