@@ -7,7 +7,7 @@ PYTHON ?= python3
 STACKS := runner next
 PIP_FLAGS ?= --disable-pip-version-check --quiet
 
-.PHONY: sandbox test lint benchmarks docs clean
+.PHONY: sandbox test test-ui lint benchmarks docs clean
 
 .venv-%/.installed: pyproject.toml constraints/%.txt
 	$(PYTHON) -m venv .venv-$*
@@ -18,7 +18,17 @@ PIP_FLAGS ?= --disable-pip-version-check --quiet
 sandbox: .venv-runner/.installed
 	.venv-runner/bin/python -m sandbox
 
-test: $(addprefix test-,$(STACKS)) docs
+test: test-ui $(addprefix test-,$(STACKS)) docs
+
+# The pages: Vitest specs, then a rebuild that must equal the committed connect_ext/static/
+# (Connect's cloud mode serves what is committed; it never builds).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-ui: node_modules/.installed
+	npm test
+	npm run check:static
 
 test-%: .venv-%/.installed
 	@echo "=== stack: $* ($$(.venv-$*/bin/python -c 'import connect.eaas.core, pydantic, importlib.metadata as m; print("connect-eaas-core", m.version("connect-eaas-core"), "pydantic", pydantic.VERSION)'))"

@@ -1,0 +1,147 @@
+"""Deep links, the other tabs, the customer home page and the settings page, in a real browser."""
+from sandbox.partner_center import demo
+from tests.browser.conftest import extension_frame
+from tests.browser.test_manage_overage import CONTOSO, FABRIKAM, standalone
+
+
+NORTHWIND = 'TA-1000-0000-0003'  # overage held by another partner (Microsoft's 800115)
+FABRIKAM_ASSET = 'AS-1000-0000-0002'
+
+
+def test_deep_link_to_a_customer_opens_manage_overage_in_the_portal(sandbox, browser_page, expect):
+    page = browser_page(sandbox.url)
+    page.goto(f'/?page=index.html&customer={NORTHWIND}')
+    frame = extension_frame(page)
+    expect(frame.get_by_role('heading', name='Manage Overage: Northwind Phones')).to_be_visible()
+    expect(frame.locator('[data-test=summary]')).to_contain_text('Held by another partner')
+    expect(frame.locator('[data-test=summary]')).to_contain_text(demo.OTHER_PARTNER_MPN_ID)
+    held = frame.locator('[data-code=OVERAGE_HELD_BY_OTHER_PARTNER]')
+    expect(held).to_contain_text("assigned to another partner's Azure subscription")
+    expect(held).to_contain_text('What to do: Ask the customer')
+
+    frame.get_by_role('button', name='Edit').click()
+    expect(frame.get_by_role('radio', name='To an Azure subscription', exact=False)).to_be_disabled()
+    expect(frame.locator('[data-test=cannot-enable]')).to_contain_text('another partner')
+
+    frame.get_by_role('button', name='← All customers').click()
+    expect(frame.locator('[data-test=customer-table] tbody tr')).to_have_count(11)
+    expect(frame.locator('[data-test=count]')).to_have_text('11 customers')
+
+
+def test_deep_link_to_a_subscription_links_back_to_it_in_connect(sandbox, browser_page, expect):
+    page = browser_page(sandbox.url)
+    page.goto(f'/?page=index.html&asset={FABRIKAM_ASSET}')
+    frame = extension_frame(page)
+    expect(frame.get_by_role('heading', name='Manage Overage: Fabrikam Calling')).to_be_visible()
+    frame.get_by_role('button', name=f'Open subscription {FABRIKAM_ASSET} in Connect').click()
+    # The portal (the toolkit bridge host) was asked to navigate to the subscription's page.
+    expect(page.locator('#notes')).to_contain_text(
+        f'subscriptions.directory.details (id={FABRIKAM_ASSET})')
+
+
+def test_deep_link_standalone_and_a_mistyped_link(sandbox, browser_page, expect):
+    page = browser_page(sandbox.url)
+    page.goto(standalone('index.html', customer=FABRIKAM))
+    expect(page.locator('[data-test=summary]')).to_contain_text('Enabled')
+    # Standalone, the subscription is named but cannot be opened in a portal that is not there.
+    expect(page.locator('[data-test=connect-assets]')).to_contain_text(
+        f'{FABRIKAM_ASSET} (open it from Connect)')
+    page.goto(standalone('index.html', customer='AS-1234'))
+    expect(page.locator('[data-test=link-problem]')).to_contain_text(
+        'is not a Connect customer id (TA-…)')
+    expect(page.locator('[data-test=customer-table]')).to_be_visible()
+
+
+def test_unknown_customer_reads_as_the_api_explains_it(sandbox, browser_page, expect):
+    page = browser_page(sandbox.url)
+    page.goto(standalone('index.html', customer='TA-9999-9999-9999'))
+    notice = page.locator('[data-test=error]')
+    expect(notice.locator('[data-test=error-message]')).to_contain_text(
+        'No customer TA-9999-9999-9999 is known to the Overage Manager.')
+    expect(notice.locator('[data-test=error-action]')).to_contain_text('What to do:')
+    assert 'CUSTOMER_NOT_FOUND' not in page.locator('body').inner_text()
+
+
+def test_status_filter_items_search_and_activity_tabs(sandbox, browser_page, expect):
+    page = browser_page(sandbox.url)
+    page.goto(standalone('index.html'))
+    page.get_by_label('Overage status').select_option('other_partner')
+    rows = page.locator('[data-test=customer-table] tbody tr')
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text('Northwind Phones')
+
+    page.get_by_role('tab', name='OVG items').click()
+    items = page.locator('[data-test=item-table] tbody tr')
+    expect(items).to_have_count(2)
+    expect(page.locator('[data-test=item-table]')).to_contain_text(
+        'Microsoft Teams Phone with Calling Plan (NCE COM OVG 1MO)')
+    page.get_by_label('Search items').fill('1YR')
+    page.get_by_label('Search items').press('Enter')
+    expect(items).to_have_count(1)
+    expect(items).to_contain_text('NCE COM OVG 1YR ANN')
+    assert 'tab=items' in page.url
+
+    page.get_by_role('tab', name='Activity').click()
+    page.get_by_label('Customer', exact=True).fill(CONTOSO)
+    page.get_by_role('button', name='Show activity').click()
+    expect(page.locator('[data-test=activity] [data-test=empty]')).to_have_text(
+        "No change of this customer's overage is recorded.")
+    assert f'customer={CONTOSO}' in page.url
+    assert 'tab=activity' in page.url
+
+
+def test_customer_home_page_shows_its_own_overage_read_only(sandbox, browser_page, expect):
+    page = browser_page(sandbox.url, persona='customer')
+    api_calls = []
+    page.on('request', lambda request: '/api/' in request.url and api_calls.append(request.url))
+    page.goto('/?page=customer.html')
+    frame = extension_frame(page)
+    expect(frame.get_by_role('heading', name='Manage Overage: Contoso Telecom Users')).to_be_visible()
+    expect(frame.locator('[data-test=summary]')).to_contain_text('Disabled')
+    expect(frame.locator('[data-test=read-only]')).to_contain_text('your provider manages it')
+    expect(frame.get_by_role('button', name='Edit')).to_have_count(0)
+    # Inside the portal the customer comes from the shared context: no listing was needed.
+    assert [url.split('/api', 1)[1] for url in api_calls] == [f'/customers/{CONTOSO}/overage']
+
+    # Standalone, with no shared context and no query parameter: the API names the customer.
+    api_calls.clear()
+    page.goto(standalone('customer.html'))
+    expect(page.get_by_role('heading', name='Manage Overage: Contoso Telecom Users')).to_be_visible()
+    expect(page.get_by_role('button', name='Edit')).to_have_count(0)
+    assert any('/api/customers?' in url for url in api_calls)
+
+
+def test_settings_page_and_the_connection_test(sandbox, browser_page, expect):
+    page = browser_page(sandbox.url)
+    # The page shows GET /api/settings when the API has it, and says so when it has not.
+    published = page.request.get('/api/settings')
+    assert published.status in (200, 404)
+    page.goto('/?page=settings.html')
+    frame = extension_frame(page)
+    expect(frame.get_by_role('heading', name='Overage settings')).to_be_visible()
+    if published.status == 404:
+        expect(frame.locator('[data-test=settings-unavailable]')).to_contain_text(
+            'does not show its configuration here')
+    else:
+        expect(frame.locator('[data-test=settings]')).to_be_visible()
+
+    frame.get_by_role('button', name='Test Partner Center connection').click()
+    result = frame.locator('[data-test=connection-result]')
+    expect(result).to_contain_text('Partner Center accepted the credentials.')
+    expect(result).to_contain_text('App+User')
+
+
+def test_a_failed_connection_test_reads_as_message_reason_and_action(
+        fresh_sandbox, browser_page, expect):
+    fresh_sandbox.pc_world.revoke_refresh_token(demo.DISTRIBUTOR_REFRESH_TOKEN)
+    fresh_sandbox.pc_world.expire_access_tokens()
+    page = browser_page(fresh_sandbox.url)
+    page.goto(standalone('settings.html'))
+    with page.expect_response(lambda r: r.url.endswith('/api/settings/connection')) as answered:
+        page.get_by_role('button', name='Test Partner Center connection').click()
+    assert answered.value.status >= 400
+    error = answered.value.json()['error']
+    notice = page.locator('[data-test=error]')
+    expect(notice.locator('[data-test=error-message]')).to_have_text(error['message'])
+    expect(notice.locator('[data-test=error-action]')).to_have_text(f"What to do: {error['action']}")
+    expect(page.locator('[data-test=connection-result]')).to_have_count(0)

@@ -1,0 +1,4 @@
+import { mountPage } from '../../composables/mountPage.js';
+import Page from './Page.vue';
+
+mountPage(Page);
