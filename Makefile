@@ -36,7 +36,7 @@ test-%: .venv-%/.installed
 	scripts/with-postgres.sh .venv-$*/bin/python -m pytest $(PYTEST_ARGS)
 
 docs: .venv-runner/.installed
-	.venv-runner/bin/mkdocs build --strict --quiet --site-dir .venv-runner/site
+	NO_MKDOCS_2_WARNING=1 .venv-runner/bin/mkdocs build --strict --quiet --site-dir .venv-runner/site
 
 lint: .venv-runner/.installed
 	.venv-runner/bin/ruff check .
