@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
 
+# Ids the world derives itself (see World._derived_id) live in this namespace.
+_ID_NAMESPACE = uuid.UUID('7d3c1a52-5f0e-4b8e-9a57-0c0e0a5e1d00')
+
+
 AZURE_PLAN_PRODUCT_ID = 'DZH318Z0BPS6'
 AZURE_PLAN_OFFER_ID = 'DZH318Z0BPS6:0001:DZH318Z0BML6'
 LEGACY_AZURE_OFFER_ID = 'MS-AZR-0145P'
@@ -285,7 +289,9 @@ class World:
         with self.lock:
             owner, buyer = self._partner(partner), self._customer(customer)
             subscription = Subscription(
-                _id(subscription_id) if subscription_id else str(uuid.uuid4()), buyer.tenant_id,
+                _id(subscription_id) if subscription_id
+                else self._derived_id('subscription', buyer.tenant_id, self.subscriptions),
+                buyer.tenant_id,
                 owner.tenant_id, offer_id, name, consumption_type, status, billing_type,
                 str(reseller_mpn) if reseller_mpn else None, quantity, term_duration, product_type,
             )
@@ -294,6 +300,16 @@ class World:
             if reseller_mpn:
                 owner.resellers.setdefault(str(reseller_mpn), f'Reseller {reseller_mpn}')
             return subscription
+
+    @staticmethod
+    def _derived_id(kind: str, owner: str, existing: Dict[str, Any]) -> str:
+        """A GUID derived from what is built (not random), so a seeded world has the same ids at
+        every start and docs, tests and bookmarks can name them."""
+        for n in range(len(existing) + 1):
+            candidate = str(uuid.uuid5(_ID_NAMESPACE, f'{kind}:{owner}:{n}'))
+            if candidate not in existing:
+                return candidate
+        raise AssertionError('unreachable: one of len(existing)+1 candidates is free')
 
     def add_azure_plan(self, customer: Ref, partner: Ref, *, status: str = 'active',
                        reseller_mpn: Optional[str] = None, subscription_id: Optional[str] = None,
@@ -320,7 +336,8 @@ class World:
         with self.lock:
             plan = self._subscription(plan_subscription)
             entitlement = Entitlement(
-                _id(entitlement_id) if entitlement_id else str(uuid.uuid4()),
+                _id(entitlement_id) if entitlement_id
+                else self._derived_id('entitlement', plan.id, self.entitlements),
                 self._customer(customer).tenant_id, plan.id, name, status,
             )
             self.entitlements[entitlement.id] = entitlement
