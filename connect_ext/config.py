@@ -38,6 +38,11 @@ VARIABLES: Dict[str, Tuple[bool, str, str]] = {
     ),
     'OVERAGE_WEBHOOK_URL': (False, '', 'Where signed change notifications are POSTed (empty: none)'),
     'OVERAGE_WEBHOOK_SECRET': (True, '', 'HMAC-SHA256 key of the webhook signature'),
+    'PRODUCT_IDS': (False, '', 'Products whose OVG items GET /items lists (comma-separated; empty: all)'),
+    'SYNC_RATE_SHARE': (False, '0.8', "Share of Partner Center's rate limit the scheduled sync may use"),
+    'MANAGE_OVERAGE_BASE_URL': (
+        False, '', 'Public base URL of the pages, for the Manage Overage link in order notes',
+    ),
 }
 
 

@@ -1,0 +1,354 @@
+"""The use-cases behind the request events: note OVG orders, watch cancels.
+
+The extension observes requests; it never approves, fails or inquires one. What it does:
+
+- a purchase or change that brings OVG items (pending, then approved): record the customer and
+  its OVG asset in the store, read the customer's overage from Partner Center, and write **one**
+  note per request and status on the request's conversation;
+- an approved cancel: forget the asset; when Partner Center shows no active OVG subscription of
+  ours left (it lists only our own) while overage still goes to one of our Azure subscriptions,
+  flag the customer and write a note.
+
+**One note, even when Connect delivers the event again** (redelivery, a retry after a crash, two
+replicas at once). The store's processed-event key ``<request>:<status>:note`` is written only
+*after* the note is posted, so a failed post is retried by the next delivery instead of being
+lost. The check, the post and the key are done under a lock named after the request (threads of
+a process, and replicas on PostgreSQL), and the conversation itself is searched for the note's
+marker line first, so a delivery that posted and died before writing the key does not post again.
+
+Outcomes are plain values (:class:`Outcome`); the events application turns them into
+``BackgroundResponse``. Transient failures (Partner Center throttled or down, Connect 5xx, the
+store busy) become ``reschedule``; a payload that is not a usable request becomes ``skip``.
+"""
+import logging
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from connect.client import ClientError
+from sqlalchemy.exc import OperationalError
+
+from connect_ext.orders import notes
+from connect_ext.orders.conversations import ConversationMissing, RequestConversations
+from connect_ext.orders.payload import AssetRequest, MalformedRequest, customer_of, parse_request
+from connect_ext.overage.detection import added_ovg_items, ovg_items
+from connect_ext.overage.errors import OverageError
+from connect_ext.overage.facts import Caller, CustomerRef, same_id
+from connect_ext.store.store import CustomerLockTimeout
+
+
+DONE = 'done'
+SKIP = 'skip'
+RESCHEDULE = 'reschedule'
+
+NOTE_STATUSES = ('pending', 'approved')
+CANCEL_STATUSES = ('approved',)
+# The store flag of a customer whose last OVG subscription is gone while overage still goes to
+# one of our Azure subscriptions; cleared when an OVG item is ordered again.
+FLAG_OVERAGE_WITHOUT_OVG = 'overage_without_ovg_subscription'
+# The fulfilment parameter holding the Microsoft subscription id of an asset.
+MICROSOFT_SUBSCRIPTION_PARAM = 'subscription_id'
+LOCK_TIMEOUT_SECONDS = 30.0
+_TRANSIENT_HTTP_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the event ends with (``done``, ``skip``, ``reschedule``) and why, for the log."""
+
+    action: str
+    reason: str
+
+
+def note_key(request_id: str, status: str) -> str:
+    return f'{request_id}:{status}:note'
+
+
+def cancel_key(request_id: str) -> str:
+    return f'{request_id}:approved:cancel'
+
+
+def is_transient_overage_error(error: OverageError) -> bool:
+    """Partner Center throttled, failed or timed out: the same call may pass later."""
+    return error.transient or error.http_status in _TRANSIENT_HTTP_STATUSES
+
+
+def is_transient_connect_error(error: ClientError) -> bool:
+    """Connect answered 5xx, or did not answer at all (no status)."""
+    return error.status_code is None or error.status_code >= 500
+
+
+class OrderHandling:
+    """The use-cases, on the collaborators the wiring hands over."""
+
+    def __init__(
+        self,
+        *,
+        settings,
+        store,
+        service,
+        conversations: RequestConversations,
+        caller: Caller,
+        link_for: Callable[[str], str],
+        logger: Optional[logging.Logger] = None,
+        lock_timeout_seconds: float = LOCK_TIMEOUT_SECONDS,
+    ):
+        self.settings = settings
+        self.store = store
+        self.service = service
+        self.conversations = conversations
+        self.caller = caller
+        self.link_for = link_for
+        self.log = logger or logging.getLogger(__name__)
+        self.lock_timeout_seconds = lock_timeout_seconds
+
+    # -- purchase and change ---------------------------------------------------------------------
+
+    def note_request(self, payload: Any, request_type: str) -> Outcome:
+        """A purchase or change request, pending or approved: the note when it brings OVG items."""
+        try:
+            request = parse_request(
+                payload, expected_type=request_type, expected_statuses=NOTE_STATUSES,
+            )
+        except MalformedRequest as error:
+            return self._skip(f'not a usable {request_type} request: {error.reason}')
+        items = added_ovg_items(request.items, self.settings.sku_marker)
+        if not items:
+            self.log.info('request %s brings no OVG item: nothing to do', request.id)
+            return Outcome(SKIP, f'request {request.id} brings no OVG item')
+        key = note_key(request.id, request.status)
+        return self._guarded(request, lambda: self._note_request(request, items, key))
+
+    def _note_request(self, request: AssetRequest, items, key: str) -> Outcome:
+        if self.store.is_event_processed(key):
+            return Outcome(DONE, f'request {request.id} ({request.status}) already has its note')
+        customer = customer_of(request, self.settings.tenant_id_params)
+        customer = completed(customer, self._record_ovg_asset(customer, request.asset_id))
+        state, error = self._read_overage(customer)
+        text = notes.request_note(
+            request_id=request.id,
+            request_type=request.type,
+            status=request.status,
+            items=items,
+            customer=customer,
+            link=self.link_for(customer.customer_id),
+            state=state,
+            error=error,
+            tenant_id_params=self.settings.tenant_id_params,
+        )
+        written = self._post_once(request.id, key, notes.note_marker(request.id, request.status),
+                                  text)
+        return Outcome(DONE, f'request {request.id} ({request.status}): note {written}')
+
+    def _read_overage(
+        self, customer: CustomerRef,
+    ) -> Tuple[Optional[Dict[str, Any]], Optional[Dict[str, Any]]]:
+        """(state, None), (None, error) for a failure retrying will not fix, or (None, None)
+        when the tenant is not known. Transient failures raise."""
+        if not customer.tenant_id:
+            return None, None
+        try:
+            return self.service.state(customer, self.caller).to_dict(), None
+        except OverageError as error:
+            if is_transient_overage_error(error):
+                raise
+            self.log.warning('The overage of %s could not be read: %s', customer.customer_id, error)
+            return None, error.to_body()['error']
+
+    def _record_ovg_asset(self, customer: CustomerRef, asset_id: str):
+        """Remember the customer, its tiers and tenant, and one more OVG asset; the record."""
+        with self.store.customer_lock(customer.customer_id,
+                                      timeout_seconds=self.lock_timeout_seconds):
+            record = self.store.get_customer(customer.customer_id)
+            assets = list(record.ovg_asset_ids) if record else []
+            if asset_id not in assets:
+                assets.append(asset_id)
+            flags = [flag for flag in (record.flags if record else ())
+                     if flag != FLAG_OVERAGE_WITHOUT_OVG]
+            return self.store.upsert_customer(
+                customer.customer_id, ovg_asset_ids=assets, flags=flags, **_known_fields(customer),
+            )
+
+    # -- cancel ----------------------------------------------------------------------------------
+
+    def watch_cancel(self, payload: Any) -> Outcome:
+        """An approved cancel: forget the asset; flag a customer left with overage and no OVG."""
+        try:
+            request = parse_request(payload, expected_type='cancel',
+                                    expected_statuses=CANCEL_STATUSES)
+        except MalformedRequest as error:
+            return self._skip(f'not a usable cancel request: {error.reason}')
+        return self._guarded(request, lambda: self._watch_cancel(request))
+
+    def _watch_cancel(self, request: AssetRequest) -> Outcome:
+        record = self.store.get_customer(request.customer_id)
+        recorded = record is not None and request.asset_id in record.ovg_asset_ids
+        if not recorded and not ovg_items(request.items, self.settings.sku_marker):
+            return Outcome(SKIP, f'cancel {request.id} removes no OVG subscription')
+        key = cancel_key(request.id)
+        if self.store.is_event_processed(key):
+            return Outcome(DONE, f'cancel {request.id} was handled already')
+        customer = customer_of(request, self.settings.tenant_id_params)
+        remaining = self._forget_ovg_asset(customer, request.asset_id)
+        if remaining:
+            self.store.mark_event_processed(key, {'remaining_ovg_assets': len(remaining)})
+            return Outcome(DONE, f'cancel {request.id}: {len(remaining)} OVG asset(s) remain')
+        record = self.store.get_customer(customer.customer_id)
+        customer = completed(customer, record)
+        target = self._overage_left_without_ovg(customer, record, request)
+        if target is None:
+            self.store.mark_event_processed(key, {'flagged': False})
+            return Outcome(DONE, f'cancel {request.id}: no overage left behind')
+        self._flag(customer, request, target)
+        text = notes.cancel_note(
+            request_id=request.id,
+            customer=customer,
+            link=self.link_for(customer.customer_id),
+            azure_subscription_id=target or None,
+        )
+        written = self._post_once(request.id, key, notes.note_marker(request.id, 'cancel'), text)
+        return Outcome(DONE, f'cancel {request.id}: overage left without OVG; note {written}')
+
+    def _forget_ovg_asset(self, customer: CustomerRef, asset_id: str) -> List[str]:
+        with self.store.customer_lock(customer.customer_id,
+                                      timeout_seconds=self.lock_timeout_seconds):
+            record = self.store.get_customer(customer.customer_id)
+            remaining = [a for a in (record.ovg_asset_ids if record else ()) if a != asset_id]
+            self.store.upsert_customer(
+                customer.customer_id, ovg_asset_ids=remaining, **_known_fields(customer),
+            )
+        return remaining
+
+    def _overage_left_without_ovg(self, customer: CustomerRef, record, request) -> Optional[str]:
+        """The Azure subscription overage still goes to, when no active OVG subscription is left
+        (Partner Center's view, minus the one just cancelled); None when nothing is left behind.
+        "" means assigned, target not known. Without a tenant id the store's last state decides.
+        """
+        if customer.tenant_id:
+            try:
+                state = self.service.state(customer, self.caller).to_dict()
+            except OverageError as error:
+                if is_transient_overage_error(error):
+                    raise
+                self.log.warning('The overage of %s could not be read: %s; using the stored state',
+                                 customer.customer_id, error)
+            else:
+                cancelled = request.asset_param(MICROSOFT_SUBSCRIPTION_PARAM)
+                still_active = [
+                    sub for sub in state.get('ovg_subscriptions') or ()
+                    if str(sub.get('status') or '').lower() == 'active'
+                    and not same_id(sub.get('id'), cancelled)
+                ]
+                if state.get('status') != 'enabled' or still_active:
+                    return None
+                return state.get('azure_subscription_id') or ''
+        if record is not None and record.overage_status == 'enabled':
+            return record.azure_entitlement_id or ''
+        return None
+
+    def _flag(self, customer: CustomerRef, request: AssetRequest, target: str) -> None:
+        """Set the flag and audit it, once: a redelivery finds the flag and writes nothing."""
+        with self.store.customer_lock(customer.customer_id,
+                                      timeout_seconds=self.lock_timeout_seconds):
+            record = self.store.get_customer(customer.customer_id)
+            flags = list(record.flags) if record else []
+            if FLAG_OVERAGE_WITHOUT_OVG in flags:
+                return
+            flags.append(FLAG_OVERAGE_WITHOUT_OVG)
+            self.store.upsert_customer(customer.customer_id, flags=flags)
+            self.store.record_audit(
+                customer_id=customer.customer_id,
+                tenant_id=customer.tenant_id,
+                actor_type='system',
+                action='flag',
+                outcome='succeeded',
+                from_entitlement=target or None,
+                from_enabled=True,
+                details={
+                    'flag': FLAG_OVERAGE_WITHOUT_OVG,
+                    'request_id': request.id,
+                    'asset_id': request.asset_id,
+                },
+            )
+
+    # -- shared ----------------------------------------------------------------------------------
+
+    def _post_once(self, request_id: str, key: str, marker: str, text: str) -> str:
+        """Post ``text`` unless this key or this marker says it is there; ``posted`` or ``found``.
+
+        The key is written after the post (a failed post is retried by the next delivery); the
+        lock and the marker search keep concurrent or crashed deliveries from posting twice.
+        """
+        with self.store.customer_lock(f'request-note:{request_id}',
+                                      timeout_seconds=self.lock_timeout_seconds):
+            if self.store.is_event_processed(key):
+                return 'already written'
+            conversation_id = self.conversations.conversation_id(request_id)
+            existing = self.conversations.find_message(conversation_id, marker)
+            if existing is not None:
+                self.store.mark_event_processed(key, {
+                    'conversation_id': conversation_id, 'message_id': existing.get('id'),
+                })
+                return 'found in the conversation'
+            message = self.conversations.post(conversation_id, text)
+            self.store.mark_event_processed(key, {
+                'conversation_id': conversation_id, 'message_id': message.get('id'),
+            })
+            return 'posted'
+
+    def _guarded(self, request: AssetRequest, work: Callable[[], Outcome]) -> Outcome:
+        """Run ``work``; what may pass on a later delivery becomes ``reschedule``, a refusal that
+        will not (a 4xx) ``skip``, logged."""
+        try:
+            outcome = work()
+        except OverageError as error:
+            if not is_transient_overage_error(error):
+                return self._skip(f'request {request.id}: Partner Center refused: {error}')
+            return self._reschedule(request, f'Partner Center: {error}')
+        except ClientError as error:
+            if not is_transient_connect_error(error):
+                # A 4xx will not change on a retry (no access to the conversation, text refused).
+                return self._skip(f'request {request.id}: Connect refused: {error!r} {error}')
+            return self._reschedule(request, f'Connect: {error}')
+        except ConversationMissing as error:
+            return self._reschedule(request, str(error))
+        except CustomerLockTimeout as error:
+            return self._reschedule(request, str(error))
+        except OperationalError as error:
+            return self._reschedule(request, f'store: {error.orig}')
+        self.log.info(outcome.reason)
+        return outcome
+
+    def _reschedule(self, request: AssetRequest, why: str) -> Outcome:
+        reason = f'request {request.id} ({request.status}) rescheduled, transient failure: {why}'
+        self.log.warning(reason)
+        return Outcome(RESCHEDULE, reason)
+
+    def _skip(self, reason: str) -> Outcome:
+        self.log.warning('Event skipped: %s', reason)
+        return Outcome(SKIP, reason)
+
+
+def completed(customer: CustomerRef, record) -> CustomerRef:
+    """The payload's customer with what the store knows filling its gaps: a tenant id from an
+    earlier order, the reseller's partner id (a tier-1 parameter, never on the asset)..."""
+    if record is None:
+        return customer
+    known = {
+        name: getattr(record, name)
+        for name in ('tenant_id', 'name', 'country', 'tier1_id', 'tier2_id', 'reseller_mpn')
+        if getattr(customer, name) is None and getattr(record, name)
+    }
+    return replace(customer, **known) if known else customer
+
+
+def _known_fields(customer: CustomerRef) -> Dict[str, str]:
+    """The customer fields the payload told; unknown ones never erase what the store knows."""
+    values = {
+        'tenant_id': customer.tenant_id,
+        'name': customer.name,
+        'country': customer.country,
+        'tier1_id': customer.tier1_id,
+        'tier2_id': customer.tier2_id,
+    }
+    return {name: value for name, value in values.items() if value}
+

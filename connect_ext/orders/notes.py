@@ -1,0 +1,223 @@
+"""The conversation notes the extension writes on requests: pure text from plain data.
+
+A note tells whoever handles the request what overage means for this customer: the OVG items,
+where the customer's overage goes now (or why that is not known), what blocks or deserves a
+warning, and a link to Manage Overage. Its last line is a *marker* unique to the request and the
+event; the handlers look for it in the conversation so that a redelivered event never writes the
+same note twice.
+
+Everything here takes plain values (the service's ``OverageState.to_dict()``, the request's item
+dicts) and returns text; nothing reads Connect or Partner Center.
+"""
+from typing import Any, Iterable, List, Mapping, Optional, Sequence
+from urllib.parse import quote
+
+from connect_ext.overage import messages
+from connect_ext.overage.detection import item_name, parse_quantity
+from connect_ext.overage.facts import CustomerRef
+
+
+TITLE = 'Overage Manager'
+MANAGE_OVERAGE_PAGE = '/static/index.html'
+# Connect does not document a limit on message text; notes stay well below any plausible one.
+MAX_NOTE_CHARS = 3000
+_SEVERITY_SECTIONS = (
+    ('blocking', 'Blocking'),
+    ('warning', 'Warnings'),
+    ('info', 'Good to know'),
+)
+# Said by the overage line already; repeating it as a finding adds nothing.
+_REDUNDANT_FINDINGS = frozenset({'OVERAGE_STATE_UNKNOWN'})
+
+
+def note_marker(request_id: str, purpose: str) -> str:
+    """A note's last line: one per request and purpose (``pending``, ``approved``, ``cancel``)."""
+    return f'[overage-manager:{request_id}:{purpose}]'
+
+
+def manage_overage_link(customer_id: str, base_url: str = '') -> str:
+    """The Manage Overage page opened on one customer; the only place the link format lives.
+
+    ``base_url`` is where the extension's pages are served (empty: a link relative to it).
+    """
+    return f'{base_url.rstrip("/")}{MANAGE_OVERAGE_PAGE}?customer={quote(customer_id, safe="")}'
+
+
+def _quantity(value: Any) -> str:
+    number = parse_quantity(value)
+    if number == float('inf'):
+        return 'unlimited'
+    return str(int(number)) if number.is_integer() else str(number)
+
+
+def item_lines(items: Iterable[Mapping[str, Any]]) -> List[str]:
+    lines = []
+    for item in items:
+        mpn = item.get('mpn')
+        suffix = f' [{mpn}]' if isinstance(mpn, str) and mpn.strip() else ''
+        name = item_name(item) or '(an item without a name)'
+        lines.append(f'- {name}{suffix}, quantity {_quantity(item.get("quantity"))}')
+    return lines
+
+
+def customer_line(customer: CustomerRef) -> str:
+    who = f'{customer.name} ({customer.customer_id})' if customer.name else customer.customer_id
+    tenant = (
+        f'Microsoft tenant {customer.tenant_id}' if customer.tenant_id
+        else 'Microsoft tenant not known yet'
+    )
+    return f'Customer: {who}, {tenant}.'
+
+
+def _named(name: Any, identifier: Any) -> str:
+    if name and identifier:
+        return f'"{name}" ({identifier})'
+    return str(name or identifier or '(not known)')
+
+
+def overage_line(state: Mapping[str, Any]) -> str:
+    """Where the customer's overage goes, from ``OverageState.to_dict()``."""
+    status = state.get('status')
+    partner = f', partner id {state["partner_id"]}' if state.get('partner_id') else ''
+    subscription = state.get('azure_subscription') or {}
+    target = _named(subscription.get('name'), state.get('azure_subscription_id'))
+    if status == 'enabled':
+        plan = state.get('azure_plan') or {}
+        under = (
+            f' under Azure plan {_named(plan.get("name"), plan.get("subscription_id"))}'
+            if plan else ''
+        )
+        return f'Overage: ON. Overage charges go to Azure subscription {target}{under}{partner}.'
+    if status == 'other_partner':
+        return (
+            f'Overage: held by another partner (Azure subscription {target}{partner}). Only that '
+            'partner can change or release it.'
+        )
+    if status == 'disabled':
+        return (
+            "Overage: OFF. The customer's OVG subscriptions stop at their monthly allowance until "
+            'overage is enabled.'
+        )
+    return "Overage: unknown. Partner Center did not say where the customer's overage goes."
+
+
+def tenant_unknown_line(status: str, tenant_id_params: Sequence[str]) -> str:
+    params = ' or '.join(tenant_id_params) or 'the tenant id parameter'
+    if status == 'pending':
+        return (
+            "Overage: not checked yet. The customer's Microsoft tenant is not known yet (it is set "
+            'when the order is fulfilled), so Partner Center could not be read. The overage '
+            'state follows in a note when this request is approved.'
+        )
+    return (
+        'Overage: not checked. The subscription carries no Microsoft tenant id '
+        f'(parameter {params}), so Partner Center could not be read. Open Manage Overage once '
+        'the tenant id is filled in.'
+    )
+
+
+def error_line(error: Mapping[str, Any]) -> str:
+    """A Partner Center failure that retrying will not fix, in the catalogue's words."""
+    parts = [error.get('message'), error.get('reason')]
+    action = error.get('action')
+    text = ' '.join(part for part in parts if part)
+    return f'Overage: could not be read from Partner Center. {text} What to do: {action}'.strip()
+
+
+def finding_line(finding: Mapping[str, Any]) -> str:
+    action = finding.get('action')
+    return f'- {finding.get("message")}' + (f' What to do: {action}' if action else '')
+
+
+def finding_sections(
+    findings: Iterable[Mapping[str, Any]], limit: Optional[int] = None,
+) -> List[str]:
+    """Findings grouped by severity, blocking first; at most ``limit`` of them, then a count."""
+    kept = [f for f in findings if f.get('code') not in _REDUNDANT_FINDINGS]
+    shown = kept if limit is None else kept[:limit]
+    lines: List[str] = []
+    for severity, title in _SEVERITY_SECTIONS:
+        group = [f for f in shown if f.get('severity') == severity]
+        if group:
+            lines.append(f'{title}:')
+            lines.extend(finding_line(finding) for finding in group)
+    hidden = len(kept) - len(shown)
+    if hidden:
+        lines.append(f'... and {hidden} more finding(s): open Manage Overage to see them all.')
+    return lines
+
+
+def _fit(head: List[str], findings: Sequence[Mapping[str, Any]], tail: List[str]) -> str:
+    """Join the parts, showing as many findings as fit in MAX_NOTE_CHARS; link and marker stay."""
+    for limit in range(len(findings), -1, -1):
+        text = '\n'.join(head + finding_sections(findings, limit) + tail)
+        if len(text) <= MAX_NOTE_CHARS:
+            return text
+    # Too long even without findings (a huge item list): cut the top, never the marker.
+    tail_text = '\n'.join(tail)
+    head_text = '\n'.join(head + finding_sections(findings, 0))
+    return head_text[:MAX_NOTE_CHARS - len(tail_text) - 2] + '~\n' + tail_text
+
+
+def request_note(
+    *,
+    request_id: str,
+    request_type: str,
+    status: str,
+    items: Sequence[Mapping[str, Any]],
+    customer: CustomerRef,
+    link: str,
+    state: Optional[Mapping[str, Any]] = None,
+    error: Optional[Mapping[str, Any]] = None,
+    tenant_id_params: Sequence[str] = (),
+) -> str:
+    """The note of a purchase or change request that brings OVG items.
+
+    Exactly one of ``state`` (``OverageState.to_dict()``) or ``error`` (an ``OverageError``'s
+    ``to_body()['error']``) is given once Partner Center was asked; neither means the tenant is
+    not known.
+    """
+    verb = 'adds' if request_type == 'change' else 'orders'
+    head = [
+        f'{TITLE}: this {request_type} request {verb} overage-capable (OVG) items.',
+        *item_lines(items),
+        '',
+        customer_line(customer),
+    ]
+    findings: Sequence[Mapping[str, Any]] = ()
+    if state is not None:
+        head.append(overage_line(state))
+        findings = list(state.get('findings') or ())
+    elif error is not None:
+        head.append(error_line(error))
+    else:
+        head.append(tenant_unknown_line(status, tenant_id_params))
+    head.append('')
+    tail = ['', f'Manage Overage for this customer: {link}', note_marker(request_id, status)]
+    return _fit(head, findings, tail)
+
+
+def cancel_note(
+    *,
+    request_id: str,
+    customer: CustomerRef,
+    link: str,
+    azure_subscription_id: Optional[str],
+) -> str:
+    """The note of a cancel that removes the customer's last OVG subscription, overage still on."""
+    texts = messages.render_entry(
+        'OVERAGE_ENABLED_WITHOUT_OVG_SUBSCRIPTION',
+        {'current_azure_subscription_id': azure_subscription_id},
+    )
+    lines = [
+        f"{TITLE}: this cancel removes the customer's last overage-capable (OVG) subscription, "
+        'but overage is still assigned.',
+        customer_line(customer),
+        texts.message,
+        texts.reason,
+        f'What to do: {texts.action}',
+        '',
+        f'Manage Overage for this customer: {link}',
+        note_marker(request_id, 'cancel'),
+    ]
+    return '\n'.join(lines)

@@ -1,0 +1,95 @@
+"""Pacing Partner Center calls: a token bucket that stays within a share of Microsoft's limit.
+
+Partner Center allows 500 requests per minute per tenant on its subscription resources and
+answers 429 beyond that. The scheduled sync is the only caller that makes many calls in a row, so
+it takes a token before each call: tokens refill at ``share`` of the limit, so the web API and the
+events keep the rest. A 429 seen anyway (other callers, other replicas) pauses the bucket for as
+long as Microsoft asked.
+
+Time is injected (``clock`` and ``sleep``) so the tests check the pace without waiting.
+"""
+import time
+from typing import Any, Callable, Mapping, Optional
+
+
+PARTNER_CENTER_REQUESTS_PER_MINUTE = 500
+DEFAULT_RATE_SHARE = 0.8
+RATE_SHARE_VARIABLE = 'SYNC_RATE_SHARE'
+
+
+def rate_share(config: Optional[Mapping[str, Any]]) -> float:
+    """``SYNC_RATE_SHARE`` from the config: a number in (0, 1]; anything else is the default."""
+    raw = (config or {}).get(RATE_SHARE_VARIABLE)
+    try:
+        share = float(str(raw).strip())
+    except (TypeError, ValueError):
+        return DEFAULT_RATE_SHARE
+    if not 0 < share <= 1:  # NaN fails this too
+        return DEFAULT_RATE_SHARE
+    return share
+
+
+class TokenBucket:
+    """Up to ``rate`` acquisitions per second on average, bursts of at most ``capacity``.
+
+    Kept as the time the next token is due rather than as a float count of tokens (the "generic
+    cell rate" form of a token bucket): no drift from adding up fractions, and a wait is always
+    a real step of the clock.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        capacity: float = 1.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        if rate <= 0:
+            raise ValueError(f'rate must be positive, not {rate!r}')
+        if capacity < 1:
+            raise ValueError(f'capacity must be at least 1, not {capacity!r}')
+        self.rate = float(rate)
+        self.capacity = float(capacity)
+        self.clock = clock
+        self.sleep = sleep
+        self._interval = 1.0 / self.rate
+        # How far ahead of the clock the due time may run: the burst beyond the first token.
+        self._burst = (self.capacity - 1.0) * self._interval
+        # When the next token is due if tokens were taken one per interval; the clock now means
+        # a full bucket.
+        self._due = clock()
+
+    @classmethod
+    def for_partner_center(cls, share: float = DEFAULT_RATE_SHARE, **kwargs: Any) -> 'TokenBucket':
+        """A bucket for ``share`` of Partner Center's per-minute limit (bursts: one second's)."""
+        rate = PARTNER_CENTER_REQUESTS_PER_MINUTE * share / 60.0
+        return cls(rate, capacity=max(1.0, rate), **kwargs)
+
+    @staticmethod
+    def _slack(now: float) -> float:
+        # A few units in the last place of the clock's value: less is rounding, not time.
+        return max(1e-9, abs(now) * 1e-15)
+
+    def wait_time(self) -> float:
+        """Seconds until a token is available (0 when one is)."""
+        now = self.clock()
+        wait = self._due - self._burst - now
+        return wait if wait > self._slack(now) else 0.0
+
+    def acquire(self, deadline: Optional[float] = None) -> bool:
+        """Take one token, sleeping until there is one; False (nothing taken) if that would end
+        after ``deadline`` (a ``clock()`` value)."""
+        while True:
+            wait = self.wait_time()
+            if wait <= 0:
+                self._due = max(self._due, self.clock()) + self._interval
+                return True
+            if deadline is not None and self.clock() + wait > deadline:
+                return False
+            self.sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Take no token for ``seconds`` (Microsoft said ``Retry-After``), then start from empty."""
+        resume = self.clock() + max(0.0, seconds)
+        self._due = max(self._due, resume + self._burst)

@@ -1,0 +1,253 @@
+"""The scheduled sync: re-read every recorded customer's overage from Partner Center.
+
+One *round* reads each customer once, least recently read first, one Partner Center call each
+(``OverageService.refresh``); a customer read during the round, or shortly before it began
+(``FRESH_FOR_SECONDS``), ends it. What makes it safe to run anywhere, any time:
+
+- **Several workers at once** (threads, replicas, an overlapping run): customers are taken with
+  the store's claims, which hand a customer to one worker at a time, and a customer read in the
+  round is not read again.
+- **Cut off** (the runner's time limit, a crash): nothing is lost. What was read carries a fresh
+  ``checked_at``; the rest stays oldest and comes first next time (a run that runs out of time
+  hands back the claims it did not use). Claims are leases, so the claims of a dead worker lapse
+  on their own; so do those of customers a run tried and could not read, which keeps any other
+  worker from reading them again in the same round.
+- **Microsoft pushing back**: calls are paced by a token bucket at a share of the rate limit; a
+  429 pauses the bucket for ``Retry-After`` and the same customer is tried again; a 5xx or a
+  time-out backs off (longer while failures repeat) and the round goes on. One customer's failure
+  never ends the round; being still the oldest, it is read first once its claim has lapsed.
+
+Clocks and sleep are injected so the tests drive the time.
+"""
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Dict, List, Optional, Set
+
+from connect_ext.orders.pacing import TokenBucket
+from connect_ext.overage.errors import OverageError
+from connect_ext.overage.facts import CustomerRef
+
+
+DEFAULT_BATCH_SIZE = 20
+# A claim outlives a batch comfortably; customers this worker gave up on stay claimed (and out of
+# its way) for this long, then lapse if it died.
+MAX_LEASE_SECONDS = 900.0
+LEASE_MARGIN_SECONDS = 60.0
+DEFAULT_THROTTLE_PAUSE_SECONDS = 60.0
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_MAX_SECONDS = 60.0
+ATTEMPTS_PER_CUSTOMER = 3
+# The runner stops a scheduled task after SCHEDULED_TASK_MAX_EXECUTION_TIME seconds (12 h by
+# default); the sync stops by itself this much earlier.
+RUNNER_SCHEDULED_LIMIT_VARIABLE = 'SCHEDULED_TASK_MAX_EXECUTION_TIME'
+RUNNER_SCHEDULED_LIMIT_DEFAULT = 43200.0
+STOP_MARGIN_SECONDS = 60.0
+# A customer read this recently before a run starts (by another run, or by someone opening it)
+# counts as read in this round: overlapping runs and a run right after a cut-off one do not
+# read it again.
+FRESH_FOR_SECONDS = 300.0
+
+THROTTLED_CODES = frozenset({'THROTTLED'})
+
+
+def time_budget(environ: Optional[Dict[str, str]] = None) -> float:
+    """Seconds the sync may run: the runner's scheduled-task limit minus a safety margin."""
+    environ = os.environ if environ is None else environ
+    try:
+        limit = float(
+            environ.get(RUNNER_SCHEDULED_LIMIT_VARIABLE) or RUNNER_SCHEDULED_LIMIT_DEFAULT,
+        )
+    except ValueError:
+        limit = RUNNER_SCHEDULED_LIMIT_DEFAULT
+    return max(limit - STOP_MARGIN_SECONDS, limit / 2)
+
+
+def new_worker_id() -> str:
+    """Unique per run: host, process and a random part."""
+    return f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
+
+
+def customer_ref(record) -> CustomerRef:
+    return CustomerRef(
+        customer_id=record.customer_id,
+        tenant_id=record.tenant_id,
+        name=record.name or None,
+        country=record.country,
+        tier1_id=record.tier1_id,
+        tier2_id=record.tier2_id,
+        reseller_mpn=record.reseller_mpn,
+    )
+
+
+def is_throttled(error: OverageError) -> bool:
+    return error.code in THROTTLED_CODES or error.http_status == 429
+
+
+@dataclass
+class SyncReport:
+    """What one run did, customer ids by outcome."""
+
+    worker_id: str
+    refreshed: List[str] = field(default_factory=list)
+    # No Microsoft tenant id recorded yet: nothing to read.
+    skipped: List[str] = field(default_factory=list)
+    # customer id -> the error code of the last attempt
+    failed: Dict[str, str] = field(default_factory=dict)
+    throttled: int = 0
+    # True when the time ran out before the round was complete.
+    cut_off: bool = False
+
+    def summary(self) -> str:
+        end = 'cut off by its time limit' if self.cut_off else 'round complete'
+        return (
+            f'overage sync {self.worker_id}: {len(self.refreshed)} refreshed, '
+            f'{len(self.skipped)} without tenant id, {len(self.failed)} failed, '
+            f'{self.throttled} throttled answer(s); {end}'
+        )
+
+
+class OverageSync:
+    """One run of the sync (see the module docstring); call :meth:`run` once."""
+
+    def __init__(
+        self,
+        store,
+        service,
+        *,
+        pacer: TokenBucket,
+        time_budget_seconds: float,
+        worker_id: Optional[str] = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        fresh_for_seconds: float = FRESH_FOR_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        logger: Optional[logging.Logger] = None,
+    ):
+        self.store = store
+        self.service = service
+        self.pacer = pacer
+        self.clock = clock
+        self.sleep = sleep
+        self.deadline = clock() + time_budget_seconds
+        self.batch_size = batch_size
+        self.fresh_for = timedelta(seconds=fresh_for_seconds)
+        self.log = logger or logging.getLogger(__name__)
+        self.report = SyncReport(worker_id=worker_id or new_worker_id())
+        # Customers this run tried and could not read (or had no tenant id to read): they keep
+        # their claim until its lease lapses.
+        self._tried: Set[str] = set()
+        self._consecutive_failures = 0
+
+    @property
+    def worker_id(self) -> str:
+        return self.report.worker_id
+
+    def _time_left(self) -> float:
+        return self.deadline - self.clock()
+
+    def run(self) -> SyncReport:
+        read_since = self.store.now() - self.fresh_for
+        while not self._run_batch(read_since):
+            pass
+        self.log.info(self.report.summary())
+        return self.report
+
+    def _run_batch(self, read_since: datetime) -> bool:
+        """Claim and read one batch; True when the run is over (round complete or time up)."""
+        if self._time_left() <= 0:
+            self.report.cut_off = True
+            return True
+        lease = min(self._time_left(), MAX_LEASE_SECONDS) + LEASE_MARGIN_SECONDS
+        batch = self.store.claim_customers_for_sync(
+            worker_id=self.worker_id, batch_size=self.batch_size, lease_seconds=lease,
+        )
+        if not batch:
+            return True
+        round_complete = False
+        for position, record in enumerate(batch):
+            if record.customer_id in self._tried:
+                continue  # tried this run already; re-claiming keeps it out of everyone's way
+            if record.checked_at is not None and record.checked_at >= read_since:
+                # Read in this round; everything claimable after it was too (oldest first).
+                self.store.release_sync_claim(record.customer_id, self.worker_id)
+                round_complete = True
+                continue
+            if not self._sync_one(record):
+                self.report.cut_off = True
+                self._release_untried(batch[position:])
+                return True
+        return round_complete
+
+    def _release_untried(self, records) -> None:
+        """Time is up: hand back the claimed customers this run never tried, for anyone to take.
+
+        Customers it tried and could not read stay claimed until their lease lapses, so that no
+        other worker reads them again in this round.
+        """
+        for record in records:
+            if record.customer_id not in self._tried:
+                self.store.release_sync_claim(record.customer_id, self.worker_id)
+
+    def _sync_one(self, record) -> bool:
+        """Read one customer; False when the time ran out first (the customer stays unread)."""
+        customer_id = record.customer_id
+        if not record.tenant_id:
+            self.report.skipped.append(customer_id)
+            self._tried.add(customer_id)
+            return True
+        for attempt in range(ATTEMPTS_PER_CUSTOMER):
+            if not self.pacer.acquire(deadline=self.deadline):
+                if attempt:
+                    self._tried.add(customer_id)
+                return False
+            outcome = self._refresh(record)
+            if outcome == 'refreshed':
+                self.store.release_sync_claim(customer_id, self.worker_id)
+                return True
+            if outcome != 'retry':
+                break
+        self._tried.add(customer_id)
+        return True
+
+    def _refresh(self, record) -> str:
+        """``refreshed``, ``retry`` (throttled: the pacer now waits) or ``failed``."""
+        customer_id = record.customer_id
+        try:
+            self.service.refresh(customer_ref(record))
+        except OverageError as error:
+            self.report.failed[customer_id] = error.code
+            if is_throttled(error):
+                self.report.throttled += 1
+                pause = error.retry_after if error.retry_after else DEFAULT_THROTTLE_PAUSE_SECONDS
+                self.log.warning('sync: Partner Center throttled the read of %s; pausing %.0f s',
+                                 customer_id, pause)
+                self.pacer.pause(pause)
+                return 'retry'
+            if error.transient:
+                self._back_off(customer_id, error)
+            else:
+                self.log.warning('sync: the overage of %s cannot be read: %s', customer_id, error)
+            return 'failed'
+        except Exception as error:  # one customer never ends the round
+            self.report.failed[customer_id] = type(error).__name__
+            self.log.exception('sync: unexpected failure reading %s', customer_id)
+            return 'failed'
+        self.report.failed.pop(customer_id, None)
+        self.report.refreshed.append(customer_id)
+        self._consecutive_failures = 0
+        return 'refreshed'
+
+    def _back_off(self, customer_id: str, error: OverageError) -> None:
+        """Microsoft failed transiently: wait longer each time it repeats, within the time left."""
+        self._consecutive_failures += 1
+        exponent = self._consecutive_failures - 1
+        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** exponent)
+        self.log.warning('sync: reading %s failed transiently (%s); backing off %.0f s',
+                         customer_id, error.code, delay)
+        if delay < self._time_left():
+            self.sleep(delay)
