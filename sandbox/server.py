@@ -1,0 +1,178 @@
+"""Start the whole sandbox in-process: ``with SandboxServer() as sandbox: open(sandbox.url)``.
+
+Started in this order, all on localhost:
+
+1. the Partner Center simulator over TLS on its own port (MSAL only trusts ``https``
+   authorities), seeded with :func:`~sandbox.partner_center.demo.demo_world`;
+2. the Connect world built from it (:func:`sandbox.seed.build_connect_world`);
+3. the store: a fresh SQLite file in the data directory, migrated and seeded, so each start
+   shows the demo as it is in Microsoft's world (which lives in memory);
+4. the sandbox app (:func:`sandbox.app.create_app`) on ``port`` (0: a free one).
+
+The variables point the extension at the simulators (:func:`sandbox_variables`). ``API_KEY`` is
+set in the environment while the sandbox runs, as the runner sets it: eaas-core's extension
+client reads it there.
+"""
+import os
+import shutil
+import tempfile
+from typing import Any, Dict, Optional
+
+from sandbox import seed
+from sandbox.app import CONNECT_API_PATH, Sandbox, create_app
+from sandbox.connect.app import CallLog
+from sandbox.connect.app import Faults as ConnectFaults
+from sandbox.connect.server import ThreadedServer
+from sandbox.partner_center import demo
+from sandbox.partner_center.faults import Faults as PartnerCenterFaults
+from sandbox.partner_center.server import SimulatorServer
+from sandbox.partner_center.world import World
+
+
+DATABASE_FILE = 'overage-manager.sqlite3'
+
+
+def sandbox_variables(pc: SimulatorServer, database_url: str, base_url: str) -> Dict[str, str]:
+    """The extension's variables in the sandbox: the demo distributor's Partner Center app on
+    the simulator, its local CA, the sandbox's SQLite store, and no webhook."""
+    return {
+        'PARTNER_CENTER_API_URL': pc.api_url,
+        'PARTNER_CENTER_LOGIN_URL': pc.login_url,
+        'PARTNER_CENTER_TENANT_ID': demo.DISTRIBUTOR_TENANT_ID,
+        'PARTNER_CENTER_CLIENT_ID': demo.DISTRIBUTOR_CLIENT_ID,
+        'PARTNER_CENTER_CLIENT_SECRET': demo.DISTRIBUTOR_CLIENT_SECRET,
+        'PARTNER_CENTER_REFRESH_TOKEN': demo.DISTRIBUTOR_REFRESH_TOKEN,
+        'PARTNER_CENTER_CA_BUNDLE': pc.ca_bundle,
+        'DATABASE_URL': database_url,
+        'OVERAGE_WEBHOOK_URL': '',
+        'OVERAGE_WEBHOOK_SECRET': '',
+        'PRODUCT_IDS': seed.M365_PRODUCT_ID,
+        'MANAGE_OVERAGE_BASE_URL': base_url,
+    }
+
+
+class SandboxServer:
+    """The sandbox on ``host:port`` (0 picks a free port) until :meth:`stop` or the ``with`` ends.
+
+    ``data_dir`` holds the SQLite store and the simulator's TLS files (default: a temporary
+    directory removed on stop; a given one is kept, its store replaced on each start).
+    ``pc_world``/``pc_faults`` replace the Partner Center simulator's demo world and faults;
+    ``connect_latency`` delays every Connect API answer (seconds); ``webapp_class`` and
+    ``events_class`` replace the extension's applications (tests).
+    """
+
+    def __init__(self, port: int = 0, host: str = '127.0.0.1', *,
+                 data_dir: Optional[str] = None, pc_port: int = 0,
+                 pc_world: Optional[World] = None,
+                 pc_faults: Optional[PartnerCenterFaults] = None,
+                 connect_latency: float = 0.0,
+                 webapp_class: Any = None, events_class: Any = None,
+                 access_log: bool = False):
+        self.host = host
+        self.requested_port = port
+        self.data_dir = data_dir
+        self._owns_data_dir = data_dir is None
+        self.pc = SimulatorServer(pc_world if pc_world is not None else demo.demo_world(),
+                                  pc_faults, host='127.0.0.1', port=pc_port)
+        self.connect_faults = ConnectFaults(latency=connect_latency)
+        self.connect_calls = CallLog()
+        self._app_classes = {key: value for key, value in
+                             (('webapp_class', webapp_class), ('events_class', events_class))
+                             if value is not None}
+        self.access_log = access_log
+        self.sandbox: Optional[Sandbox] = None
+        self.store = None
+        self._http: Optional[ThreadedServer] = None
+        self._previous_api_key: Optional[str] = None
+        self._api_key_set = False
+
+    # ------------------------------------------------------------------ addresses
+    @property
+    def port(self) -> Optional[int]:
+        return self._http.port if self._http else None
+
+    @property
+    def url(self) -> str:
+        """The portal's URL (``/``); the API is ``{url}/api``, the pages ``{url}/static``."""
+        if self._http is None:
+            raise RuntimeError('the sandbox is not started')
+        return self._http.url
+
+    @property
+    def connect_url(self) -> str:
+        """The Connect simulator's API endpoint (what ``ConnectClient(endpoint=...)`` takes)."""
+        return self.url + CONNECT_API_PATH
+
+    @property
+    def connect_world(self):
+        return self.sandbox.connect_world if self.sandbox else None
+
+    @property
+    def pc_world(self) -> World:
+        return self.pc.world
+
+    @property
+    def variables(self) -> Dict[str, str]:
+        if self.sandbox is None:
+            raise RuntimeError('the sandbox is not started')
+        return self.sandbox.variables
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> 'SandboxServer':
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        if self._owns_data_dir:
+            self.data_dir = tempfile.mkdtemp(prefix='overage-sandbox-')
+        os.makedirs(self.data_dir, exist_ok=True)
+        database = os.path.abspath(os.path.join(self.data_dir, DATABASE_FILE))
+        for path in (database, database + '-wal', database + '-shm', database + '-journal'):
+            if os.path.exists(path):
+                os.remove(path)
+        self.pc.tls_dir = os.path.join(self.data_dir, 'tls')
+        self.pc.start()
+        # Bound first: the variables need the sandbox's own address (links in notes).
+        self._http = ThreadedServer(None, self.host, self.requested_port,
+                                    access_log=self.access_log, name='sandbox')
+        connect_world = seed.build_connect_world(self.pc.world)
+        variables = sandbox_variables(self.pc, f'sqlite:///{database}', self._http.url)
+        self.store = seed.seed_store(variables['DATABASE_URL'], self.pc.world, connect_world)
+        self.sandbox = Sandbox(connect_world, variables, connect_faults=self.connect_faults,
+                               connect_calls=self.connect_calls, **self._app_classes)
+        self._http.app = create_app(self.sandbox)
+        self._previous_api_key = os.environ.get('API_KEY')
+        self._api_key_set = True
+        os.environ['API_KEY'] = seed.DISTRIBUTOR_API_KEY
+        self._http.start()
+
+    def stop(self) -> None:
+        """Stop serving, stop the Partner Center simulator, and remove a temporary data dir."""
+        if self._http is not None:
+            self._http.stop()
+        self.pc.stop()
+        if self.store is not None:
+            self.store.close()
+        if self._api_key_set:
+            if self._previous_api_key is None:
+                os.environ.pop('API_KEY', None)
+            else:
+                os.environ['API_KEY'] = self._previous_api_key
+            self._api_key_set = False
+        if self._owns_data_dir and self.data_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C arrives as KeyboardInterrupt in the caller)."""
+        if self._http is not None:
+            self._http.wait()
+
+    def __enter__(self) -> 'SandboxServer':
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
