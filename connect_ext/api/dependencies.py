@@ -10,63 +10,36 @@ them. Costly objects are built once per configuration and kept:
 Tests replace any of them with ``app.dependency_overrides[get_store] = ...`` and the like.
 """
 import logging
-import threading
-from collections import OrderedDict
-from typing import Any, Callable, Dict, Hashable, Optional
+from typing import Any, Dict, Optional
 
 from connect.client import ConnectClient
 from connect.eaas.core.inject.common import get_config
 from connect.eaas.core.inject.synchronous import get_extension_client, get_installation_client
 from fastapi import Depends
 
+from connect_ext import wiring
 from connect_ext.api.webhooks import WebhookNotifier
-from connect_ext.config import PartnerCenterSettings, Settings
+from connect_ext.config import Settings
 from connect_ext.customers.directory import CustomerDirectory
 from connect_ext.overage.service import OverageService
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.store import Store
+from connect_ext.wiring import BuiltOnce
 
 
 logger = logging.getLogger(__name__)
 
 PRODUCT_IDS_VARIABLE = 'PRODUCT_IDS'
-_CACHE_SIZE = 16
-
-
-class _Cache:
-    """A small thread-safe LRU of built objects; ``build`` runs at most once per key."""
-
-    def __init__(self, size: int = _CACHE_SIZE):
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            value = build()
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-            return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_stores = _Cache()
-_clients = _Cache()
-_notifiers = _Cache()
-_services = _Cache()
+_notifiers = BuiltOnce()
+_services = BuiltOnce()
 
 
 def clear_caches() -> None:
-    """Forget every built store, client and service (tests; a changed configuration is a new key)."""
-    for cache in (_stores, _clients, _notifiers, _services):
-        cache.clear()
+    """Forget every built store, client, notifier and service (tests; a changed configuration is a
+    new key)."""
+    wiring.clear_caches()
+    _notifiers.clear()
+    _services.clear()
 
 
 def get_settings(config: Dict[str, Any] = Depends(get_config)) -> Settings:
@@ -80,20 +53,12 @@ def get_product_ids(config: Dict[str, Any] = Depends(get_config)) -> Optional[tu
     return ids or None
 
 
-def store_for(database_url: str) -> Store:
-    return _stores.get(database_url, lambda: Store.migrated(database_url))
-
-
 def get_store(settings: Settings = Depends(get_settings)) -> Store:
-    return store_for(settings.database_url)
-
-
-def partner_center_client_for(settings: PartnerCenterSettings) -> PartnerCenterClient:
-    return _clients.get(settings, lambda: PartnerCenterClient(settings))
+    return wiring.store_for(settings.database_url)
 
 
 def get_partner_center_client(settings: Settings = Depends(get_settings)) -> PartnerCenterClient:
-    return partner_center_client_for(settings.partner_center)
+    return wiring.partner_center_client_for(settings.partner_center)
 
 
 def get_notifier(

@@ -11,7 +11,6 @@ Center simulator) and hand it to the application.
 """
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from connect_ext.config import Settings
@@ -52,23 +51,18 @@ class Dependencies:
     def store(self):
         with self._lock:
             if self._store is None:
-                from connect_ext.store.store import Store
+                from connect_ext.wiring import store_for
 
-                self._store = Store.migrated(self.settings.database_url)
+                self._store = store_for(self.settings.database_url)
             return self._store
 
     @property
     def service(self):
         with self._lock:
             if self._service is None:
-                from connect_ext.overage.service import OverageService
-                from connect_ext.partner_center.client import PartnerCenterClient
+                from connect_ext.wiring import overage_service_for
 
-                client = PartnerCenterClient(self.settings.partner_center, logger=self.log)
-                self._service = OverageService(
-                    client, self.store, self.settings,
-                    executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix='overage'),
-                )
+                self._service = overage_service_for(self.settings)
             return self._service
 
     def link_for(self, customer_id: str) -> str:
