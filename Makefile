@@ -8,6 +8,8 @@ STACKS := runner next
 PIP_FLAGS ?= --disable-pip-version-check --quiet
 
 .PHONY: sandbox test test-ui lint benchmarks docs clean
+# The stamp files are real: keep them, or every run would reinstall its stack.
+.PRECIOUS: .venv-%/.installed
 
 .venv-%/.installed: pyproject.toml constraints/%.txt
 	$(PYTHON) -m venv .venv-$*

@@ -38,12 +38,18 @@ VARIABLES: Dict[str, Tuple[bool, str, str]] = {
     ),
     'OVERAGE_WEBHOOK_URL': (False, '', 'Where signed change notifications are POSTed (empty: none)'),
     'OVERAGE_WEBHOOK_SECRET': (True, '', 'HMAC-SHA256 key of the webhook signature'),
+    'CUSTOMERS_MAY_CHANGE': (
+        False, 'false', 'Whether customers may change their own overage on their home page (true/false)',
+    ),
     'PRODUCT_IDS': (False, '', 'Products whose OVG items GET /items lists (comma-separated; empty: all)'),
     'SYNC_RATE_SHARE': (False, '0.8', "Share of Partner Center's rate limit the scheduled sync may use"),
     'MANAGE_OVERAGE_BASE_URL': (
         False, '', 'Public base URL of the pages, for the Manage Overage link in order notes',
     ),
 }
+
+
+_TRUE = frozenset({'true', 'yes', '1', 'on'})
 
 
 def _csv(value: Optional[str]) -> Tuple[str, ...]:
@@ -81,6 +87,7 @@ class Settings:
     blocked_countries: FrozenSet[str] = frozenset(_csv(DEFAULT_BLOCKED_COUNTRIES))
     webhook_url: str = ''
     webhook_secret: str = field(default='', repr=False)
+    customers_may_change: bool = False
 
     @classmethod
     def from_config(cls, config: Optional[Mapping[str, str]]) -> 'Settings':
@@ -110,6 +117,7 @@ class Settings:
             blocked_countries=frozenset(code.upper() for code in _csv(get('BLOCKED_COUNTRIES'))),
             webhook_url=get('OVERAGE_WEBHOOK_URL'),
             webhook_secret=get('OVERAGE_WEBHOOK_SECRET'),
+            customers_may_change=get('CUSTOMERS_MAY_CHANGE').lower() in _TRUE,
         )
 
 

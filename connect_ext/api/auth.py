@@ -70,6 +70,18 @@ def require_role(caller: Caller, *roles: str, problem: str) -> None:
         raise public_error('FORBIDDEN', {'role': caller.role}, problem=problem)
 
 
+def may_change(caller: Caller, settings) -> bool:
+    """Distributors and resellers change what they see; customers only if the provider allows it."""
+    if caller.role == CUSTOMER:
+        return bool(settings.customers_may_change)
+    return caller.role in (OWNER, RESELLER)
+
+
+def require_may_change(caller: Caller, settings) -> None:
+    if not may_change(caller, settings):
+        raise public_error('CUSTOMER_CHANGES_DISABLED')
+
+
 def may_see(caller: Caller, customer: CustomerRef) -> bool:
     if caller.role == OWNER:
         return True

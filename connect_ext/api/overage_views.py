@@ -10,9 +10,21 @@ from typing import Any, Dict, Optional
 from connect.eaas.core.decorators import router
 from fastapi import Depends, Header, Path, Query, Request
 
-from connect_ext.api.auth import actor_name, get_caller, visible_asset_customer, visible_customer
+from connect_ext.api.auth import (
+    actor_name,
+    get_caller,
+    may_change,
+    require_may_change,
+    visible_asset_customer,
+    visible_customer,
+)
 from connect_ext.api.customers_views import MAX_LIMIT, MAX_OFFSET
-from connect_ext.api.dependencies import get_directory, get_overage_service, get_store
+from connect_ext.api.dependencies import (
+    get_directory,
+    get_overage_service,
+    get_settings,
+    get_store,
+)
 from connect_ext.api.errors import error_headers
 from connect_ext.api.idempotency import Answer, checked_key, fingerprint, run_once
 from connect_ext.api.responses import content_range, error_responses, header_doc, json_answer
@@ -23,6 +35,7 @@ from connect_ext.api.schemas import (
     OverageOptionsBody,
     OverageStateBody,
 )
+from connect_ext.config import Settings
 from connect_ext.customers.directory import CustomerDirectory
 from connect_ext.overage.errors import OverageError
 from connect_ext.overage.facts import Caller
@@ -84,6 +97,13 @@ def change_answer(
     return Answer(status, result.to_dict(), {'ETag': result.state.etag})
 
 
+def state_body(state, caller: Caller, settings: Settings) -> dict:
+    """The state's JSON, with what this caller may do with it (the pages read ``permissions``)."""
+    body = state.to_dict()
+    body['permissions'] = {'can_change': may_change(caller, settings)}
+    return body
+
+
 class OverageWebAppMixin:
     @router.get(
         '/customers/{customer_id}/overage',
@@ -100,10 +120,11 @@ class OverageWebAppMixin:
         caller: Caller = Depends(get_caller),
         directory: CustomerDirectory = Depends(get_directory),
         service: OverageService = Depends(get_overage_service),
+        settings: Settings = Depends(get_settings),
     ):
         customer = visible_customer(caller, customer_id, directory)
         state = service.state(customer, caller)
-        return json_answer(state.to_dict(), headers={'ETag': state.etag})
+        return json_answer(state_body(state, caller, settings), headers={'ETag': state.etag})
 
     @router.get(
         '/customers/{customer_id}/overage/options',
@@ -159,9 +180,11 @@ class OverageWebAppMixin:
         directory: CustomerDirectory = Depends(get_directory),
         service: OverageService = Depends(get_overage_service),
         store: Store = Depends(get_store),
+        settings: Settings = Depends(get_settings),
     ):
         key = checked_key(idempotency_key)
         customer = visible_customer(caller, customer_id, directory)
+        require_may_change(caller, settings)
         answer, _replayed = run_once(
             store,
             scope=f'{caller.role}:{caller.account_id}:PUT /customers/{customer.customer_id}/overage',
@@ -225,7 +248,8 @@ class OverageWebAppMixin:
         caller: Caller = Depends(get_caller),
         directory: CustomerDirectory = Depends(get_directory),
         service: OverageService = Depends(get_overage_service),
+        settings: Settings = Depends(get_settings),
     ):
         customer = visible_asset_customer(caller, asset_id, directory)
         state = service.state(customer, caller)
-        return json_answer(state.to_dict(), headers={'ETag': state.etag})
+        return json_answer(state_body(state, caller, settings), headers={'ETag': state.etag})

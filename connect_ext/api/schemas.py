@@ -147,6 +147,12 @@ class AzureSubscriptionRef(BaseModel):
     status: Optional[str] = None
 
 
+class Permissions(BaseModel):
+    """What the caller may do: ``can_change`` is false for customers unless CUSTOMERS_MAY_CHANGE."""
+
+    can_change: bool
+
+
 class OverageStateBody(BaseModel):
     """The customer's overage as Microsoft shows it now, its OVG subscriptions and every finding."""
 
@@ -161,6 +167,7 @@ class OverageStateBody(BaseModel):
     findings: List[FindingBody] = Field(default_factory=list)
     etag: str
     checked_at: str
+    permissions: Optional[Permissions] = None
 
 
 class AzureSubscriptionOption(BaseModel):
@@ -261,3 +268,26 @@ class ItemsPage(BaseModel):
 class ConnectionCheck(BaseModel):
     ok: bool
     mode: str
+
+
+class PartnerCenterConfiguration(BaseModel):
+    api_url: str
+    login_url: str
+    tenant_id: Optional[str] = None
+    client_id: Optional[str] = None
+    mode: str
+
+
+class SettingsBody(BaseModel):
+    """The configuration that matters to the people using the pages; no secret is ever included."""
+
+    sku_marker: str
+    blocked_countries: List[str]
+    tenant_id_params: List[str]
+    reseller_mpn_param: str
+    product_ids: List[str] = Field(default_factory=list)
+    webhook_url: Optional[str] = None
+    webhook_signed: bool
+    customers_may_change: bool
+    store: str
+    partner_center: PartnerCenterConfiguration

@@ -460,6 +460,13 @@ _ENTRIES = (
         'Check the request against the API reference (docs/openapi.json).',
     ),
     _entry(
+        'CUSTOMER_CHANGES_DISABLED', ERROR, 403,
+        'Customers cannot change their own overage here.',
+        "The provider has not allowed customers to change overage themselves (the CUSTOMERS_MAY_CHANGE "
+        'setting).',
+        'Ask your provider to enable, move or disable overage for you.',
+    ),
+    _entry(
         'WEBHOOK_DELIVERY_FAILED', ERROR, 502,
         'A change notification could not be delivered to the webhook URL.',
         'The receiver of OVERAGE_WEBHOOK_URL refused it or did not answer, even after the retries'

@@ -99,7 +99,11 @@ def test_customer_routes_answer_only_visible_customers(api, who, customer_id, vi
 
     response = api.request(method, url, who=who, json=body)
 
-    if visible and method == 'PUT' and customer_id == HELD:
+    if visible and method == 'PUT' and who.get('tier_account_id'):
+        # Seen, but customers change nothing unless the provider allows it (CUSTOMERS_MAY_CHANGE).
+        assert response.status_code == 403
+        assert response.json()['error']['code'] == 'CUSTOMER_CHANGES_DISABLED'
+    elif visible and method == 'PUT' and customer_id == HELD:
         # Seen, and refused by Microsoft's rule: another partner holds this customer's overage.
         assert response.status_code == 409
         assert response.json()['error']['code'] == 'OVERAGE_HELD_BY_OTHER_PARTNER'
@@ -229,7 +233,8 @@ def test_only_the_distributor_tests_the_partner_center_connection(api, who, stat
     ('GET', f'/api/assets/{READY_ASSET}/overage', None),
     ('GET', '/api/items', None),
     ('GET', '/api/settings/connection', None),
-], ids=['list', 'state', 'options', 'put', 'history', 'asset', 'items', 'connection'])
+    ('GET', '/api/settings', None),
+], ids=['list', 'state', 'options', 'put', 'history', 'asset', 'items', 'connection', 'settings'])
 @pytest.mark.parametrize('who', [
     VENDOR,
     {'account_id': 'PA-999-999', 'account_role': 'distributor', 'call_type': 'user'},

@@ -70,7 +70,7 @@ headers = st.dictionaries(
 @st.composite
 def requests_(draw):
     route = draw(st.sampled_from([
-        'list', 'state', 'options', 'put', 'history', 'asset', 'items', 'connection', 'other',
+        'list', 'state', 'options', 'put', 'history', 'asset', 'items', 'connection', 'settings', 'other',
     ]))
     cid = quote(draw(customer_ids), safe='')
     urls = {
@@ -82,6 +82,7 @@ def requests_(draw):
         'asset': ('GET', f'/api/assets/{quote(draw(asset_ids), safe="")}/overage'),
         'items': ('GET', '/api/items'),
         'connection': ('GET', '/api/settings/connection'),
+        'settings': ('GET', '/api/settings'),
         'other': (draw(st.sampled_from(['POST', 'DELETE', 'PATCH', 'GET'])),
                   f'/api/{quote(draw(st.text(max_size=20)), safe="/")}'),
     }

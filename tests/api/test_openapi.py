@@ -20,6 +20,7 @@ ROUTES = {
     ('get', '/api/customers/{customer_id}/overage/history'),
     ('get', '/api/assets/{asset_id}/overage'),
     ('get', '/api/items'),
+    ('get', '/api/settings'),
     ('get', '/api/settings/connection'),
 }
 ERROR_REF = '#/components/schemas/ErrorBody'
