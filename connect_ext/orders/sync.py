@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Dict, List, Optional, Set
 
+from connect_ext.customers.directory import ref_from_record
 from connect_ext.orders.pacing import TokenBucket
 from connect_ext.overage.errors import OverageError
-from connect_ext.overage.facts import CustomerRef
 
 
 DEFAULT_BATCH_SIZE = 20
@@ -70,18 +70,6 @@ def time_budget(environ: Optional[Dict[str, str]] = None) -> float:
 def new_worker_id() -> str:
     """Unique per run: host, process and a random part."""
     return f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
-
-
-def customer_ref(record) -> CustomerRef:
-    return CustomerRef(
-        customer_id=record.customer_id,
-        tenant_id=record.tenant_id,
-        name=record.name or None,
-        country=record.country,
-        tier1_id=record.tier1_id,
-        tier2_id=record.tier2_id,
-        reseller_mpn=record.reseller_mpn,
-    )
 
 
 def is_throttled(error: OverageError) -> bool:
@@ -218,7 +206,7 @@ class OverageSync:
         """``refreshed``, ``retry`` (throttled: the pacer now waits) or ``failed``."""
         customer_id = record.customer_id
         try:
-            self.service.refresh(customer_ref(record))
+            self.service.refresh(ref_from_record(record))
         except OverageError as error:
             self.report.failed[customer_id] = error.code
             if is_throttled(error):
