@@ -21,7 +21,7 @@ import time
 import uuid
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
@@ -36,11 +36,14 @@ from connect_ext.overage.prerequisites import (
     evaluate,
 )
 from connect_ext.overage.rejections import translate
-from connect_ext.partner_center.errors import TIMEOUT, UNAVAILABLE, PartnerCenterError
+from connect_ext.partner_center.errors import THROTTLED, TIMEOUT, UNAVAILABLE, PartnerCenterError
 from connect_ext.partner_center.models import Overage
 
 
 logger = logging.getLogger(__name__)
+
+# How a failed write may still have been applied (its answer lost, then retried into one of these).
+_MAYBE_APPLIED = (TIMEOUT, UNAVAILABLE, THROTTLED)
 
 # Seconds to wait between read-backs of a change Microsoft accepted but does not show yet.
 DEFAULT_CONFIRM_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
@@ -199,7 +202,7 @@ class OverageService:
         self.client = client
         self.store = store
         self.settings = settings
-        self.executor = executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix='overage')
+        self.executor = executor or ThreadPoolExecutor(max_workers=16, thread_name_prefix='overage')
         self.sleep = sleep
         self.now = now
         self.confirm_delays = tuple(confirm_delays)
@@ -323,68 +326,101 @@ class OverageService:
         if_match: Optional[str] = None,
         actor_name: Optional[str] = None,
     ) -> ChangeResult:
-        """Enable, move or disable, with every guarantee of the module docstring."""
+        """Enable, move or disable, with every guarantee of the module docstring.
+
+        From the moment the customer's lock is held, the operation is audited exactly once,
+        however it ends: refused by a rule, stale, Microsoft unreachable while reading, rejected,
+        or done — and done is recorded before anything else can fail.
+        """
         self._check_caller(customer, caller)
         with self.store.customer_lock(customer.customer_id):
-            correlation_id = str(uuid.uuid4())
-            facts = self.gather(customer, caller, correlation_id=correlation_id)
-            findings = evaluate(facts, self.settings, intent)
-            state = self._state_of(facts, findings)
-            self._remember(state)
-            if if_match and if_match.strip() != state.etag:
-                raise OverageError.from_code('STALE_STATE', details={'etag': state.etag})
-            action = self._action_of(facts, intent)
-            audit = _AuditDraft(self, customer, caller, actor_name, action, facts.overage, intent)
-            blocking = blocking_findings(findings, intent)
-            if blocking:
-                error = OverageError.from_finding(blocking[0], findings=blocking)
-                audit.record('failed', error=error)
-                raise error
-            warnings = [f for f in findings if f.severity != 'blocking']
-            if _shows(facts.overage, intent):
-                audit_id = audit.record('no_change')
-                return ChangeResult(state, action, 'no_change', audit_id, warnings=warnings)
-            return self._write(customer, caller, facts, intent, action, audit, warnings, correlation_id)
+            default_action = 'disable' if intent.action == Intent.DISABLE else 'enable'
+            audit = _AuditDraft(self, customer, caller, actor_name, default_action, None, intent)
+            try:
+                return self._change_locked(customer, caller, intent, if_match, audit)
+            except OverageError as error:
+                if not audit.recorded:
+                    audit.record('failed', error=error)
+                raise
+            except Exception:
+                if not audit.recorded:
+                    audit.record('failed', error=OverageError.from_code('INTERNAL_ERROR'))
+                raise
 
-    def _write(self, customer, caller, facts, intent, action, audit, warnings, correlation_id):
+    def _change_locked(self, customer, caller, intent, if_match, audit) -> ChangeResult:
+        correlation_id = str(uuid.uuid4())
+        audit.ids['ms_correlation_id'] = correlation_id
+        facts = self.gather(customer, caller, correlation_id=correlation_id)
+        audit.before, audit.action = facts.overage, self._action_of(facts, intent)
+        findings = evaluate(facts, self.settings, intent)
+        state = self._state_of(facts, findings)
+        self._remember(state)
+        if if_match and if_match.strip() != state.etag:
+            raise OverageError.from_code('STALE_STATE', details={'etag': state.etag})
+        blocking = blocking_findings(findings, intent)
+        if blocking:
+            raise OverageError.from_finding(blocking[0], findings=blocking)
+        warnings = [f for f in findings if f.severity != 'blocking']
+        if _shows(facts.overage, intent):
+            audit_id = audit.record('no_change')
+            return ChangeResult(state, audit.action, 'no_change', audit_id, warnings=warnings)
+        return self._write(customer, caller, facts, intent, audit, warnings, correlation_id)
+
+    def _write(self, customer, caller, facts, intent, audit, warnings, correlation_id):
         request_id = str(uuid.uuid4())
+        audit.ids['ms_request_id'] = request_id
+        enabling = intent.action == Intent.ENABLE
         target_entitlement = (
             intent.azure_subscription_id
-            if intent.action == Intent.ENABLE
+            if enabling
             else (facts.overage.azure_entitlement_id if facts.overage else None)
         )
-        ids = {'ms_request_id': request_id, 'ms_correlation_id': correlation_id}
         try:
             self.client.update_overage(
                 customer.tenant_id,
-                enabled=intent.action == Intent.ENABLE,
+                enabled=enabling,
                 azure_entitlement_id=target_entitlement,
                 partner_id=customer.reseller_mpn or None,
                 request_id=request_id,
                 correlation_id=correlation_id,
             )
         except PartnerCenterError as error:
-            # A time-out or an outage may hide a write Microsoft applied: ask before failing it.
-            if error.kind not in (TIMEOUT, UNAVAILABLE) or not self._confirm(
-                customer, intent, correlation_id
-            ):
-                public = translate(
+            # A time-out, an outage or throttling after a lost answer may hide a write Microsoft
+            # applied: read it back before calling it failed.
+            if error.kind not in _MAYBE_APPLIED or not self._confirm(customer, intent, correlation_id):
+                raise translate(
                     error,
                     context={
                         'tenant_id': customer.tenant_id,
                         'azure_subscription_id': intent.azure_subscription_id,
                     },
-                )
-                audit.record('failed', error=public, **ids)
-                raise public from error
+                ) from error
             outcome = 'succeeded'
         else:
             outcome = 'succeeded' if self._confirm(customer, intent, correlation_id) else 'unconfirmed'
-        facts_after = self.gather(customer, caller, correlation_id=correlation_id)
+        audit_id = audit.record(outcome)
+        written = Overage(
+            azure_entitlement_id=target_entitlement,
+            overage_enabled=enabling,
+            partner_id=customer.reseller_mpn or (facts.overage.partner_id if facts.overage else None),
+        )
+        try:
+            facts_after = self.gather(customer, caller, correlation_id=correlation_id)
+        except OverageError as error:
+            # The change is made and audited; only the fresh picture is missing. Show what was written.
+            logger.warning('Re-read after the change of %s failed: %s', customer.customer_id, error)
+            facts_after = replace(facts, overage=written if outcome == 'succeeded' else facts.overage)
         state = self._state_of(facts_after, evaluate(facts_after, self.settings))
         self._remember(state)
-        audit_id = audit.record(outcome, **ids)
-        return ChangeResult(state, action, outcome, audit_id, request_id, correlation_id, warnings)
+        return ChangeResult(
+            state,
+            audit.action,
+            outcome,
+            audit_id,
+            request_id,
+            correlation_id,
+            warnings,
+        )
 
     def _confirm(self, customer: CustomerRef, intent: Intent, correlation_id: str) -> bool:
         """Read back until Microsoft shows the change; False when the bound runs out."""
@@ -492,8 +528,11 @@ class _AuditDraft:
         self.service, self.customer, self.caller = service, customer, caller
         self.actor_name, self.action, self.before, self.intent = actor_name, action, before, intent
         self.recorded = False
+        # The Microsoft ids of the operation, filled in as they are chosen.
+        self.ids: Dict[str, Optional[str]] = {}
 
-    def record(self, outcome: str, *, error: Optional[OverageError] = None, **ids) -> Any:
+    def record(self, outcome: str, *, error: Optional[OverageError] = None) -> Any:
+        ids = self.ids
         assert not self.recorded, 'an operation is audited once'
         self.recorded = True
         enabling = self.intent.action == Intent.ENABLE
