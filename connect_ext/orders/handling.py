@@ -30,6 +30,7 @@ from sqlalchemy.exc import OperationalError
 from connect_ext.orders import notes
 from connect_ext.orders.conversations import ConversationMissing, RequestConversations
 from connect_ext.orders.payload import AssetRequest, MalformedRequest, customer_of, parse_request
+from connect_ext.orders.recent_states import RecentStates
 from connect_ext.overage.detection import added_ovg_items, ovg_items
 from connect_ext.overage.errors import OverageError
 from connect_ext.overage.facts import Caller, CustomerRef, same_id
@@ -91,8 +92,11 @@ class OrderHandling:
         link_for: Callable[[str], str],
         logger: Optional[logging.Logger] = None,
         lock_timeout_seconds: float = LOCK_TIMEOUT_SECONDS,
+        recent_states: Optional[RecentStates] = None,
     ):
         self.settings = settings
+        # Shared across deliveries by the wiring, so a burst of orders reads each customer once.
+        self.recent_states = recent_states or RecentStates()
         self.store = store
         self.service = service
         self.conversations = conversations
@@ -147,7 +151,11 @@ class OrderHandling:
         if not customer.tenant_id:
             return None, None
         try:
-            return self.service.state(customer, self.caller).to_dict(), None
+            state = self.recent_states.get(
+                (customer.customer_id, customer.tenant_id),
+                lambda: self.service.state(customer, self.caller).to_dict(),
+            )
+            return state, None
         except OverageError as error:
             if is_transient_overage_error(error):
                 raise

@@ -18,6 +18,7 @@ from connect_ext.orders import notes
 from connect_ext.orders.conversations import RequestConversations
 from connect_ext.orders.handling import OrderHandling
 from connect_ext.orders.pacing import TokenBucket, rate_share
+from connect_ext.orders.recent_states import RecentStates
 from connect_ext.orders.sync import OverageSync, time_budget
 from connect_ext.overage.facts import OWNER, Caller
 
@@ -45,6 +46,8 @@ class Dependencies:
         self.log = logger or logging.getLogger(__name__)
         self._store = store
         self._service = service
+        # Order notes of one customer within a minute share one read of its state.
+        self.recent_states = RecentStates()
         self._lock = threading.RLock()
 
     @property
@@ -128,6 +131,7 @@ def order_handling(
         caller=events_caller(installation),
         link_for=dependencies.link_for,
         logger=logger,
+        recent_states=dependencies.recent_states,
     )
 
 
