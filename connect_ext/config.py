@@ -42,7 +42,7 @@ VARIABLES: Dict[str, Tuple[bool, str, str]] = {
         False, 'false', 'Whether customers may change their own overage on their home page (true/false)',
     ),
     'PRODUCT_IDS': (False, '', 'Products whose OVG items GET /items lists (comma-separated; empty: all)'),
-    'SYNC_RATE_SHARE': (False, '0.8', "Share of Partner Center's rate limit the scheduled sync may use"),
+    'SYNC_RATE_SHARE': (False, '0.95', "Share of Partner Center's rate limit the scheduled sync may use"),
     'MANAGE_OVERAGE_BASE_URL': (
         False, '', 'Public base URL of the pages, for the Manage Overage link in order notes',
     ),

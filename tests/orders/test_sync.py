@@ -112,7 +112,7 @@ def test_reads_are_paced_at_the_configured_share_of_the_rate_limit(seeded, servi
     assert gaps == [10.0] * (len(OLDEST_FIRST) - 1)
 
 
-def test_the_default_share_stays_under_400_calls_in_any_minute():
+def test_the_default_share_stays_under_475_calls_in_any_minute():
     clock = FakeClock()
     bucket = TokenBucket.for_partner_center(clock=clock, sleep=clock.sleep)
     times = []
@@ -121,7 +121,7 @@ def test_the_default_share_stays_under_400_calls_in_any_minute():
         times.append(clock())
 
     window = [t for t in times if times[0] <= t < times[0] + 60]
-    assert len(window) <= 400 + bucket.capacity
+    assert len(window) <= 475 + bucket.capacity  # 95% of Partner Center's 500 a minute
     assert times[-1] - times[0] >= (1200 - bucket.capacity) / bucket.rate - 1e-6
 
 
