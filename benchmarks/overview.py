@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import requests
-from sqlalchemy import and_, create_engine, func, or_, select, text, union
+from sqlalchemy import create_engine, select, text
 
 from benchmarks import (
     MemoryProbe,
@@ -42,8 +42,8 @@ from benchmarks import (
     running_webapp,
     temporary_sqlite_store,
 )
-from connect_ext.store.models import Customer, search_key
-from connect_ext.store.store import Store, prefix_upper_bound
+from connect_ext.store.models import Customer
+from connect_ext.store.store import Store
 
 
 NAME = 'overview'
@@ -152,48 +152,6 @@ def primary_key_pages(store: Store, count: int, rng: random.Random, customers: i
     return _timed(calls)
 
 
-def _prefix(column, prefix: str):
-    bound = prefix_upper_bound(prefix)
-    return column >= prefix if bound is None else and_(column >= prefix, column < bound)
-
-
-def proposed_page(store: Store, *, status: str, search: str, limit: int, offset: int):
-    """The proposal for a searched page: each kind of prefix (name, customer id, tenant id) is
-    its own index range, cut at ``offset + limit`` keys in the page's order; the page is read
-    from their union. The total is counted as the store counts it."""
-    table = Customer.__table__
-    term = search.strip()
-    matches = [_prefix(table.c.search_name, search_key(term)),
-               _prefix(table.c.customer_id, term.upper()),
-               _prefix(table.c.tenant_id, term.lower())]
-    same_status = table.c.overage_status == status
-    branches = [
-        select(table.c.customer_id, table.c.search_name).where(same_status, match)
-        .order_by(table.c.search_name, table.c.customer_id).limit(offset + limit).subquery()
-        for match in matches
-    ]
-    keys = union(*[select(branch) for branch in branches]).subquery()
-    page = select(table).join(keys, table.c.customer_id == keys.c.customer_id) \
-        .order_by(table.c.search_name, table.c.customer_id).limit(limit).offset(offset)
-    count = select(func.count()).select_from(table).where(same_status, or_(*matches))
-    with store.engine.connect() as connection:
-        return connection.execute(count).scalar(), connection.execute(page).all()
-
-
-def differing_pages(store: Store, count: int, customers: int) -> int:
-    """How many of ``count`` searched pages the proposed query answers differently from
-    :meth:`Store.list_customers` (ids in order, and the total)."""
-    rng = random.Random(10)  # noqa: S311
-    differing = 0
-    for query in filtered_queries(count, rng, customers):
-        total, rows = proposed_page(store, **query)
-        page = store.list_customers(**query)
-        if total != page.total or [row.customer_id for row in rows] != \
-                [record.customer_id for record in page.items]:
-            differing += 1
-    return differing
-
-
 def measure_store(store: Store, iterations: int, customers: int) -> Dict[str, List[float]]:
     rng = random.Random(8)  # noqa: S311 - which pages to ask for, not cryptography
     for query in filtered_queries(20, rng, customers):  # warm the connection pool and caches
@@ -203,7 +161,6 @@ def measure_store(store: Store, iterations: int, customers: int) -> Dict[str, Li
     unfiltered = [lambda q=q: store.list_customers(**q) for q in unfiltered_queries(iterations, rng)]
     return {
         'filtered': _timed(filtered),
-        'proposed': _timed([lambda q=q: proposed_page(store, **q) for q in queries]),
         'unfiltered': _timed(unfiltered),
         'primary_key': primary_key_pages(store, iterations, rng, customers),
     }
@@ -303,13 +260,6 @@ def _rows(backend: str, store_times, http_times, insert_seconds, customers, prob
         notes=[f'bulk insert of {customers:,} rows (executemany) took {insert_seconds:.1f} s'],
         **common,
     )]
-    rows.append(Row(
-        f'3{backend[0].lower()}q', 'same, the proposed page query (union of prefix ranges)',
-        f"filtered+searched page: {_p(store_times['proposed'])}", 'as above',
-        f'p95 < {TARGET_P95_MS:.0f} ms' if target else '(reported)',
-        at_most(percentile(store_times['proposed'], 95) * 1000, TARGET_P95_MS - 1e-9, ' ms')
-        if target else 'n/a', **common,
-    ))
     if http_times:
         http_p95 = percentile(http_times['filtered'], 95) * 1000
         rows.append(Row(
@@ -329,12 +279,9 @@ def _measure_backend(backend, store, customers, iterations, options, target) -> 
         insert_seconds = _fill(store, customers)
         store_times = measure_store(store, iterations, customers)
         http_times = measure_http(store, iterations // 2, customers)
-        differing = differing_pages(store, 30, customers)
         seconds = time.perf_counter() - started
     rows = _rows(backend, store_times, http_times, insert_seconds, customers, probe, seconds,
                  target)
-    rows[1].notes.append(f'{30 - differing} of 30 searched pages are the same as '
-                         f'Store.list_customers answers (ids in order and total)')
     return rows
 
 

@@ -36,7 +36,19 @@ from typing import (
     TypeVar,
 )
 
-from sqlalchemy import Engine, and_, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy import (
+    Engine,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    or_,
+    select,
+    text,
+    union,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -656,12 +668,13 @@ class Store:
         if status is not None:
             conditions.append(Customer.overage_status == _one_of(OVERAGE_STATUSES)(status, 'status'))
         term = (search or '').strip()
+        matches: List[ColumnElement] = []
         if term:
-            conditions.append(or_(
+            matches = [
                 _prefix_match(Customer.search_name, search_key(term)),
                 _prefix_match(Customer.customer_id, term.upper()),
                 _prefix_match(Customer.tenant_id, term.lower()),
-            ))
+            ]
         if tier_account_ids is not None:
             accounts = _id_set(tier_account_ids, 'tier_account_ids')
             if not accounts:
@@ -672,15 +685,23 @@ class Store:
             if not wanted:
                 return Page(items=[], total=0, limit=limit, offset=offset)
             conditions.append(Customer.customer_id.in_(wanted))
+        order = (Customer.search_name, Customer.customer_id)
+        if matches:
+            # One index range per kind of prefix, each cut at the page's end, then their union:
+            # an OR of the three would make the database walk the whole ordering index.
+            branches = [
+                select(Customer.customer_id, Customer.search_name)
+                .where(*conditions, match).order_by(*order).limit(offset + limit).subquery()
+                for match in matches
+            ]
+            keys = union(*[select(branch) for branch in branches]).subquery()
+            page = select(Customer).join(keys, Customer.customer_id == keys.c.customer_id)
+            conditions.append(or_(*matches))
+        else:
+            page = select(Customer).where(*conditions)
         with self.session(write=False) as session:
             total = session.scalar(select(func.count()).select_from(Customer).where(*conditions))
-            rows = session.scalars(
-                select(Customer)
-                .where(*conditions)
-                .order_by(Customer.search_name, Customer.customer_id)
-                .limit(limit)
-                .offset(offset),
-            )
+            rows = session.scalars(page.order_by(*order).limit(limit).offset(offset))
             items = [_customer_record(row) for row in rows]
         return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
 
