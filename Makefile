@@ -40,6 +40,10 @@ test-%: .venv-%/.installed
 docs: .venv-runner/.installed
 	NO_MKDOCS_2_WARNING=1 .venv-runner/bin/mkdocs build --strict --quiet --site-dir .venv-runner/site
 
+# Figures beside their baselines, measured in the same run (see benchmarks/README.md).
+benchmarks: .venv-runner/.installed
+	scripts/with-postgres.sh .venv-runner/bin/python -m benchmarks $(BENCHMARK_ARGS)
+
 lint: .venv-runner/.installed
 	.venv-runner/bin/ruff check .
 

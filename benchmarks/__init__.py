@@ -293,13 +293,15 @@ def temporary_sqlite_store() -> Iterator[Store]:
 
 
 def make_service(client: PartnerCenterClient, store: Store, pc_settings: PartnerCenterSettings,
-                 *, workers: int = 8, **options: Any) -> OverageService:
-    """The overage service as the web app builds it (``workers`` threads for its reads)."""
+                 *, workers: Optional[int] = None, **options: Any) -> OverageService:
+    """The overage service as the web app builds it; ``workers`` replaces the size of its own
+    thread pool for reads (None keeps the service's default)."""
     from concurrent.futures import ThreadPoolExecutor
 
     settings = Settings(partner_center=pc_settings, database_url=store.url)
-    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix='bench-overage')
-    return OverageService(client, store, settings, executor=executor, **options)
+    if workers is not None:
+        options['executor'] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix='bench-overage')
+    return OverageService(client, store, settings, **options)
 
 
 def record_customers(store: Store, numbers: Sequence[int]) -> None:

@@ -47,7 +47,6 @@ LATENCY_MS = 200
 TARGET_RATIO = 1.3
 # Customer 1 warms the client's token; the others are opened (a cold open needs a fresh one).
 CUSTOMERS = 12
-WIDE_WORKERS = 16
 
 
 def _open_with_service(service, customer) -> float:
@@ -170,25 +169,6 @@ def _rows(key: str, how: str, cold, warm, calls, replay, seconds, probe) -> List
     ]
 
 
-def _wider_pool(options, client, store, pc_settings, repeats, floor) -> Row:
-    """The proposal when 1a misses: state and options make ten reads at once, and the service's
-    pool has eight threads, so two reads wait for a second round. The same warm open with
-    ``WIDE_WORKERS`` threads, against 1a's floor."""
-    with MemoryProbe(options.heap) as probe:
-        started = time.perf_counter()
-        service = make_service(client, store, pc_settings, workers=WIDE_WORKERS)
-        customer = customer_ref(2)
-        _open_with_service(service, customer)
-        warm = [_open_with_service(service, customer) for _ in range(repeats)]
-        seconds = time.perf_counter() - started
-    warm_median = median(warm)
-    return Row('1p', f'same as 1a, service pool of {WIDE_WORKERS} threads (proposal)',
-               f'{ms(warm_median)} median of {len(warm)} = {warm_median / floor:.2f}x floor',
-               f"1a's floor {ms(floor)}", f'<= {TARGET_RATIO}x floor',
-               at_most(warm_median / floor, TARGET_RATIO, 'x'), seconds, probe.peak_rss_mb,
-               probe.heap_peak_mb)
-
-
 def run(options: Options) -> List[Row]:
     repeats = 3 if options.quick else 7
     colds = 2 if options.quick else 5
@@ -209,8 +189,7 @@ def run(options: Options) -> List[Row]:
             measured = _measure(_open_with_service, sim, client, list(range(2, 2 + colds)),
                                 repeats, fresh_service)
             seconds = time.perf_counter() - started
-        rows += _rows('1a', 'service (2 threads)', *measured, seconds, probe)
-        rows.append(_wider_pool(options, client, store, pc_settings, repeats, max(measured[3])))
+        rows += _rows('1a', 'service (state and options at once)', *measured, seconds, probe)
 
         with MemoryProbe(options.heap) as probe:
             started = time.perf_counter()

@@ -11,7 +11,6 @@ A second line runs the same burst with the change proposed when the target is mi
 handler's ``service.state`` answered from a per-customer cache for 60 seconds, one read at a
 time per customer (the wrapper below stands in for that change, in the benchmark only).
 """
-import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -42,34 +41,6 @@ CUSTOMERS = 20
 REQUESTS = 200
 DELIVERY_THREADS = 8
 WINDOW_SECONDS = 60.0
-CACHE_SECONDS = 60.0
-
-
-class CachedStates:
-    """The proposal, as a wrapper: ``state()`` of a customer read at most once per ``ttl``
-    seconds (concurrent callers wait for the one read); everything else goes to ``service``."""
-
-    def __init__(self, service, ttl: float = CACHE_SECONDS, clock=time.monotonic):
-        self._service = service
-        self._ttl = ttl
-        self._clock = clock
-        self._states: Dict[str, tuple] = {}
-        self._locks: Dict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._guard = threading.Lock()
-
-    def state(self, customer, caller):
-        with self._guard:
-            lock = self._locks[customer.customer_id]
-        with lock:
-            cached = self._states.get(customer.customer_id)
-            if cached and self._clock() - cached[0] < self._ttl:
-                return cached[1]
-            state = self._service.state(customer, caller)
-            self._states[customer.customer_id] = (self._clock(), state)
-            return state
-
-    def __getattr__(self, name):
-        return getattr(self._service, name)
 
 
 def max_in_window(times: List[float], window: float) -> int:
@@ -82,7 +53,7 @@ def max_in_window(times: List[float], window: float) -> int:
     return best
 
 
-def _burst(options: Options, *, cached: bool) -> Dict[str, float]:
+def _burst(options: Options) -> Dict[str, float]:
     """Deliver the burst once; what Partner Center and Connect saw."""
     numbers = list(range(1, CUSTOMERS + 1))
     world = connect_world(numbers)
@@ -93,8 +64,7 @@ def _burst(options: Options, *, cached: bool) -> Dict[str, float]:
         pc_settings = partner_center_settings(sim, read_timeout=10.0)
         client = partner_center_client(pc_settings)
         service = make_service(client, store, pc_settings)
-        app = events_application(connect_client, store,
-                                 CachedStates(service) if cached else service, pc_settings)
+        app = events_application(connect_client, store, service, pc_settings)
         add_ready_customer(sim.world, CUSTOMERS + 1)
         client.get_overage(tenant_id(CUSTOMERS + 1))  # the token, on a tenant outside the burst
         sim.calls.clear()
@@ -135,13 +105,12 @@ def _row(key: str, title: str, measured: Dict[str, float], probe, seconds: float
 
 def run(options: Options) -> List[Row]:
     rows = []
-    for key, title, cached in (
-        ('2', f'{REQUESTS} OVG requests, {CUSTOMERS} customers, events handling', False),
-        ('2p', 'same, handler reads through a 60-s per-customer cache (proposal)', True),
+    for key, title in (
+        ('2', f'{REQUESTS} OVG requests, {CUSTOMERS} customers, events handling'),
     ):
         with MemoryProbe(options.heap) as probe:
             started = time.perf_counter()
-            measured = _burst(options, cached=cached)
+            measured = _burst(options)
         row = _row(key, title, measured, probe, time.perf_counter() - started)
         if measured['notes'] != REQUESTS or measured['done'] != REQUESTS:
             row.notes.append(f"{measured['done']} of {REQUESTS} events done, "
