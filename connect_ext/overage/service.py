@@ -42,6 +42,9 @@ from connect_ext.partner_center.models import Overage
 
 logger = logging.getLogger(__name__)
 
+# Who reads when the scheduled sync reads: the extension itself, for its owner.
+SYNC_CALLER = Caller(role='owner', account_id='overage-manager-sync')
+
 # How a failed write may still have been applied (its answer lost, then retried into one of these).
 _MAYBE_APPLIED = (TIMEOUT, UNAVAILABLE, THROTTLED)
 
@@ -280,11 +283,12 @@ class OverageService:
         return self.store.list_audit(customer_id=customer.customer_id, limit=limit, offset=offset)
 
     def refresh(self, customer: CustomerRef) -> str:
-        """Re-read only the overage assignment (one call) into the store; the scheduled sync's unit.
+        """Bring the store up to Microsoft's state; the scheduled sync's unit of work.
 
-        The status needs to know which entitlements are ours, so it compares against the last
-        known assignment: enabled to the entitlement we recorded stays 'enabled', anything else
-        enabled is re-derived from a full read the next time someone opens the customer.
+        One call (the overage assignment) when it says enough: off, or on to the Azure
+        subscription the store already knows (whose owner it knows). When overage now goes to an
+        Azure subscription the store has not seen, whose it is takes a full read (five calls),
+        which only happens when someone changed it outside this extension.
         """
         if not customer.tenant_id:
             raise OverageError.from_code('TENANT_ID_UNKNOWN', customer_id=customer.customer_id)
@@ -292,8 +296,9 @@ class OverageService:
             overage = self.client.get_overage(customer.tenant_id)
         except PartnerCenterError as error:
             raise translate(error, context={'tenant_id': customer.tenant_id}) from error
-        record = self.store.get_customer(customer.customer_id)
-        status = _status_from_record(overage, record)
+        status = _status_from_record(overage, self.store.get_customer(customer.customer_id))
+        if status == 'unknown':
+            return self.state(customer, SYNC_CALLER).status
         self.store.record_overage_state(
             customer.customer_id,
             status=status,
