@@ -21,7 +21,7 @@ from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.store import Store
 from connect_ext.webapp import OverageWebApplication
 from sandbox.partner_center import demo
-from sandbox.partner_center.testing import FakeClock, running_simulator
+from sandbox.partner_center.testing import FakeClock
 
 
 CONNECT_URL = 'https://example.org/public/v1'
@@ -87,18 +87,6 @@ class Api:
 
     def put(self, url, **kwargs):
         return self.request('PUT', url, **kwargs)
-
-
-@pytest.fixture(scope='session')
-def running_sim():
-    with running_simulator(demo.demo_world()) as handle:
-        yield handle
-
-
-@pytest.fixture
-def sim(running_sim):
-    running_sim.reset()
-    return running_sim
 
 
 def seed(store: Store) -> None:

@@ -25,7 +25,7 @@ from connect_ext.overage.service import OverageService
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.store.store import Store
 from sandbox.partner_center import demo
-from sandbox.partner_center.testing import FakeClock, running_simulator
+from sandbox.partner_center.testing import FakeClock
 
 
 CONNECT_URL = 'https://connect.example.org/public/v1'
@@ -147,18 +147,6 @@ class FakeConnect:
         }
         self.messages[conversation_id].append(message)
         return 201, {}, json.dumps(message)
-
-
-@pytest.fixture(scope='session')
-def running_sim():
-    with running_simulator(demo.demo_world()) as handle:
-        yield handle
-
-
-@pytest.fixture
-def sim(running_sim):
-    running_sim.reset()
-    return running_sim
 
 
 @pytest.fixture(scope='session')

@@ -6,18 +6,10 @@ from connect_ext.overage.service import OverageService
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.store.store import Store
 from sandbox.partner_center import demo
-from sandbox.partner_center.testing import running_simulator
-
-
-@pytest.fixture(scope='module')
-def sim():
-    with running_simulator() as handle:
-        yield handle
 
 
 @pytest.fixture
 def world(sim):
-    sim.reset()
     return sim.world
 
 
