@@ -31,7 +31,6 @@ from connect_ext.overage.facts import (
     same_id,
 )
 from connect_ext.overage.messages import DISABLE, ENABLE
-from connect_ext.partner_center.models import AzureEntitlement, Subscription
 
 
 CHINA = 'CN'
@@ -117,24 +116,6 @@ def blocking_findings(findings: Iterable[Finding], intent: Union[Intent, str]) -
 def is_already_in_requested_state(findings: Iterable[Finding]) -> bool:
     """The change would change nothing: the service answers success without writing."""
     return any(finding.code in messages.ALREADY_IN_REQUESTED_STATE for finding in findings)
-
-
-# --- derived facts, as functions (the same as the properties of OverageFacts) -------------------
-
-def active_ovg_subscriptions(facts: OverageFacts) -> List[Subscription]:
-    return facts.active_ovg_subscriptions
-
-
-def active_azure_plans(facts: OverageFacts) -> List[Subscription]:
-    return facts.active_azure_plans
-
-
-def eligible_entitlements(facts: OverageFacts) -> List[AzureEntitlement]:
-    return facts.eligible_entitlements
-
-
-def overage_status(facts: OverageFacts) -> str:
-    return facts.overage_status
 
 
 # --- the rules -----------------------------------------------------------------------------------

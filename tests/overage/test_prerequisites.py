@@ -9,14 +9,10 @@ from connect_ext.overage.facts import Caller, CustomerRef, OverageFacts
 from connect_ext.overage.prerequisites import (
     Finding,
     Intent,
-    active_azure_plans,
-    active_ovg_subscriptions,
     blocking_findings,
     caller_may_act,
-    eligible_entitlements,
     evaluate,
     is_already_in_requested_state,
-    overage_status,
 )
 from connect_ext.partner_center.models import AzureEntitlement, Customer, Overage, Subscription
 
@@ -147,10 +143,10 @@ def test_enabling_a_ready_customer_warns_but_does_not_block():
 
 def test_derived_facts():
     ready = facts()
-    assert active_ovg_subscriptions(ready) == [OVG, OVG2]
-    assert active_azure_plans(ready) == [AZURE_PLAN]
-    assert [item.id for item in eligible_entitlements(ready)] == [AZURE_SUB]
-    assert overage_status(ready) == 'disabled'
+    assert ready.active_ovg_subscriptions == [OVG, OVG2]
+    assert ready.active_azure_plans == [AZURE_PLAN]
+    assert [item.id for item in ready.eligible_entitlements] == [AZURE_SUB]
+    assert ready.overage_status == 'disabled'
 
 
 # --- prerequisites in Partner Center -------------------------------------------------------------
@@ -331,7 +327,7 @@ def test_caller_not_allowed_sees_nothing_else_about_the_customer():
 
 def test_held_by_another_partner_blocks_enable_and_disable():
     held = facts(overage=overage(True, OTHER_PARTNERS_SUB, partner_id='1234567'))
-    assert overage_status(held) == 'other_partner'
+    assert held.overage_status == 'other_partner'
     for intent in (None, Intent.enable(AZURE_SUB), Intent.disable()):
         findings = evaluate(held, Settings(), intent)
         finding = by_code(findings, 'OVERAGE_HELD_BY_OTHER_PARTNER')
@@ -347,13 +343,13 @@ def test_held_by_another_partner_blocks_enable_and_disable():
 
 def test_enabled_to_one_of_our_azure_subscriptions():
     ours = facts(overage=overage(True, AZURE_SUB.upper()))
-    assert overage_status(ours) == 'enabled'
+    assert ours.overage_status == 'enabled'
     assert codes(evaluate(ours)) == ['NO_MARGIN_OR_PEC']
 
 
 def test_enabled_to_our_suspended_azure_subscription_is_ours_but_warned():
     state = facts(overage=overage(True, SUSPENDED_AZURE_SUB))
-    assert overage_status(state) == 'enabled'
+    assert state.overage_status == 'enabled'
     finding = by_code(evaluate(state), 'OVERAGE_TARGET_NOT_ACTIVE')
     assert finding.severity == 'warning'
     assert finding.message == (
@@ -365,7 +361,7 @@ def test_enabled_to_our_suspended_azure_subscription_is_ours_but_warned():
 def test_enabled_to_an_azure_subscription_of_a_suspended_plan_is_warned():
     suspended_plan = subscription(id=PLAN_ID, offerId=AZURE_PLAN.offer_id, status='suspended')
     state = facts(subscriptions=[OVG, suspended_plan], overage=overage(True, AZURE_SUB))
-    assert overage_status(state) == 'enabled'
+    assert state.overage_status == 'enabled'
     finding = by_code(evaluate(state), 'OVERAGE_TARGET_NOT_ACTIVE')
     assert finding.params['state'] == 'its Azure plan is suspended'
 
@@ -386,7 +382,7 @@ def test_enabled_while_no_ovg_subscription_is_left_is_flagged():
 ])
 def test_status_without_a_known_target(overage_value, status):
     state = facts(overage=overage_value)
-    assert overage_status(state) == status
+    assert state.overage_status == status
     if status == 'unknown':
         assert 'OVERAGE_STATE_UNKNOWN' in codes(evaluate(state))
 
@@ -418,7 +414,7 @@ def test_eligibility_ignores_case_and_blanks():
 
 def test_plan_keys_are_matched_without_case():
     state = facts(entitlements={PLAN_ID.upper(): [entitlement(AZURE_SUB)]})
-    assert [item.id for item in eligible_entitlements(state)] == [AZURE_SUB]
+    assert [item.id for item in state.eligible_entitlements] == [AZURE_SUB]
 
 
 def test_no_eligible_azure_subscription_at_all_reads_well():
@@ -472,7 +468,7 @@ def test_disable_is_not_blocked_by_enable_prerequisites():
     # Our Azure plan is suspended but still read: overage on its Azure subscription is ours.
     suspended_plan = subscription(id=PLAN_ID, offerId=AZURE_PLAN.offer_id, status='suspended')
     state = facts(subscriptions=[LEGACY, suspended_plan], overage=overage(True, AZURE_SUB))
-    assert overage_status(state) == 'enabled'
+    assert state.overage_status == 'enabled'
     findings = evaluate(state, Settings(), Intent.disable())
     assert {'NO_ACTIVE_OVG_SUBSCRIPTION', 'LEGACY_AZURE_PRESENT', 'NO_ACTIVE_AZURE_PLAN'} <= set(
         codes(findings))
