@@ -84,15 +84,18 @@ class ErrorBody(BaseModel):
 
 # --- customers -------------------------------------------------------------------------------
 
-class CustomerSummary(BaseModel):
-    """A customer of the overview, as the store last saw it (never read from Microsoft here)."""
-
+class CustomerInfo(BaseModel):
     id: str
     name: Optional[str] = None
     tenant_id: Optional[str] = None
     country: Optional[str] = None
     tier1_id: Optional[str] = None
     tier2_id: Optional[str] = None
+
+
+class CustomerSummary(CustomerInfo):
+    """A customer of the overview, as the store last saw it (never read from Microsoft here)."""
+
     status: str
     azure_subscription_id: Optional[str] = None
     partner_id: Optional[str] = None
@@ -107,15 +110,6 @@ class CustomerPage(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-class CustomerInfo(BaseModel):
-    id: str
-    name: Optional[str] = None
-    tenant_id: Optional[str] = None
-    country: Optional[str] = None
-    tier1_id: Optional[str] = None
-    tier2_id: Optional[str] = None
 
 
 class FindingBody(BaseModel):
