@@ -360,27 +360,10 @@ def advisory_lock_key(customer_id: str) -> int:
 
 
 def _customer_record(row: Customer) -> CustomerRecord:
-    return CustomerRecord(
-        customer_id=row.customer_id,
-        tenant_id=row.tenant_id,
-        name=row.name,
-        country=row.country,
-        tier1_id=row.tier1_id,
-        tier2_id=row.tier2_id,
-        reseller_mpn=row.reseller_mpn,
-        ovg_subscription_count=row.ovg_subscription_count,
-        ovg_asset_ids=tuple(row.ovg_asset_ids or ()),
-        overage_status=row.overage_status,
-        azure_entitlement_id=row.azure_entitlement_id,
-        overage_partner_id=row.overage_partner_id,
-        flags=tuple(row.flags or ()),
-        checked_at=row.checked_at,
-        sync_claimed_until=row.sync_claimed_until,
-        sync_claimed_by=row.sync_claimed_by,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
-    )
+    values = {name: getattr(row, name) for name in CustomerRecord.__dataclass_fields__}
+    values['ovg_asset_ids'] = tuple(row.ovg_asset_ids or ())
+    values['flags'] = tuple(row.flags or ())
+    return CustomerRecord(**values)
 
 
 def _audit_record(row: AuditEntry) -> AuditRecord:
