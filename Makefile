@@ -22,13 +22,14 @@ sandbox: .venv-runner/.installed
 
 test: test-ui $(addprefix test-,$(STACKS)) docs
 
-# The pages: Vitest specs, then a rebuild that must equal the committed connect_ext/static/
+# The pages: ESLint, Vitest specs, then a rebuild that must equal the committed connect_ext/static/
 # (Connect's cloud mode serves what is committed; it never builds).
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 test-ui: node_modules/.installed
+	npm run lint
 	npm test
 	npm run check:static
 

@@ -16,8 +16,8 @@ export const CONNECT_KEY = 'overage:connect';
 export function isFramed(win = window) {
   try {
     return win.parent !== win;
-  } catch (crossOrigin) {
-    return true;
+  } catch {
+    return true; // reading a cross-origin parent throws: framed
   }
 }
 
@@ -43,7 +43,7 @@ export async function startConnectBridge({ win = window, load = loadToolkit, tim
     const toolkit = await Promise.race([createToolkit({}), timeout]);
     if (!toolkit) return standalone('the portal did not answer');
     return { toolkit, routes: module.connectPortalRoutes, mode: 'connect', reason: null };
-  } catch (failure) {
+  } catch {
     return standalone('the toolkit failed to start');
   } finally {
     clearTimeout(timer);

@@ -110,7 +110,7 @@ export async function apiRequest(path, { method = 'GET', query, body, headers = 
   let response;
   try {
     response = await doFetch(apiUrl(path, query), init);
-  } catch (failure) {
+  } catch {
     throw unreachableError();
   }
   let data = null;
@@ -118,8 +118,8 @@ export async function apiRequest(path, { method = 'GET', query, body, headers = 
   if (text) {
     try {
       data = JSON.parse(text);
-    } catch (notJson) {
-      data = null;
+    } catch {
+      data = null; // not JSON
     }
   }
   if (!response.ok) throw errorFromBody(response.status, data);
