@@ -1,4 +1,4 @@
-/** Unit tests of the pages' components and rules (jsdom); the browser walk is in tests/browser. */
+/** Unit tests of the pages' components and rules (jsdom); the browser walk is in tests/e2e/browser. */
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 

@@ -29,10 +29,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 from connect_ext.config import PartnerCenterSettings, Settings
-from connect_ext.overage.facts import OWNER, Caller, CustomerRef
-from connect_ext.overage.service import OverageService
+from connect_ext.overage.facts import Caller, CustomerRef
 from connect_ext.partner_center.client import PartnerCenterClient
-from connect_ext.store.store import Store
+from connect_ext.service.overage import OverageService
+from connect_ext.store import Store
+from connect_ext.vocabulary import OWNER
 from sandbox.partner_center import demo
 from sandbox.partner_center.world import World
 
@@ -480,18 +481,18 @@ def events_application(connect_client, store: Store, service: OverageService,
                        pc_settings: PartnerCenterSettings):
     """The real events application, on this store and service (as the tests wire it)."""
     from connect_ext.events import OverageEventsApplication
-    from connect_ext.orders.wiring import Dependencies
+    from connect_ext.wiring import EventsDependencies
     from sandbox import seed
 
-    settings = Settings(partner_center=pc_settings, database_url=store.url)
+    settings = Settings(partner_center=pc_settings, database_url=store.url,
+                        pages_url='https://overage.example.org')
     installation = {'id': seed.DISTRIBUTOR_INSTALLATION_ID,
                     'owner': {'id': seed.DISTRIBUTOR_ACCOUNT_ID, 'name': demo.DISTRIBUTOR_NAME}}
     application = OverageEventsApplication(
         connect_client, logging.getLogger('benchmarks.events'), {},
         installation_client=connect_client, installation=installation,
     )
-    application.dependencies = Dependencies(settings, store=store, service=service,
-                                            pages_url='https://overage.example.org')
+    application.dependencies = EventsDependencies(settings, store=store, service=service)
     return application
 
 

@@ -42,8 +42,8 @@ from benchmarks import (
     running_webapp,
     temporary_sqlite_store,
 )
+from connect_ext.store import Store
 from connect_ext.store.models import Customer
-from connect_ext.store.store import Store
 
 
 NAME = 'overview'

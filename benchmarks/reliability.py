@@ -1,7 +1,7 @@
 """Row 5: reliability under Partner Center faults, redelivered events and malformed payloads.
 
 Each run is a plain function that returns what it observed, so the benchmark (large sizes) and
-``tests/reliability`` (small sizes, assertions) run the very same code:
+``tests/e2e/reliability`` (small sizes, assertions) run the very same code:
 
 - :func:`run_operations` (a): enable / move / disable operations while the simulator answers 20%
   of the calls on customers with a 429, a 5xx, a time-out or "applied, but the answer was lost".
@@ -52,8 +52,8 @@ from benchmarks import (
     temporary_sqlite_store,
     tenant_id,
 )
-from connect_ext.api.webhooks import WebhookNotifier, verify_signature
-from connect_ext.overage.errors import OverageError
+from connect_ext.errors.error import OverageError
+from connect_ext.notifications.webhooks import WebhookNotifier, verify_signature
 from sandbox import seed
 from sandbox.partner_center import faults
 from sandbox.partner_center.testing import running_simulator

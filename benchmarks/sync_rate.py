@@ -1,6 +1,6 @@
 """Row 4: the scheduled sync of 10,000 customers against Partner Center's 500 requests/minute.
 
-The sync is the extension's own (:func:`connect_ext.orders.wiring.overage_sync`, the events
+The sync is the extension's own (:func:`connect_ext.wiring.overage_sync`, the events
 application's ``sync_overage``): store claims, its token-bucket pacer, the real client and
 service. The simulator enforces 500 requests per minute per partner (``faults.RateLimit``) and
 answers 429 past it.
@@ -18,6 +18,7 @@ Figures: achieved rate of successful reads as a share of the limit, and the shar
 answered 429. Target (issue 8): >= 90% of the limit with <= 1% of calls throttled.
 """
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Dict, List
 
@@ -43,7 +44,7 @@ from connect_ext.orders.pacing import (
     TokenBucket,
 )
 from connect_ext.orders.sync import OverageSync
-from connect_ext.orders.wiring import Dependencies, overage_sync
+from connect_ext.wiring import EventsDependencies, overage_sync
 from sandbox.partner_center import demo, faults
 from sandbox.partner_center.testing import running_simulator
 
@@ -112,10 +113,11 @@ def run_sync(customers: int, scale: float, share: str, budget: float, pc_setting
     bulk_insert_customers(store, [customer_row(n, now=now) for n in range(1, customers + 1)])
     client = partner_center_client(pc_settings)
     service = make_service(client, store, pc_settings)
-    settings = Settings(partner_center=pc_settings, database_url=store.url)
+    settings = Settings.from_config({'SYNC_RATE_SHARE': share})
+    settings = replace(settings, partner_center=pc_settings, database_url=store.url)
     scaled = ScaledTime(scale)
-    sync = overage_sync(Dependencies(settings, store=store, service=service),
-                        {'SYNC_RATE_SHARE': share}, clock=scaled.clock, sleep=scaled.sleep,
+    sync = overage_sync(EventsDependencies(settings, store=store, service=service),
+                        clock=scaled.clock, sleep=scaled.sleep,
                         time_budget_seconds=budget * scale, worker_id='benchmark')
     sim.faults.set_rate_limit(faults.RateLimit(LIMIT, time_scale=scale))
     sim.calls.clear()

@@ -1,8 +1,13 @@
 """The extension's variables (the public contract's table), parsed once into typed settings.
 
 Connect hands variables over as a dict of strings; :meth:`Settings.from_config` turns that into
-values with defaults, so nothing else in the code reads raw variables.
+values with defaults, so nothing else in the code reads raw variables. Two more inputs are read here
+and only here: ``PARTNER_CENTER_CA_BUNDLE`` (``LOCAL_VARIABLES``: the sandbox's local CA, never
+declared to Connect) and the runner's own ``SCHEDULED_TASK_MAX_EXECUTION_TIME`` environment variable
+(:func:`scheduled_task_seconds`).
 """
+import math
+import os
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Mapping, Optional, Tuple
 
@@ -14,6 +19,7 @@ DEFAULT_MARKER = 'OVG'
 DEFAULT_TENANT_ID_PARAMS = 'ms_customer_id,microsoft_tenant_id'
 DEFAULT_RESELLER_MPN_PARAM = 'tier1_mpn'
 DEFAULT_BLOCKED_COUNTRIES = 'CN,CU,IR,KP,RU'
+DEFAULT_SYNC_RATE_SHARE = 0.95
 
 # name -> (secure, initial value, description): the @variables declaration is built from this.
 VARIABLES: Dict[str, Tuple[bool, str, str]] = {
@@ -48,12 +54,43 @@ VARIABLES: Dict[str, Tuple[bool, str, str]] = {
     ),
 }
 
+# Read by Settings but not declared to Connect: a distributor never sets them.
+LOCAL_VARIABLES: Dict[str, str] = {
+    'PARTNER_CENTER_CA_BUNDLE': 'A CA bundle to trust for Partner Center (the sandbox\'s local CA); '
+                                'empty: the system\'s',
+}
+
+# The runner's limit on one scheduled task (seconds), from its environment, and its default.
+RUNNER_SCHEDULED_LIMIT_VARIABLE = 'SCHEDULED_TASK_MAX_EXECUTION_TIME'
+RUNNER_SCHEDULED_LIMIT_DEFAULT = 43200.0
+
 
 _TRUE = frozenset({'true', 'yes', '1', 'on'})
 
 
 def _csv(value: Optional[str]) -> Tuple[str, ...]:
     return tuple(part.strip() for part in (value or '').split(',') if part.strip())
+
+
+def _share(value: str) -> float:
+    """A share of a limit: a number in (0, 1]; anything else is the default."""
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_SYNC_RATE_SHARE
+    if not 0 < share <= 1:  # NaN fails this too
+        return DEFAULT_SYNC_RATE_SHARE
+    return share
+
+
+def scheduled_task_seconds(environ: Optional[Mapping[str, str]] = None) -> float:
+    """The runner's limit on one scheduled task, in seconds (``os.environ`` by default)."""
+    environ = os.environ if environ is None else environ
+    try:
+        limit = float(environ.get(RUNNER_SCHEDULED_LIMIT_VARIABLE) or RUNNER_SCHEDULED_LIMIT_DEFAULT)
+    except ValueError:
+        return RUNNER_SCHEDULED_LIMIT_DEFAULT
+    return limit if math.isfinite(limit) and limit > 0 else RUNNER_SCHEDULED_LIMIT_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -88,6 +125,12 @@ class Settings:
     webhook_url: str = ''
     webhook_secret: str = field(default='', repr=False)
     customers_may_change: bool = False
+    # The products GET /items lists; empty: every product the caller's account sees.
+    product_ids: Tuple[str, ...] = ()
+    # The share of Partner Center's rate limit the scheduled sync may use, in (0, 1].
+    sync_rate_share: float = DEFAULT_SYNC_RATE_SHARE
+    # Public base URL of the pages, for the Manage Overage link in order notes ('' = relative).
+    pages_url: str = ''
 
     @classmethod
     def from_config(cls, config: Optional[Mapping[str, str]]) -> 'Settings':
@@ -106,7 +149,7 @@ class Settings:
             client_id=get('PARTNER_CENTER_CLIENT_ID'),
             client_secret=get('PARTNER_CENTER_CLIENT_SECRET'),
             refresh_token=get('PARTNER_CENTER_REFRESH_TOKEN'),
-            ca_bundle=(config.get('PARTNER_CENTER_CA_BUNDLE') or None),
+            ca_bundle=(str(config.get('PARTNER_CENTER_CA_BUNDLE') or '').strip() or None),
         )
         return cls(
             partner_center=partner_center,
@@ -118,6 +161,9 @@ class Settings:
             webhook_url=get('OVERAGE_WEBHOOK_URL'),
             webhook_secret=get('OVERAGE_WEBHOOK_SECRET'),
             customers_may_change=get('CUSTOMERS_MAY_CHANGE').lower() in _TRUE,
+            product_ids=_csv(get('PRODUCT_IDS')),
+            sync_rate_share=_share(get('SYNC_RATE_SHARE')),
+            pages_url=get('MANAGE_OVERAGE_BASE_URL'),
         )
 
 

@@ -10,8 +10,9 @@ from connect.eaas.core.decorators import event, schedulable, variables
 from connect.eaas.core.extension import EventsApplicationBase
 from connect.eaas.core.responses import BackgroundResponse, ScheduledExecutionResponse
 
+from connect_ext import wiring
 from connect_ext.config import variables_declaration
-from connect_ext.orders import handling, wiring
+from connect_ext.orders import handling
 
 
 NOTE_STATUSES = list(handling.NOTE_STATUSES)
@@ -31,11 +32,11 @@ class OverageEventsApplication(EventsApplicationBase):
     """Observes purchase/change/cancel requests with OVG items; never approves or fails them."""
 
     # Set by tests (or a host) to use ready-made collaborators instead of the config's.
-    dependencies: Optional[wiring.Dependencies] = None
+    dependencies: Optional[wiring.EventsDependencies] = None
 
-    def _dependencies(self) -> wiring.Dependencies:
+    def _dependencies(self) -> wiring.EventsDependencies:
         if self.dependencies is None:
-            self.dependencies = wiring.dependencies_for(self.config)
+            self.dependencies = wiring.events_dependencies_for(self.config)
         return self.dependencies
 
     def _orders(self) -> handling.OrderHandling:
@@ -62,7 +63,7 @@ class OverageEventsApplication(EventsApplicationBase):
     )
     def sync_overage(self, schedule):
         try:
-            wiring.overage_sync(self._dependencies(), self.config, logger=self.logger).run()
+            wiring.overage_sync(self._dependencies(), logger=self.logger).run()
         except Exception as error:
             # Customers never fail the run (the sync absorbs their errors); this is the store or
             # the configuration, which DevOps must see.

@@ -1,7 +1,7 @@
 """The web application: the Manage Overage API and pages, composed from feature modules.
 
 Thin by design: routes live in :mod:`connect_ext.api` mixins and call the overage service; the
-error handling that gives every failure the one public shape lives in :mod:`connect_ext.api.errors`.
+error handling that gives every failure the one public shape lives in :mod:`connect_ext.api.handlers`.
 """
 from connect.eaas.core.decorators import (
     account_settings_page,
@@ -13,11 +13,11 @@ from connect.eaas.core.decorators import (
 )
 from connect.eaas.core.extension import WebApplicationBase
 
-from connect_ext.api.customers_views import CustomersWebAppMixin
-from connect_ext.api.errors import UnexpectedErrorMiddleware, exception_handlers
-from connect_ext.api.items_views import ItemsWebAppMixin
-from connect_ext.api.overage_views import OverageWebAppMixin
-from connect_ext.api.settings_views import SettingsWebAppMixin
+from connect_ext.api.handlers import UnexpectedErrorMiddleware, exception_handlers
+from connect_ext.api.views.customers import CustomersWebAppMixin
+from connect_ext.api.views.items import ItemsWebAppMixin
+from connect_ext.api.views.overage import OverageWebAppMixin
+from connect_ext.api.views.settings import SettingsWebAppMixin
 from connect_ext.config import variables_declaration
 
 

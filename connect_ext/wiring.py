@@ -1,74 +1,201 @@
-"""The extension's long-lived parts, built once per process and configuration.
+"""The only builder of the extension's long-lived parts, once per process and configuration.
 
 The runner hands every web call and every event task the variables anew. Opening (and migrating)
-the store, the Partner Center client (its token cache lives in it) and the overage service (its
-thread pool) are worth doing once: the web API (:mod:`connect_ext.api.dependencies`) and the events
-(:mod:`connect_ext.orders.wiring`) both take them from here, so one process holds one store per
-``DATABASE_URL`` — which also keeps a customer's lock in one place.
+the store, the Partner Center client (its token cache lives in it), the webhook notifier (its
+delivery thread) and the overage service (its thread pool) are worth doing once: the web API
+(:mod:`connect_ext.api.dependencies`) and the events (:mod:`connect_ext.events`) both take them from
+here, so one process holds one store per ``DATABASE_URL`` — which also keeps a customer's lock in
+one place — and one service per configuration, whoever asks.
+
+The events' collaborators (:class:`EventsDependencies`) are built lazily: a request without OVG
+items touches neither the store nor Partner Center.
 """
+import logging
 import threading
-from collections import OrderedDict
-from typing import Any, Callable, Hashable, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 
-from connect_ext.config import PartnerCenterSettings, Settings
-from connect_ext.overage.service import OverageService
+from connect_ext.cache import BoundedCache
+from connect_ext.config import PartnerCenterSettings, Settings, scheduled_task_seconds
+from connect_ext.notifications.webhooks import WebhookNotifier
+from connect_ext.orders import notes
+from connect_ext.orders.conversations import RequestConversations
+from connect_ext.orders.handling import OrderHandling, recent_states_cache
+from connect_ext.orders.pacing import TokenBucket
+from connect_ext.orders.sync import OverageSync, time_budget
+from connect_ext.overage.facts import Caller
 from connect_ext.partner_center.client import PartnerCenterClient
+from connect_ext.service.overage import OverageService
 from connect_ext.store import Store
+from connect_ext.vocabulary import OWNER
 
 
+logger = logging.getLogger(__name__)
+
+# Distinct configurations a process serves at once (a runner serves one; tests many).
 _CACHE_SIZE = 16
+SYSTEM_ACCOUNT = 'overage-manager'
 
-
-class BuiltOnce:
-    """A small thread-safe LRU of built objects; ``build`` runs at most once per key."""
-
-    def __init__(self, size: int = _CACHE_SIZE):
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            value = build()
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-            return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_stores = BuiltOnce()
-_clients = BuiltOnce()
-_services = BuiltOnce()
+_stores = BoundedCache(_CACHE_SIZE)
+_clients = BoundedCache(_CACHE_SIZE)
+_notifiers = BoundedCache(_CACHE_SIZE)
+_services = BoundedCache(_CACHE_SIZE)
+_events = BoundedCache(_CACHE_SIZE)
 
 
 def clear_caches() -> None:
-    """Forget every built store, client and service (tests; a changed configuration is a new key)."""
-    for cache in (_stores, _clients, _services):
+    """Forget everything built (tests; a changed configuration is a new key anyway)."""
+    for cache in (_stores, _clients, _notifiers, _services, _events):
         cache.clear()
 
 
 def store_for(database_url: str) -> Store:
-    return _stores.get(database_url, lambda: Store.migrated(database_url))
+    return _stores.get_or_build(database_url, lambda: Store.migrated(database_url))
 
 
 def partner_center_client_for(settings: PartnerCenterSettings) -> PartnerCenterClient:
-    return _clients.get(settings, lambda: PartnerCenterClient(settings))
+    return _clients.get_or_build(settings, lambda: PartnerCenterClient(settings))
 
 
-def overage_service_for(
-    settings: Settings, *, notify: Optional[Callable[[dict], Any]] = None,
+def notifier_for(settings: Settings, store: Store) -> Optional[WebhookNotifier]:
+    """The webhook notifier when ``OVERAGE_WEBHOOK_URL`` is set (and valid); else None."""
+    if not settings.webhook_url:
+        return None
+    if not settings.webhook_secret:
+        logger.warning('OVERAGE_WEBHOOK_URL is set without OVERAGE_WEBHOOK_SECRET: not notifying')
+        return None
+
+    def build() -> Optional[WebhookNotifier]:
+        try:
+            return WebhookNotifier(settings.webhook_url, settings.webhook_secret, store)
+        except ValueError as error:
+            logger.warning('Webhooks are off: %s', error)
+            return None
+
+    return _notifiers.get_or_build((settings.webhook_url, settings.webhook_secret, id(store)), build)
+
+
+def overage_service(
+    settings: Settings,
+    *,
+    store: Store,
+    client: PartnerCenterClient,
+    notifier: Optional[Callable[[dict], Any]],
 ) -> OverageService:
-    """The service of ``settings`` (with ``notify`` as its change notifier, if any)."""
+    """The one service over these parts (the web API passes its possibly replaced ones)."""
+    # The cached service keeps store/client/notifier alive, so their ids stay unique in the key.
+    key = (settings, id(store), id(client), id(notifier))
+    return _services.get_or_build(key, lambda: OverageService(client, store, settings, notify=notifier))
+
+
+def overage_service_for(settings: Settings) -> OverageService:
+    """The service of ``settings``, over this process's store, client and notifier."""
     store = store_for(settings.database_url)
-    client = partner_center_client_for(settings.partner_center)
-    return _services.get(
-        (settings, id(notify)),
-        lambda: OverageService(client, store, settings, notify=notify),
+    return overage_service(
+        settings,
+        store=store,
+        client=partner_center_client_for(settings.partner_center),
+        notifier=notifier_for(settings, store),
+    )
+
+
+# --- the events ----------------------------------------------------------------------------------
+
+class EventsDependencies:
+    """What the events of one configuration share: the store, the service, recent states."""
+
+    def __init__(self, settings: Settings, *, store=None, service=None):
+        self.settings = settings
+        self._store = store
+        self._service = service
+        # Order notes of one customer within a minute share one read of its state.
+        self.recent_states = recent_states_cache()
+        self._lock = threading.RLock()
+
+    @property
+    def store(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                self._store = store_for(self.settings.database_url)
+            return self._store
+
+    @property
+    def service(self) -> OverageService:
+        with self._lock:
+            if self._service is None:
+                self._service = overage_service_for(self.settings)
+            return self._service
+
+    def link_for(self, customer_id: str) -> str:
+        return notes.manage_overage_link(customer_id, self.settings.pages_url)
+
+
+class _Lazy:
+    """One of the dependencies' parts, built only when a handler first uses it."""
+
+    def __init__(self, dependencies: EventsDependencies, part: str):
+        self._dependencies = dependencies
+        self._part = part
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(getattr(self._dependencies, self._part), name)
+
+
+def events_dependencies_for(config: Optional[Mapping[str, Any]]) -> EventsDependencies:
+    """The process-wide :class:`EventsDependencies` of this configuration (built once, lazily)."""
+    settings = Settings.from_config(config)
+    return _events.get_or_build(settings, lambda: EventsDependencies(settings))
+
+
+def events_caller(installation: Optional[Mapping[str, Any]]) -> Caller:
+    """Events act for the extension's owner (the distributor, whose credentials are used)."""
+    owner = installation.get('owner') if isinstance(installation, Mapping) else None
+    account_id = owner.get('id') if isinstance(owner, Mapping) else None
+    return Caller(role=OWNER, account_id=account_id if isinstance(account_id, str) and account_id
+                  else SYSTEM_ACCOUNT)
+
+
+def order_handling(
+    dependencies: EventsDependencies,
+    connect_client,
+    *,
+    installation: Optional[Mapping[str, Any]] = None,
+    logger: Optional[logging.Logger] = None,
+) -> OrderHandling:
+    return OrderHandling(
+        settings=dependencies.settings,
+        store=_Lazy(dependencies, 'store'),
+        service=_Lazy(dependencies, 'service'),
+        conversations=RequestConversations(connect_client),
+        caller=events_caller(installation),
+        link_for=dependencies.link_for,
+        logger=logger,
+        recent_states=dependencies.recent_states,
+    )
+
+
+def overage_sync(
+    dependencies: EventsDependencies,
+    *,
+    logger: Optional[logging.Logger] = None,
+    clock: Optional[Callable[[], float]] = None,
+    sleep: Optional[Callable[[float], None]] = None,
+    time_budget_seconds: Optional[float] = None,
+    worker_id: Optional[str] = None,
+) -> OverageSync:
+    """One run of the sync, paced at ``SYNC_RATE_SHARE`` of Partner Center's limit."""
+    timing: Dict[str, Any] = {}
+    if clock is not None:
+        timing['clock'] = clock
+    if sleep is not None:
+        timing['sleep'] = sleep
+    if time_budget_seconds is None:
+        time_budget_seconds = time_budget(scheduled_task_seconds())
+    return OverageSync(
+        dependencies.store,
+        dependencies.service,
+        pacer=TokenBucket.for_partner_center(dependencies.settings.sync_rate_share, **timing),
+        time_budget_seconds=time_budget_seconds,
+        worker_id=worker_id,
+        logger=logger,
+        **timing,
     )

@@ -1,19 +1,19 @@
 """Building the events' collaborators from the config: once per configuration, lazily."""
-from connect_ext.config import Settings
-from connect_ext.orders import wiring
+from connect_ext import wiring
+from connect_ext.config import RUNNER_SCHEDULED_LIMIT_VARIABLE, Settings, scheduled_task_seconds
 from connect_ext.orders.payload import AssetRequest, customer_of
-from connect_ext.orders.sync import RUNNER_SCHEDULED_LIMIT_VARIABLE, time_budget
-from connect_ext.overage.facts import OWNER
+from connect_ext.orders.sync import time_budget
+from connect_ext.vocabulary import OWNER
 
 
 def test_dependencies_are_built_once_per_configuration_and_lazily(tmp_path):
     config = {'DATABASE_URL': f'sqlite:///{tmp_path}/wiring.sqlite3',
               'MANAGE_OVERAGE_BASE_URL': 'https://pages.example.org'}
 
-    first = wiring.dependencies_for(config)
+    first = wiring.events_dependencies_for(config)
 
-    assert wiring.dependencies_for(dict(config)) is first
-    assert wiring.dependencies_for({**config, 'OVERAGE_SKU_MARKER': 'PAYG'}) is not first
+    assert wiring.events_dependencies_for(dict(config)) is first
+    assert wiring.events_dependencies_for({**config, 'OVERAGE_SKU_MARKER': 'PAYG'}) is not first
     assert first._store is None
     assert first._service is None
     assert not (tmp_path / 'wiring.sqlite3').exists()
@@ -21,7 +21,7 @@ def test_dependencies_are_built_once_per_configuration_and_lazily(tmp_path):
 
 
 def test_the_store_and_service_are_made_on_first_use(tmp_path):
-    deps = wiring.Dependencies(Settings(database_url=f'sqlite:///{tmp_path}/lazy.sqlite3'))
+    deps = wiring.EventsDependencies(Settings(database_url=f'sqlite:///{tmp_path}/lazy.sqlite3'))
 
     service = deps.service
 
@@ -39,10 +39,15 @@ def test_events_act_as_the_owner_of_the_installation():
 
 
 def test_the_sync_stops_a_minute_before_the_runner_would_stop_it():
-    assert time_budget({}) == 43200 - 60
-    assert time_budget({RUNNER_SCHEDULED_LIMIT_VARIABLE: '600'}) == 540
-    assert time_budget({RUNNER_SCHEDULED_LIMIT_VARIABLE: '90'}) == 45
-    assert time_budget({RUNNER_SCHEDULED_LIMIT_VARIABLE: 'soon'}) == 43200 - 60
+    def budget(environ):
+        return time_budget(scheduled_task_seconds(environ))
+
+    assert budget({}) == 43200 - 60
+    assert budget({RUNNER_SCHEDULED_LIMIT_VARIABLE: '600'}) == 540
+    assert budget({RUNNER_SCHEDULED_LIMIT_VARIABLE: '90'}) == 45
+    assert budget({RUNNER_SCHEDULED_LIMIT_VARIABLE: 'soon'}) == 43200 - 60
+    assert budget({RUNNER_SCHEDULED_LIMIT_VARIABLE: '-5'}) == 43200 - 60
+    assert budget({RUNNER_SCHEDULED_LIMIT_VARIABLE: 'nan'}) == 43200 - 60
 
 
 def test_customer_fields_that_are_not_text_count_as_unknown():

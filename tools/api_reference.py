@@ -1,18 +1,16 @@
 """The web API reference page (``docs/api-reference.md``), generated from the OpenAPI document.
 
 The page is derived from ``docs/openapi.json`` (itself what the app serves), so the reference cannot
-drift from the routes; a test compares them. Regenerate with::
-
-    python -m connect_ext.api.reference > docs/api-reference.md
+drift from the routes; a test compares them. ``python -m tools`` regenerates it.
 """
 import json
-import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
 
-REGENERATE_COMMAND = 'python -m connect_ext.api.reference > docs/api-reference.md'
-OPENAPI_FILE = Path(__file__).resolve().parents[2] / 'docs' / 'openapi.json'
+REGENERATE_COMMAND = 'python -m tools'
+OUTPUT = 'docs/api-reference.md'
+OPENAPI_FILE = Path(__file__).resolve().parents[1] / 'docs' / 'openapi.json'
 _METHODS = ('get', 'put', 'post', 'patch', 'delete')
 
 
@@ -79,7 +77,3 @@ def reference_markdown(document: Dict[str, Any]) -> str:
 
 def current_reference() -> str:
     return reference_markdown(json.loads(OPENAPI_FILE.read_text()))
-
-
-if __name__ == '__main__':  # pragma: no cover - the regeneration command
-    sys.stdout.write(current_reference())

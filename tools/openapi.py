@@ -3,19 +3,19 @@
 The runner (connect-extension-runner) builds the document from the web application's routes with
 FastAPI's ``get_openapi`` (title, description and version from ``extension.json``; the API under
 ``/api``) and drops Connect's internal ``x-connect-*`` headers. :func:`build_openapi` does the same,
-so ``docs/openapi.json`` is exactly what is served; regenerate it with::
-
-    python -m connect_ext.api.openapi > docs/openapi.json
+so ``docs/openapi.json`` is exactly what is served; ``python -m tools`` regenerates it.
 """
 import json
-import sys
 from typing import Any, Dict
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from connect_ext.webapp import OverageWebApplication
 
-REGENERATE_COMMAND = 'python -m connect_ext.api.openapi > docs/openapi.json'
+
+REGENERATE_COMMAND = 'python -m tools'
+OUTPUT = 'docs/openapi.json'
 SPEC_URL = '/openapi/spec.json'
 
 
@@ -52,17 +52,9 @@ def _document(webapp_class, app: FastAPI) -> Dict[str, Any]:
     return document
 
 
-def build_openapi(webapp_class=None) -> Dict[str, Any]:
-    if webapp_class is None:
-        from connect_ext.webapp import OverageWebApplication
-
-        webapp_class = OverageWebApplication
+def build_openapi(webapp_class=OverageWebApplication) -> Dict[str, Any]:
     return runner_like_app(webapp_class).openapi()
 
 
 def render(document: Dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True) + '\n'
-
-
-if __name__ == '__main__':  # pragma: no cover - the regeneration command
-    sys.stdout.write(render(build_openapi()))

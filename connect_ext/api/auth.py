@@ -25,10 +25,11 @@ from connect.eaas.core.inject.common import get_call_context
 from connect.eaas.core.inject.models import Context
 from fastapi import Depends, Header
 
-from connect_ext.api.errors import public_error
+from connect_ext.api.handlers import public_error
 from connect_ext.api.schemas import ASSET_ID_PATTERN, CUSTOMER_ID_PATTERN
-from connect_ext.overage.errors import OverageError
-from connect_ext.overage.facts import CUSTOMER, OWNER, RESELLER, Caller, CustomerRef
+from connect_ext.errors.error import OverageError
+from connect_ext.overage.facts import Caller, CustomerRef
+from connect_ext.vocabulary import CUSTOMER, OWNER, RESELLER
 
 
 _CUSTOMER_ID = re.compile(CUSTOMER_ID_PATTERN)

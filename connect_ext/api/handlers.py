@@ -13,7 +13,7 @@
   the answer never shows a stack trace or an exception text.
 
 Every code, the web layer's own included, is an entry of the one catalogue
-(:mod:`connect_ext.overage.messages`), so ``docs/errors.md`` lists them all.
+(:mod:`connect_ext.errors.catalogue`), so ``docs/errors.md`` lists them all.
 """
 import logging
 import uuid
@@ -25,8 +25,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from connect_ext.overage.errors import OverageError
-from connect_ext.overage.rejections import translate
+from connect_ext.errors.error import OverageError
+from connect_ext.errors.microsoft import translate
 from connect_ext.partner_center.errors import PartnerCenterError
 from connect_ext.store import CustomerLockTimeout
 

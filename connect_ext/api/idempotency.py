@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
-from connect_ext.api.errors import public_error
+from connect_ext.api.handlers import public_error
 
 
 logger = logging.getLogger(__name__)

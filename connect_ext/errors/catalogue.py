@@ -4,7 +4,7 @@ This module is data. Each :class:`CatalogueEntry` says what happened (``message`
 (``reason``) and what to do next (``action``), with the HTTP status the public API answers and a
 severity. Prerequisite findings, Microsoft rejections and the web layer's own errors all take their
 text from here, so one code always reads the same wherever it shows up, and ``docs/errors.md`` is
-rendered from it (``python -m connect_ext.overage.messages > docs/errors.md``).
+rendered from it (``python -m tools``).
 
 Templates hold ``{name}`` placeholders. A part in square brackets is optional: it is shown only when
 every placeholder inside it has a value, so a message reads well with or without the details
@@ -22,22 +22,12 @@ Severities:
 """
 import math
 import re
-import sys
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Mapping, NamedTuple, Optional, Tuple
+
+from connect_ext.vocabulary import BLOCKING, DISABLE, ENABLE, ERROR, INFO, WARNING
 
 
-BLOCKING = 'blocking'
-ERROR = 'error'
-WARNING = 'warning'
-INFO = 'info'
-SEVERITIES = (BLOCKING, ERROR, WARNING, INFO)
-
-ENABLE = 'enable'
-DISABLE = 'disable'
-INTENTS = (ENABLE, DISABLE)
-
-REGENERATE_COMMAND = 'python -m connect_ext.overage.messages > docs/errors.md'
 NOT_KNOWN = '(not known)'
 
 
@@ -69,7 +59,7 @@ def _entry(code, severity, http_status, message, reason, action, blocks=(), tran
 _BOTH = (ENABLE, DISABLE)
 _ENABLE = (ENABLE,)
 
-_ENTRIES = (
+ENTRIES = (
     # --- who may act, and on which customer ---------------------------------------------------
     _entry(
         'CALLER_NOT_ALLOWED', BLOCKING, 403,
@@ -547,7 +537,7 @@ _ENTRIES = (
     ),
 )
 
-CATALOGUE: Mapping[str, CatalogueEntry] = {entry.code: entry for entry in _ENTRIES}
+CATALOGUE: Mapping[str, CatalogueEntry] = {entry.code: entry for entry in ENTRIES}
 
 # The two "nothing to change" findings: the service skips the write when one of them is present.
 ALREADY_IN_REQUESTED_STATE = frozenset({'OVERAGE_ALREADY_ENABLED', 'OVERAGE_ALREADY_DISABLED'})
@@ -630,65 +620,3 @@ def _sentence(text: str) -> str:
     """Close a rendered text with a full stop when a quoted Microsoft description did not."""
     text = text.strip()
     return text if not text or text[-1] in '.!?' else text + '.'
-
-
-# --- documentation ---------------------------------------------------------------------------
-
-def _microsoft_sources() -> Dict[str, list]:
-    """Public code -> the Microsoft codes and HTTP statuses translated into it."""
-    from connect_ext.overage import rejections  # late: rejections imports this module
-
-    sources: Dict[str, list] = {}
-    for microsoft_code, public in rejections.MICROSOFT_CODES.items():
-        sources.setdefault(public, []).append(f'code {microsoft_code}')
-    for status, public in rejections.HTTP_STATUSES.items():
-        sources.setdefault(public, []).append(f'HTTP {status}')
-    for kind, public in rejections.KIND_CODES.items():
-        sources.setdefault(public, []).append(f'failure `{kind}`')
-    sources.setdefault(rejections.FALLBACK_CODE, []).append('any other code or status')
-    return sources
-
-
-def catalogue_markdown() -> str:
-    """The whole catalogue as Markdown: ``docs/errors.md`` is exactly this text."""
-    sources = _microsoft_sources()
-    lines = [
-        f'<!-- Generated from connect_ext/overage/messages.py: `{REGENERATE_COMMAND}` -->',
-        '# Overage Manager: errors and findings',
-        '',
-        'Every answer and finding of the Overage Manager carries one of these codes. Errors use '
-        'the shape `{"error": {"code", "message", "reason", "action", "details"}}`; when Microsoft '
-        'rejected a call, `details.microsoft` holds its status, code, description and correlation '
-        'id. Findings (`blocking`, `warning`, `info`) come with the customer\'s overage state.',
-        '',
-        '`{name}` is filled from the details; a part in [brackets] shows only when its values are '
-        'known. *Blocks* lists the changes a finding stops; *transient* errors may pass on retry.',
-        '',
-        '| code | HTTP | severity | blocks | transient | from Microsoft |',
-        '|---|---|---|---|---|---|',
-    ]
-    for item in _ENTRIES:
-        lines.append('| [`{code}`](#{anchor}) | {status} | {severity} | {blocks} | {transient} | '
-                     '{sources} |'.format(
-                         code=item.code,
-                         anchor=item.code.lower(),
-                         status=item.http_status or '—',
-                         severity=item.severity,
-                         blocks=', '.join(item.blocks) or '—',
-                         transient='yes' if item.transient else 'no',
-                         sources=', '.join(sources.get(item.code, [])) or '—',
-                     ))
-    for item in _ENTRIES:
-        lines += [
-            '',
-            f'## {item.code}',
-            '',
-            f'- **Message:** {item.message}',
-            f'- **Reason:** {item.reason}',
-            f'- **Action:** {item.action}',
-        ]
-    return '\n'.join(lines) + '\n'
-
-
-if __name__ == '__main__':  # pragma: no cover - exercised through the docs test
-    sys.stdout.write(catalogue_markdown())

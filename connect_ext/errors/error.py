@@ -8,7 +8,7 @@ message, reason, action and HTTP status always match ``docs/errors.md``. The web
 import math
 from typing import Any, Dict, Optional, Sequence
 
-from connect_ext.overage import messages
+from connect_ext.errors import catalogue
 
 
 class OverageError(Exception):
@@ -47,10 +47,10 @@ class OverageError(Exception):
         programming error here (``ValueError``), as is a code missing from the catalogue
         (``KeyError``).
         """
-        item = messages.entry(code)
+        item = catalogue.entry(code)
         if item.http_status is None:
             raise ValueError(f'{code} is a {item.severity} finding, not an error')
-        texts = messages.render_entry(code, params)
+        texts = catalogue.render_entry(code, params)
         if details is None:
             details = {name: value for name, value in params.items() if value is not None}
         return cls(
@@ -73,7 +73,7 @@ class OverageError(Exception):
     @property
     def transient(self) -> bool:
         """A later retry may succeed with nothing changed (throttling, Microsoft down)."""
-        item = messages.CATALOGUE.get(self.code)
+        item = catalogue.CATALOGUE.get(self.code)
         return bool(item and item.transient)
 
     @property

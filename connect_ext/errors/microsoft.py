@@ -1,7 +1,7 @@
 """Microsoft's refusals, translated into the public error shape.
 
 :func:`translate` turns a :class:`~connect_ext.partner_center.errors.PartnerCenterError` into an
-:class:`~connect_ext.overage.errors.OverageError` whose words say what happened, why, and what to
+:class:`~connect_ext.errors.error.OverageError` whose words say what happened, why, and what to
 do next, and which keeps Microsoft's own answer under ``details.microsoft`` for support.
 
 The order of the decision:
@@ -20,7 +20,7 @@ and time-outs 504.
 import math
 from typing import Any, Dict, Mapping, Optional
 
-from connect_ext.overage.errors import OverageError
+from connect_ext.errors.error import OverageError
 from connect_ext.partner_center.errors import (
     AUTH,
     REJECTED,

@@ -27,14 +27,15 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from connect.client import ClientError
 from sqlalchemy.exc import OperationalError
 
+from connect_ext.cache import BoundedCache
+from connect_ext.errors.error import OverageError
 from connect_ext.orders import notes
 from connect_ext.orders.conversations import ConversationMissing, RequestConversations
 from connect_ext.orders.payload import AssetRequest, MalformedRequest, customer_of, parse_request
-from connect_ext.orders.recent_states import RecentStates
 from connect_ext.overage.detection import added_ovg_items, ovg_items
-from connect_ext.overage.errors import OverageError
-from connect_ext.overage.facts import Caller, CustomerRef, same_id
-from connect_ext.store.store import CustomerLockTimeout
+from connect_ext.overage.facts import Caller, CustomerRef
+from connect_ext.store import CustomerLockTimeout
+from connect_ext.vocabulary import same_id
 
 
 DONE = 'done'
@@ -49,6 +50,9 @@ FLAG_OVERAGE_WITHOUT_OVG = 'overage_without_ovg_subscription'
 # The fulfilment parameter holding the Microsoft subscription id of an asset.
 MICROSOFT_SUBSCRIPTION_PARAM = 'subscription_id'
 LOCK_TIMEOUT_SECONDS = 30.0
+# A burst of orders for one customer reads its overage once a minute (five Partner Center calls).
+RECENT_STATE_SECONDS = 60.0
+RECENT_STATES_MAX = 10_000
 _TRANSIENT_HTTP_STATUSES = frozenset({429, 502, 503, 504})
 
 
@@ -58,6 +62,15 @@ class Outcome:
 
     action: str
     reason: str
+
+
+def recent_states_cache() -> BoundedCache:
+    """Order notes of one customer within ``RECENT_STATE_SECONDS`` share one read of its state.
+
+    Notes inform, and a minute-old state is what a person reading the note would see anyway;
+    changes never use it (the service always reads Microsoft again before writing).
+    """
+    return BoundedCache(RECENT_STATES_MAX, max_age=RECENT_STATE_SECONDS)
 
 
 def note_key(request_id: str, status: str) -> str:
@@ -92,11 +105,11 @@ class OrderHandling:
         link_for: Callable[[str], str],
         logger: Optional[logging.Logger] = None,
         lock_timeout_seconds: float = LOCK_TIMEOUT_SECONDS,
-        recent_states: Optional[RecentStates] = None,
+        recent_states: Optional[BoundedCache] = None,
     ):
         self.settings = settings
         # Shared across deliveries by the wiring, so a burst of orders reads each customer once.
-        self.recent_states = recent_states or RecentStates()
+        self.recent_states = recent_states or recent_states_cache()
         self.store = store
         self.service = service
         self.conversations = conversations
@@ -151,7 +164,7 @@ class OrderHandling:
         if not customer.tenant_id:
             return None, None
         try:
-            state = self.recent_states.get(
+            state = self.recent_states.get_or_build(
                 (customer.customer_id, customer.tenant_id),
                 lambda: self.service.state(customer, self.caller).to_dict(),
             )

@@ -12,7 +12,7 @@ dicts) and returns text; nothing reads Connect or Partner Center.
 from typing import Any, Iterable, List, Mapping, Optional, Sequence
 from urllib.parse import quote
 
-from connect_ext.overage import messages
+from connect_ext.errors import catalogue
 from connect_ext.overage.detection import item_name, parse_quantity
 from connect_ext.overage.facts import CustomerRef
 
@@ -205,7 +205,7 @@ def cancel_note(
     azure_subscription_id: Optional[str],
 ) -> str:
     """The note of a cancel that removes the customer's last OVG subscription, overage still on."""
-    texts = messages.render_entry(
+    texts = catalogue.render_entry(
         'OVERAGE_ENABLED_WITHOUT_OVG_SUBSCRIPTION',
         {'current_azure_subscription_id': azure_subscription_id},
     )

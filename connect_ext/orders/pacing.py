@@ -9,24 +9,12 @@ long as Microsoft asked.
 Time is injected (``clock`` and ``sleep``) so the tests check the pace without waiting.
 """
 import time
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Optional
+
+from connect_ext.config import DEFAULT_SYNC_RATE_SHARE
 
 
 PARTNER_CENTER_REQUESTS_PER_MINUTE = 500
-DEFAULT_RATE_SHARE = 0.95
-RATE_SHARE_VARIABLE = 'SYNC_RATE_SHARE'
-
-
-def rate_share(config: Optional[Mapping[str, Any]]) -> float:
-    """``SYNC_RATE_SHARE`` from the config: a number in (0, 1]; anything else is the default."""
-    raw = (config or {}).get(RATE_SHARE_VARIABLE)
-    try:
-        share = float(str(raw).strip())
-    except (TypeError, ValueError):
-        return DEFAULT_RATE_SHARE
-    if not 0 < share <= 1:  # NaN fails this too
-        return DEFAULT_RATE_SHARE
-    return share
 
 
 class TokenBucket:
@@ -61,7 +49,7 @@ class TokenBucket:
         self._due = clock()
 
     @classmethod
-    def for_partner_center(cls, share: float = DEFAULT_RATE_SHARE, **kwargs: Any) -> 'TokenBucket':
+    def for_partner_center(cls, share: float = DEFAULT_SYNC_RATE_SHARE, **kwargs: Any) -> 'TokenBucket':
         """A bucket for ``share`` of Partner Center's per-minute limit (bursts: one second's)."""
         rate = PARTNER_CENTER_REQUESTS_PER_MINUTE * share / 60.0
         return cls(rate, capacity=max(1.0, rate), **kwargs)

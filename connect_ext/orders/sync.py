@@ -29,8 +29,8 @@ from datetime import datetime, timedelta
 from typing import Callable, Dict, List, Optional, Set
 
 from connect_ext.customers.directory import ref_from_record
+from connect_ext.errors.error import OverageError
 from connect_ext.orders.pacing import TokenBucket
-from connect_ext.overage.errors import OverageError
 
 
 DEFAULT_BATCH_SIZE = 20
@@ -44,8 +44,6 @@ BACKOFF_MAX_SECONDS = 60.0
 ATTEMPTS_PER_CUSTOMER = 3
 # The runner stops a scheduled task after SCHEDULED_TASK_MAX_EXECUTION_TIME seconds (12 h by
 # default); the sync stops by itself this much earlier.
-RUNNER_SCHEDULED_LIMIT_VARIABLE = 'SCHEDULED_TASK_MAX_EXECUTION_TIME'
-RUNNER_SCHEDULED_LIMIT_DEFAULT = 43200.0
 STOP_MARGIN_SECONDS = 60.0
 # A customer read this recently before a run starts (by another run, or by someone opening it)
 # counts as read in this round: overlapping runs and a run right after a cut-off one do not
@@ -55,16 +53,9 @@ FRESH_FOR_SECONDS = 300.0
 THROTTLED_CODES = frozenset({'THROTTLED'})
 
 
-def time_budget(environ: Optional[Dict[str, str]] = None) -> float:
-    """Seconds the sync may run: the runner's scheduled-task limit minus a safety margin."""
-    environ = os.environ if environ is None else environ
-    try:
-        limit = float(
-            environ.get(RUNNER_SCHEDULED_LIMIT_VARIABLE) or RUNNER_SCHEDULED_LIMIT_DEFAULT,
-        )
-    except ValueError:
-        limit = RUNNER_SCHEDULED_LIMIT_DEFAULT
-    return max(limit - STOP_MARGIN_SECONDS, limit / 2)
+def time_budget(limit_seconds: float) -> float:
+    """Seconds the sync may run within the runner's scheduled-task limit: a safety margin less."""
+    return max(limit_seconds - STOP_MARGIN_SECONDS, limit_seconds / 2)
 
 
 def new_worker_id() -> str:

@@ -7,5 +7,5 @@
 - ``rejections``: Microsoft's refusals translated into public errors.
 
 Import from the modules themselves: this package imports nothing, so that
-``python -m connect_ext.overage.messages`` runs the catalogue module cleanly.
+``python -m connect_ext.errors.catalogue`` runs the catalogue module cleanly.
 """

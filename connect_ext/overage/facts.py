@@ -12,26 +12,17 @@ from dataclasses import dataclass, field
 from typing import List, Mapping, Optional, Sequence
 
 from connect_ext.partner_center.models import AzureEntitlement, Customer, Overage, Subscription
+from connect_ext.vocabulary import (
+    STATUS_DISABLED,
+    STATUS_ENABLED,
+    STATUS_OTHER_PARTNER,
+    STATUS_UNKNOWN,
+    same_id,
+)
 
-
-OWNER = 'owner'
-RESELLER = 'reseller'
-CUSTOMER = 'customer'
-
-STATUS_ENABLED = 'enabled'
-STATUS_OTHER_PARTNER = 'other_partner'
-STATUS_DISABLED = 'disabled'
-STATUS_UNKNOWN = 'unknown'
-OVERAGE_STATUSES = (STATUS_ENABLED, STATUS_OTHER_PARTNER, STATUS_DISABLED, STATUS_UNKNOWN)
 
 # Subscription statuses after which a subscription no longer exists for Microsoft's rules.
 _GONE_STATUSES = frozenset({'deleted', 'expired', 'cancelled', 'canceled'})
-
-
-def same_id(left: Optional[str], right: Optional[str]) -> bool:
-    """GUIDs compare without case or surrounding blanks; an empty id equals nothing."""
-    left, right = (left or '').strip().lower(), (right or '').strip().lower()
-    return bool(left) and left == right
 
 
 @dataclass(frozen=True)

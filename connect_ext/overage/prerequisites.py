@@ -3,7 +3,7 @@
 :func:`evaluate` takes the facts the service gathered and what the user wants to do, and returns
 every finding at once — blocking ones first, then warnings, then information — so a user sees all
 there is to fix in one go rather than one problem per attempt. Each finding names the intents it
-stops (``blocks``); its words come from the catalogue (:mod:`connect_ext.overage.messages`).
+stops (``blocks``); its words come from the catalogue (:mod:`connect_ext.errors.catalogue`).
 
 Two deliberate exceptions to "every finding":
 
@@ -16,28 +16,30 @@ Two deliberate exceptions to "every finding":
 from dataclasses import dataclass, field
 from typing import Any, Collection, Dict, Iterable, List, Optional, Tuple, Union
 
+from connect_ext import vocabulary
 from connect_ext.config import DEFAULT_BLOCKED_COUNTRIES
-from connect_ext.overage import messages
-from connect_ext.overage.errors import OverageError
-from connect_ext.overage.facts import (
+from connect_ext.errors import catalogue
+from connect_ext.errors.error import OverageError
+from connect_ext.overage.facts import OverageFacts
+from connect_ext.vocabulary import (
     CUSTOMER,
+    DISABLE,
+    ENABLE,
     OWNER,
     RESELLER,
     STATUS_DISABLED,
     STATUS_ENABLED,
     STATUS_OTHER_PARTNER,
     STATUS_UNKNOWN,
-    OverageFacts,
     same_id,
 )
-from connect_ext.overage.messages import DISABLE, ENABLE
 
 
 CHINA = 'CN'
 # Qualifications that still mean "plain commercial customer"; any other one is out of scope.
 _COMMERCIAL_QUALIFICATIONS = frozenset({'', 'none', 'commercial'})
 _DEFAULT_BLOCKED = frozenset(code.strip() for code in DEFAULT_BLOCKED_COUNTRIES.split(','))
-_SEVERITY_RANK = {messages.BLOCKING: 0, messages.ERROR: 0, messages.WARNING: 1, messages.INFO: 2}
+_SEVERITY_RANK = {vocabulary.BLOCKING: 0, vocabulary.ERROR: 0, vocabulary.WARNING: 1, vocabulary.INFO: 2}
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,8 @@ class Finding:
     @classmethod
     def of(cls, code: str, **params: Any) -> 'Finding':
         """The finding of catalogue ``code``, its texts filled from ``params``."""
-        item = messages.entry(code)
-        texts = messages.render_entry(code, params)
+        item = catalogue.entry(code)
+        texts = catalogue.render_entry(code, params)
         return cls(
             code=code,
             severity=item.severity,
@@ -115,7 +117,7 @@ def blocking_findings(findings: Iterable[Finding], intent: Union[Intent, str]) -
 
 def is_already_in_requested_state(findings: Iterable[Finding]) -> bool:
     """The change would change nothing: the service answers success without writing."""
-    return any(finding.code in messages.ALREADY_IN_REQUESTED_STATE for finding in findings)
+    return any(finding.code in catalogue.ALREADY_IN_REQUESTED_STATE for finding in findings)
 
 
 # --- the rules -----------------------------------------------------------------------------------

@@ -16,17 +16,17 @@ What it guarantees:
 import hashlib
 import json
 import logging
-import threading
 import time
 import uuid
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from connect_ext.cache import BoundedCache
 from connect_ext.config import Settings
-from connect_ext.overage.errors import OverageError
+from connect_ext.errors.error import OverageError
+from connect_ext.errors.microsoft import translate
 from connect_ext.overage.facts import Caller, CustomerRef, OverageFacts
 from connect_ext.overage.prerequisites import (
     Finding,
@@ -35,7 +35,6 @@ from connect_ext.overage.prerequisites import (
     caller_may_act,
     evaluate,
 )
-from connect_ext.overage.rejections import translate
 from connect_ext.partner_center.errors import THROTTLED, TIMEOUT, UNAVAILABLE, PartnerCenterError
 from connect_ext.partner_center.models import Overage
 
@@ -211,7 +210,7 @@ class OverageService:
         self.confirm_delays = tuple(confirm_delays)
         self.notify = notify
         # tenant -> the Azure plan subscription ids seen at its last read (see gather()).
-        self._plan_ids = _BoundedCache(max_items=50_000)
+        self._plan_ids = BoundedCache(50_000)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -504,26 +503,6 @@ class OverageService:
         if facts.overage and facts.overage.overage_enabled:
             return 'move'
         return 'enable'
-
-
-class _BoundedCache:
-    """A thread-safe mapping that forgets its oldest entries beyond ``max_items``."""
-
-    def __init__(self, max_items: int):
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self._max = max_items
-
-    def get(self, key, default=None):
-        with self._lock:
-            return self._items.get(key, default)
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._max:
-                self._items.popitem(last=False)
 
 
 class _AuditDraft:

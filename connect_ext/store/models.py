@@ -30,11 +30,14 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from connect_ext import vocabulary
 
-OVERAGE_STATUSES: FrozenSet[str] = frozenset({'enabled', 'disabled', 'other_partner', 'unknown'})
-ACTOR_TYPES: FrozenSet[str] = frozenset({'owner', 'reseller', 'customer', 'system', 'api'})
-AUDIT_ACTIONS: FrozenSet[str] = frozenset({'enable', 'move', 'disable', 'sync', 'flag', 'webhook'})
-AUDIT_OUTCOMES: FrozenSet[str] = frozenset({'succeeded', 'failed', 'no_change', 'unconfirmed'})
+
+# The values the columns accept, from the one vocabulary.
+OVERAGE_STATUSES: FrozenSet[str] = frozenset(vocabulary.OVERAGE_STATUSES)
+ACTOR_TYPES: FrozenSet[str] = frozenset(vocabulary.ACTOR_TYPES)
+AUDIT_ACTIONS: FrozenSet[str] = frozenset(vocabulary.AUDIT_ACTIONS)
+AUDIT_OUTCOMES: FrozenSet[str] = frozenset(vocabulary.AUDIT_OUTCOMES)
 
 # Longer names add nothing to a prefix search and would only grow the index.
 SEARCH_KEY_MAX_LENGTH = 128
@@ -120,7 +123,7 @@ class Customer(Base):
     reseller_mpn: Mapped[Optional[str]] = mapped_column(String())
     ovg_subscription_count: Mapped[int] = mapped_column(Integer(), default=0)
     ovg_asset_ids: Mapped[List[str]] = mapped_column(_json(), default=list)
-    overage_status: Mapped[str] = mapped_column(String(), default='unknown')
+    overage_status: Mapped[str] = mapped_column(String(), default=vocabulary.STATUS_UNKNOWN)
     azure_entitlement_id: Mapped[Optional[str]] = mapped_column(String())
     overage_partner_id: Mapped[Optional[str]] = mapped_column(String())
     flags: Mapped[List[str]] = mapped_column(_json(), default=list)

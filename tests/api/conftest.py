@@ -16,8 +16,8 @@ from connect.eaas.core.testing.testclient import WebAppTestClient
 from connect_ext.api import dependencies
 from connect_ext.config import Settings
 from connect_ext.customers.directory import CustomerDirectory
-from connect_ext.overage.service import OverageService
 from connect_ext.partner_center.client import PartnerCenterClient
+from connect_ext.service.overage import OverageService
 from connect_ext.store import Store
 from connect_ext.webapp import OverageWebApplication
 from sandbox.partner_center import demo

@@ -6,7 +6,7 @@ import pytest
 from connect.client import R
 
 from connect_ext.api.auth import caller_from_context, may_see
-from connect_ext.overage.errors import OverageError
+from connect_ext.errors.error import OverageError
 from connect_ext.overage.facts import Caller, CustomerRef
 from sandbox.partner_center import demo
 from tests.api.conftest import (

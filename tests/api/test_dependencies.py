@@ -1,5 +1,6 @@
 """What the routes are given: settings from Connect's variables, one migrated store per database,
 one service per configuration."""
+from connect_ext import wiring
 from connect_ext.api import dependencies
 from connect_ext.config import Settings
 from connect_ext.store import Store
@@ -15,7 +16,7 @@ def test_settings_come_from_the_injected_variables():
 
 
 def test_one_store_per_database_url_migrated_once(tmp_path, monkeypatch):
-    dependencies.clear_caches()
+    wiring.clear_caches()
     migrations = []
     original = Store.migrated
 
@@ -37,11 +38,11 @@ def test_one_store_per_database_url_migrated_once(tmp_path, monkeypatch):
     finally:
         for store in {first, second}:
             store.close()
-        dependencies.clear_caches()
+        wiring.clear_caches()
 
 
 def test_one_service_per_configuration(store):
-    dependencies.clear_caches()
+    wiring.clear_caches()
     settings = Settings(database_url=store.url)
     client = dependencies.get_partner_center_client(settings)
     try:
@@ -53,4 +54,25 @@ def test_one_service_per_configuration(store):
         other = Settings(database_url=store.url, sku_marker='PAYG')
         assert dependencies.get_overage_service(other, store, client, None) is not service
     finally:
-        dependencies.clear_caches()
+        wiring.clear_caches()
+
+
+def test_the_web_api_and_the_events_share_one_service_per_configuration(tmp_path):
+    wiring.clear_caches()
+    config = {'DATABASE_URL': f'sqlite:///{tmp_path}/shared.sqlite3',
+              'OVERAGE_WEBHOOK_URL': 'https://hooks.example.com/overage',
+              'OVERAGE_WEBHOOK_SECRET': 'not-a-real-secret'}
+    try:
+        settings = dependencies.get_settings(config=config)
+        store = dependencies.get_store(settings)
+        client = dependencies.get_partner_center_client(settings)
+        notifier = dependencies.get_notifier(settings, store)
+        web = dependencies.get_overage_service(settings, store, client, notifier)
+
+        events = wiring.events_dependencies_for(dict(config))
+
+        assert notifier is not None
+        assert events.service is web
+        assert events.store is store
+    finally:
+        wiring.clear_caches()

@@ -5,10 +5,10 @@ import pytest
 from connect.client import R
 
 from connect_ext.api import dependencies
-from connect_ext.api.errors import UnexpectedErrorMiddleware, public_error
+from connect_ext.api.handlers import UnexpectedErrorMiddleware, public_error
 from connect_ext.api.schemas import ErrorBody
 from connect_ext.compat import parse
-from connect_ext.overage.errors import OverageError
+from connect_ext.errors.error import OverageError
 from connect_ext.store import CustomerLockTimeout
 from sandbox.partner_center import demo, faults
 from tests.api.conftest import HELD, READY, RESELLER_A, UNKNOWN, error_body
@@ -259,7 +259,7 @@ class BrokenService:
 def test_an_unexpected_error_is_500_with_a_logged_reference_and_no_trace(api, caplog):
     api.app.dependency_overrides[dependencies.get_overage_service] = BrokenService
 
-    with caplog.at_level(logging.ERROR, logger='connect_ext.api.errors'):
+    with caplog.at_level(logging.ERROR, logger='connect_ext.api.handlers'):
         response = api.get(f'/api/customers/{READY}/overage')
 
     assert response.status_code == 500

@@ -4,7 +4,7 @@ import threading
 import pytest
 
 from connect_ext.api.idempotency import Answer, fingerprint, run_once
-from connect_ext.overage.errors import OverageError
+from connect_ext.errors.error import OverageError
 from sandbox.partner_center import demo, faults
 from tests.api.conftest import ENABLED, HELD, READY, RESELLER_A, error_body
 

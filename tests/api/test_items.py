@@ -7,6 +7,7 @@ from connect.client import R
 from connect_ext.api import dependencies
 from connect_ext.api.schemas import ItemsPage
 from connect_ext.compat import parse
+from connect_ext.config import Settings
 
 
 PRODUCT = 'PRD-183-233-565'
@@ -146,4 +147,4 @@ def test_a_malformed_product_id_is_422(api, product_id):
     ({'PRODUCT_IDS': ' PRD-1, ,PRD-2 '}, ('PRD-1', 'PRD-2')),
 ])
 def test_product_ids_come_from_the_variables(config, expected):
-    assert dependencies.get_product_ids(config=config) == expected
+    assert dependencies.get_product_ids(Settings.from_config(config)) == expected

@@ -20,10 +20,10 @@ from connect.client import ConnectClient
 
 from connect_ext.config import Settings
 from connect_ext.events import OverageEventsApplication
-from connect_ext.orders.wiring import Dependencies
-from connect_ext.overage.service import OverageService
 from connect_ext.partner_center.client import PartnerCenterClient
-from connect_ext.store.store import Store
+from connect_ext.service.overage import OverageService
+from connect_ext.store import Store
+from connect_ext.wiring import EventsDependencies
 from sandbox.partner_center import demo
 from sandbox.partner_center.testing import FakeClock
 
@@ -177,6 +177,7 @@ def settings(sim, store):
     return Settings(
         partner_center=sim.settings(demo.DISTRIBUTOR_TENANT_ID, read_timeout=5.0, max_attempts=1),
         database_url=store.url,
+        pages_url=PAGES_URL,
     )
 
 
@@ -190,7 +191,7 @@ def service(settings, store, clock):
 
 @pytest.fixture
 def dependencies(settings, store, service):
-    return Dependencies(settings, store=store, service=service, pages_url=PAGES_URL)
+    return EventsDependencies(settings, store=store, service=service)
 
 
 @pytest.fixture

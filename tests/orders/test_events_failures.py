@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connect_ext.orders.handling import note_key
-from connect_ext.overage.service import OverageService
 from connect_ext.partner_center.client import PartnerCenterClient
+from connect_ext.service.overage import OverageService
 from sandbox.partner_center import faults
 from tests.orders.conftest import CONNECT_URL, load_request
 

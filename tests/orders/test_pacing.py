@@ -1,12 +1,9 @@
 """The token bucket and the SYNC_RATE_SHARE variable, on a fake clock."""
 import pytest
 
-from connect_ext.orders.pacing import (
-    DEFAULT_RATE_SHARE,
-    PARTNER_CENTER_REQUESTS_PER_MINUTE,
-    TokenBucket,
-    rate_share,
-)
+from connect_ext.config import DEFAULT_SYNC_RATE_SHARE as DEFAULT_RATE_SHARE
+from connect_ext.config import Settings
+from connect_ext.orders.pacing import PARTNER_CENTER_REQUESTS_PER_MINUTE, TokenBucket
 from sandbox.partner_center.testing import FakeClock
 
 
@@ -91,7 +88,7 @@ def test_the_partner_center_bucket_is_a_share_of_500_a_minute():
     (None, DEFAULT_RATE_SHARE),
 ])
 def test_the_rate_share_variable(config, share):
-    assert rate_share(config) == share
+    assert Settings.from_config(config).sync_rate_share == share
 
 
 @pytest.mark.parametrize(('rate', 'capacity'), [(0, 1), (-1, 1), (1, 0.5)])

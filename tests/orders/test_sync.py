@@ -2,6 +2,7 @@
 one reader per customer even with two workers at once, and resumable after a cut-off."""
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,7 +10,7 @@ from connect.eaas.core.enums import ResultType
 
 from connect_ext.orders.pacing import TokenBucket
 from connect_ext.orders.sync import OverageSync
-from connect_ext.orders.wiring import overage_sync
+from connect_ext.wiring import EventsDependencies, overage_sync
 from sandbox.partner_center import demo, faults
 from sandbox.partner_center.testing import FakeClock
 
@@ -246,8 +247,9 @@ def test_the_scheduled_handler_runs_the_sync_from_the_config(app, seeded, sim, m
 
 
 def test_the_wiring_paces_at_the_configured_share(dependencies, clock):
-    sync = overage_sync(dependencies, {'SYNC_RATE_SHARE': '0.5'}, clock=clock, sleep=clock.sleep,
-                        time_budget_seconds=100.0, worker_id='w')
+    halved = EventsDependencies(replace(dependencies.settings, sync_rate_share=0.5),
+                                store=dependencies.store, service=dependencies.service)
+    sync = overage_sync(halved, clock=clock, sleep=clock.sleep, time_budget_seconds=100.0, worker_id='w')
 
     assert sync.pacer.rate == pytest.approx(500 * 0.5 / 60)
     assert sync.deadline == clock() + 100.0

@@ -4,7 +4,7 @@ import pytest
 
 from connect_ext.compat import parse
 from connect_ext.config import Settings
-from connect_ext.overage.errors import OverageError
+from connect_ext.errors.error import OverageError
 from connect_ext.overage.facts import Caller, CustomerRef, OverageFacts
 from connect_ext.overage.prerequisites import (
     Finding,

@@ -2,9 +2,9 @@ import pytest
 
 from connect_ext.config import Settings
 from connect_ext.overage.facts import Caller, CustomerRef
-from connect_ext.overage.service import OverageService
 from connect_ext.partner_center.client import PartnerCenterClient
-from connect_ext.store.store import Store
+from connect_ext.service.overage import OverageService
+from connect_ext.store import Store
 from sandbox.partner_center import demo
 
 

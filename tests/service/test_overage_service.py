@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
-from connect_ext.overage.errors import OverageError
+from connect_ext.errors.error import OverageError
 from connect_ext.overage.facts import Caller
-from connect_ext.overage.service import overage_etag
+from connect_ext.service.overage import overage_etag
 from sandbox.partner_center import demo, faults
 from tests.service.conftest import OWNER, customer
 

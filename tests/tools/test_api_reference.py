@@ -1,7 +1,7 @@
 """docs/api-reference.md is generated from docs/openapi.json, so the reference cannot drift."""
 import json
 
-from connect_ext.api.reference import OPENAPI_FILE, REGENERATE_COMMAND, current_reference, reference_markdown
+from tools.api_reference import OPENAPI_FILE, REGENERATE_COMMAND, current_reference, reference_markdown
 
 
 def test_the_reference_page_is_up_to_date():

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from connect_ext.api.openapi import REGENERATE_COMMAND, SPEC_URL, build_openapi, render, runner_like_app
 from connect_ext.compat import PYDANTIC_V2
 from connect_ext.webapp import OverageWebApplication
+from tools.openapi import REGENERATE_COMMAND, SPEC_URL, build_openapi, render, runner_like_app
 
 
 DOCUMENT = Path(__file__).resolve().parents[2] / 'docs' / 'openapi.json'

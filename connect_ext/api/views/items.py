@@ -16,12 +16,13 @@ from fastapi import Depends, Query
 
 from connect_ext.api.auth import get_caller, require_role
 from connect_ext.api.dependencies import get_catalogue_client, get_product_ids, get_settings
-from connect_ext.api.errors import public_error
+from connect_ext.api.handlers import public_error
 from connect_ext.api.responses import error_responses, json_answer
 from connect_ext.api.schemas import PRODUCT_ID_PATTERN, ItemsPage
 from connect_ext.config import Settings
 from connect_ext.overage.detection import ovg_items
-from connect_ext.overage.facts import OWNER, RESELLER, Caller
+from connect_ext.overage.facts import Caller
+from connect_ext.vocabulary import OWNER, RESELLER
 
 
 # Bounds on what one call reads from Connect, so a huge catalogue cannot stall the page.

@@ -18,14 +18,13 @@ from connect_ext.api.auth import (
     visible_asset_customer,
     visible_customer,
 )
-from connect_ext.api.customers_views import MAX_LIMIT, MAX_OFFSET
 from connect_ext.api.dependencies import (
     get_directory,
     get_overage_service,
     get_settings,
     get_store,
 )
-from connect_ext.api.errors import error_headers
+from connect_ext.api.handlers import error_headers
 from connect_ext.api.idempotency import Answer, checked_key, fingerprint, run_once
 from connect_ext.api.responses import content_range, error_responses, header_doc, json_answer
 from connect_ext.api.schemas import (
@@ -35,11 +34,12 @@ from connect_ext.api.schemas import (
     OverageOptionsBody,
     OverageStateBody,
 )
+from connect_ext.api.views.customers import MAX_LIMIT, MAX_OFFSET
 from connect_ext.config import Settings
 from connect_ext.customers.directory import CustomerDirectory
-from connect_ext.overage.errors import OverageError
+from connect_ext.errors.error import OverageError
 from connect_ext.overage.facts import Caller
-from connect_ext.overage.service import OverageService
+from connect_ext.service.overage import OverageService
 from connect_ext.store import AuditRecord, Store
 
 

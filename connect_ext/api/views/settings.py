@@ -13,10 +13,11 @@ from connect_ext.api.dependencies import get_partner_center_client, get_product_
 from connect_ext.api.responses import error_responses, json_answer
 from connect_ext.api.schemas import ConnectionCheck, SettingsBody
 from connect_ext.config import Settings
-from connect_ext.overage.facts import OWNER, Caller
-from connect_ext.overage.rejections import translate
+from connect_ext.errors.microsoft import translate
+from connect_ext.overage.facts import Caller
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.partner_center.errors import PartnerCenterError
+from connect_ext.vocabulary import OWNER
 
 
 def settings_body(settings: Settings, product_ids) -> dict:

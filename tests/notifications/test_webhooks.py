@@ -8,10 +8,11 @@ import pytest
 import requests
 import responses
 
+from connect_ext import wiring
 from connect_ext.api import dependencies
-from connect_ext.api.webhooks import WebhookNotifier, signature, verify_signature
 from connect_ext.config import Settings
-from connect_ext.overage.service import OverageService
+from connect_ext.notifications.webhooks import WebhookNotifier, signature, verify_signature
+from connect_ext.service.overage import OverageService
 from sandbox.partner_center import demo
 from tests.api.conftest import READY
 
@@ -200,10 +201,10 @@ def test_the_users_answer_does_not_wait_for_the_receiver(api, receiving, store, 
     ('https://hooks.example.com/x', 's', True),
 ])
 def test_the_notifier_exists_only_with_a_valid_url_and_a_secret(store, url, secret, built):
-    dependencies.clear_caches()
+    wiring.clear_caches()
     settings = Settings(webhook_url=url, webhook_secret=secret, database_url=store.url)
 
     notifier = dependencies.get_notifier(settings=settings, store=store)
 
     assert isinstance(notifier, WebhookNotifier) is built
-    dependencies.clear_caches()
+    wiring.clear_caches()

@@ -1,7 +1,7 @@
 """When the browser tests run, skip, or fail: the rule CI relies on (no browser needed here)."""
 import pytest
 
-from tests.browser import conftest
+from tests.e2e.browser import conftest
 
 
 @pytest.mark.parametrize(('chromium_present', 'required', 'skips'), [

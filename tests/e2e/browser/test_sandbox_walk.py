@@ -26,10 +26,10 @@ import pytest
 
 from sandbox import seed
 from sandbox.partner_center import demo
-from tests.browser.conftest import extension_frame
+from tests.e2e.browser.conftest import extension_frame
 
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 START_TIMEOUT = 30.0  # seconds until the banner, on a slow CI machine
 STOP_TIMEOUT = 5.0  # seconds from Ctrl-C to the exit
 POLL_INTERVAL = 0.05

@@ -7,7 +7,7 @@ import json
 import re
 
 from sandbox.partner_center import demo
-from tests.browser.conftest import extension_frame
+from tests.e2e.browser.conftest import extension_frame
 
 
 CONTOSO = 'TA-1000-0000-0001'  # ready to enable: one Azure plan, two Azure subscriptions

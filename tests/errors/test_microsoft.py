@@ -1,8 +1,9 @@
 import pytest
 
-from connect_ext.overage import messages
-from connect_ext.overage.errors import OverageError
-from connect_ext.overage.rejections import (
+from connect_ext import vocabulary
+from connect_ext.errors import catalogue
+from connect_ext.errors.error import OverageError
+from connect_ext.errors.microsoft import (
     FALLBACK_CODE,
     HTTP_STATUSES,
     KIND_CODES,
@@ -91,7 +92,7 @@ def test_documented_codes(status, code, description, public, http_status):
         assert text.endswith('.')
         assert '{' not in text
         assert '[' not in text
-        assert messages.NOT_KNOWN not in text
+        assert catalogue.NOT_KNOWN not in text
     assert translated.retry_after is None
 
 
@@ -183,7 +184,7 @@ def test_statuses_without_a_code(status, public, http_status, kind):
     translated = translate(error)
     assert (translated.code, translated.http_status) == (public, http_status)
     assert translated.details == {'microsoft': error.to_dict()}
-    assert messages.NOT_KNOWN not in translated.message + translated.reason + translated.action
+    assert catalogue.NOT_KNOWN not in translated.message + translated.reason + translated.action
 
 
 def test_every_status_mapping_is_tested():
@@ -300,6 +301,6 @@ def test_every_code_the_translator_returns_is_an_error_in_the_catalogue():
     returned = (set(MICROSOFT_CODES.values()) | set(HTTP_STATUSES.values())
                 | set(KIND_CODES.values()) | {FALLBACK_CODE})
     for code in returned:
-        item = messages.entry(code)
+        item = catalogue.entry(code)
         assert item.http_status is not None, code
-        assert item.severity in (messages.ERROR, messages.BLOCKING), code
+        assert item.severity in (vocabulary.ERROR, vocabulary.BLOCKING), code

@@ -1,0 +1,98 @@
+"""The extension's vocabulary: every status, role, action, outcome, severity and id pattern, spelt once.
+
+The store checks values against these sets, the rules and the service compare with these names, the
+web API's enums and patterns are built from them, and the pages read the same strings from the API.
+A new value is added here and nowhere else; code elsewhere never writes the bare string.
+"""
+import re
+from typing import Optional, Tuple
+
+
+# --- where a customer's overage goes (the overview's and the state's ``status``) -------------------
+STATUS_ENABLED = 'enabled'
+STATUS_OTHER_PARTNER = 'other_partner'
+STATUS_DISABLED = 'disabled'
+STATUS_UNKNOWN = 'unknown'
+OVERAGE_STATUSES: Tuple[str, ...] = (STATUS_ENABLED, STATUS_DISABLED, STATUS_OTHER_PARTNER, STATUS_UNKNOWN)
+# Statuses where Microsoft shows overage assigned to somebody (us or another partner).
+ASSIGNED_STATUSES = frozenset({STATUS_ENABLED, STATUS_OTHER_PARTNER})
+
+# --- who calls (Connect's roles) and who else acts in the audit trail ------------------------------
+OWNER = 'owner'          # the distributor: the extension's owner, whose credentials are used
+RESELLER = 'reseller'    # a reseller account calling through its own installation
+CUSTOMER = 'customer'    # a customer on its home page
+ROLES: Tuple[str, ...] = (OWNER, RESELLER, CUSTOMER)
+ACTOR_SYSTEM = 'system'  # the extension itself (events, sync, webhook deliveries)
+ACTOR_API = 'api'
+ACTOR_TYPES: Tuple[str, ...] = (*ROLES, ACTOR_SYSTEM, ACTOR_API)
+
+# --- what a change means, and how an audited operation ended ----------------------------------------
+ENABLE = 'enable'
+DISABLE = 'disable'
+INTENTS: Tuple[str, ...] = (ENABLE, DISABLE)
+MOVE = 'move'            # an enable that points overage at another of our Azure subscriptions
+ACTION_SYNC = 'sync'
+ACTION_FLAG = 'flag'
+ACTION_WEBHOOK = 'webhook'
+CHANGE_ACTIONS: Tuple[str, ...] = (ENABLE, MOVE, DISABLE)
+AUDIT_ACTIONS: Tuple[str, ...] = (*CHANGE_ACTIONS, ACTION_SYNC, ACTION_FLAG, ACTION_WEBHOOK)
+
+SUCCEEDED = 'succeeded'
+FAILED = 'failed'
+NO_CHANGE = 'no_change'
+UNCONFIRMED = 'unconfirmed'  # Microsoft accepted the change; reading it back did not show it yet
+AUDIT_OUTCOMES: Tuple[str, ...] = (SUCCEEDED, FAILED, NO_CHANGE, UNCONFIRMED)
+# Outcomes after which Microsoft holds the requested setting (or soon will).
+APPLIED_OUTCOMES = frozenset({SUCCEEDED, UNCONFIRMED})
+
+# --- how much a catalogue entry matters ---------------------------------------------------------------
+BLOCKING = 'blocking'
+ERROR = 'error'
+WARNING = 'warning'
+INFO = 'info'
+SEVERITIES: Tuple[str, ...] = (BLOCKING, ERROR, WARNING, INFO)
+
+# --- ids ------------------------------------------------------------------------------------------------
+# Microsoft's ids (tenants, Azure subscriptions): 8-4-4-4-12 hexadecimal digits, any case.
+GUID_PATTERN = r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+# Connect ids: a prefix and groups of digits/letters (TA-1234-5678-9012, AS-..., PRD-...).
+CUSTOMER_ID_PATTERN = r'^TA-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
+ASSET_ID_PATTERN = r'^AS-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
+PRODUCT_ID_PATTERN = r'^PRD-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
+# No Connect id is longer; a longer value is refused before any pattern runs.
+MAX_CONNECT_ID_LENGTH = 64
+
+_GUID = re.compile(GUID_PATTERN)
+_CUSTOMER_ID = re.compile(CUSTOMER_ID_PATTERN)
+_ASSET_ID = re.compile(ASSET_ID_PATTERN)
+_PRODUCT_ID = re.compile(PRODUCT_ID_PATTERN)
+
+
+def is_guid(value: object) -> bool:
+    """``value`` is a GUID string (no blanks around it)."""
+    return isinstance(value, str) and bool(_GUID.match(value)) and value == value.strip()
+
+
+def _connect_id(pattern: 're.Pattern', value: object) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_CONNECT_ID_LENGTH and bool(pattern.match(value))
+
+
+def is_customer_id(value: object) -> bool:
+    """``value`` is a Connect tier account id (``TA-...``) of a sane length."""
+    return _connect_id(_CUSTOMER_ID, value)
+
+
+def is_asset_id(value: object) -> bool:
+    """``value`` is a Connect asset id (``AS-...``) of a sane length."""
+    return _connect_id(_ASSET_ID, value)
+
+
+def is_product_id(value: object) -> bool:
+    """``value`` is a Connect product id (``PRD-...``) of a sane length."""
+    return _connect_id(_PRODUCT_ID, value)
+
+
+def same_id(left: Optional[str], right: Optional[str]) -> bool:
+    """GUIDs compare without case or surrounding blanks; an empty id equals nothing."""
+    left, right = (left or '').strip().lower(), (right or '').strip().lower()
+    return bool(left) and left == right

@@ -1,0 +1,68 @@
+"""The error catalogue page (``docs/errors.md``), generated from the catalogue and the translation.
+
+Each code's texts come from :mod:`connect_ext.errors.catalogue`; the Microsoft codes and statuses that
+turn into it come from :mod:`connect_ext.errors.microsoft`. A test compares the page with this text.
+"""
+from typing import Dict
+
+from connect_ext.errors import catalogue, microsoft
+
+
+REGENERATE_COMMAND = 'python -m tools'
+OUTPUT = 'docs/errors.md'
+
+
+def _microsoft_sources() -> Dict[str, list]:
+    """Public code -> the Microsoft codes and HTTP statuses translated into it."""
+    sources: Dict[str, list] = {}
+    for microsoft_code, public in microsoft.MICROSOFT_CODES.items():
+        sources.setdefault(public, []).append(f'code {microsoft_code}')
+    for status, public in microsoft.HTTP_STATUSES.items():
+        sources.setdefault(public, []).append(f'HTTP {status}')
+    for kind, public in microsoft.KIND_CODES.items():
+        sources.setdefault(public, []).append(f'failure `{kind}`')
+    sources.setdefault(microsoft.FALLBACK_CODE, []).append('any other code or status')
+    return sources
+
+
+def catalogue_markdown() -> str:
+    """The whole catalogue as Markdown: ``docs/errors.md`` is exactly this text."""
+    sources = _microsoft_sources()
+    lines = [
+        f'<!-- Generated from connect_ext/errors/ by tools/errors_doc.py: `{REGENERATE_COMMAND}` -->',
+        '# Overage Manager: errors and findings',
+        '',
+        'Every answer and finding of the Overage Manager carries one of these codes. Errors use '
+        'the shape `{"error": {"code", "message", "reason", "action", "details"}}`; when Microsoft '
+        'rejected a call, `details.microsoft` holds its status, code, description and correlation '
+        'id. Findings (`blocking`, `warning`, `info`) come with the customer\'s overage state.',
+        '',
+        '`{name}` is filled from the details; a part in [brackets] shows only when its values are '
+        'known. *Blocks* lists the changes a finding stops; *transient* errors may pass on retry.',
+        '',
+        '| code | HTTP | severity | blocks | transient | from Microsoft |',
+        '|---|---|---|---|---|---|',
+    ]
+    for item in catalogue.ENTRIES:
+        lines.append('| [`{code}`](#{anchor}) | {status} | {severity} | {blocks} | {transient} | '
+                     '{sources} |'.format(
+                         code=item.code,
+                         anchor=item.code.lower(),
+                         status=item.http_status or '—',
+                         severity=item.severity,
+                         blocks=', '.join(item.blocks) or '—',
+                         transient='yes' if item.transient else 'no',
+                         sources=', '.join(sources.get(item.code, [])) or '—',
+                     ))
+    for item in catalogue.ENTRIES:
+        lines += [
+            '',
+            f'## {item.code}',
+            '',
+            f'- **Message:** {item.message}',
+            f'- **Reason:** {item.reason}',
+            f'- **Action:** {item.action}',
+        ]
+    return '\n'.join(lines) + '\n'
+
+
