@@ -59,6 +59,7 @@ GUID_PATTERN = r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 CUSTOMER_ID_PATTERN = r'^TA-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
 ASSET_ID_PATTERN = r'^AS-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
 PRODUCT_ID_PATTERN = r'^PRD-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
+REQUEST_ID_PATTERN = r'^PR-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
 # No Connect id is longer; a longer value is refused before any pattern runs.
 MAX_CONNECT_ID_LENGTH = 64
 
@@ -66,6 +67,7 @@ _GUID = re.compile(GUID_PATTERN)
 _CUSTOMER_ID = re.compile(CUSTOMER_ID_PATTERN)
 _ASSET_ID = re.compile(ASSET_ID_PATTERN)
 _PRODUCT_ID = re.compile(PRODUCT_ID_PATTERN)
+_REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
 
 
 def is_guid(value: object) -> bool:
@@ -90,6 +92,11 @@ def is_asset_id(value: object) -> bool:
 def is_product_id(value: object) -> bool:
     """``value`` is a Connect product id (``PRD-...``) of a sane length."""
     return _connect_id(_PRODUCT_ID, value)
+
+
+def is_request_id(value: object) -> bool:
+    """``value`` is a Connect fulfilment request id (``PR-...``) of a sane length."""
+    return _connect_id(_REQUEST_ID, value)
 
 
 def same_id(left: Optional[str], right: Optional[str]) -> bool:

@@ -18,31 +18,17 @@ exists.
 import base64
 import binascii
 import json
-import re
-from typing import Any, Dict, Iterable, Optional
+from typing import Dict, Iterable, Optional
 
 from connect.eaas.core.inject.common import get_call_context
 from connect.eaas.core.inject.models import Context
 from fastapi import Depends, Header
 
 from connect_ext.api.handlers import public_error
-from connect_ext.api.schemas import ASSET_ID_PATTERN, CUSTOMER_ID_PATTERN
 from connect_ext.errors.error import OverageError
+from connect_ext.overage.access import may_change, may_see
 from connect_ext.overage.facts import Caller, CustomerRef
-from connect_ext.vocabulary import CUSTOMER, OWNER, RESELLER
-
-
-_CUSTOMER_ID = re.compile(CUSTOMER_ID_PATTERN)
-_ASSET_ID = re.compile(ASSET_ID_PATTERN)
-_MAX_ID_LENGTH = 64
-
-
-def is_customer_id(value: Any) -> bool:
-    return isinstance(value, str) and len(value) <= _MAX_ID_LENGTH and bool(_CUSTOMER_ID.match(value))
-
-
-def is_asset_id(value: Any) -> bool:
-    return isinstance(value, str) and len(value) <= _MAX_ID_LENGTH and bool(_ASSET_ID.match(value))
+from connect_ext.vocabulary import CUSTOMER, OWNER, RESELLER, is_asset_id, is_customer_id
 
 
 def caller_from_context(context: Context) -> Caller:
@@ -71,26 +57,9 @@ def require_role(caller: Caller, *roles: str, problem: str) -> None:
         raise public_error('FORBIDDEN', {'role': caller.role}, problem=problem)
 
 
-def may_change(caller: Caller, settings) -> bool:
-    """Distributors and resellers change what they see; customers only if the provider allows it."""
-    if caller.role == CUSTOMER:
-        return bool(settings.customers_may_change)
-    return caller.role in (OWNER, RESELLER)
-
-
 def require_may_change(caller: Caller, settings) -> None:
     if not may_change(caller, settings):
         raise public_error('CUSTOMER_CHANGES_DISABLED')
-
-
-def may_see(caller: Caller, customer: CustomerRef) -> bool:
-    if caller.role == OWNER:
-        return True
-    if caller.role == RESELLER:
-        return bool(caller.account_id) and caller.account_id in (customer.tier1_id, customer.tier2_id)
-    if caller.role == CUSTOMER:
-        return bool(caller.account_id) and caller.account_id == customer.customer_id
-    return False
 
 
 def customer_not_found(customer_id: str) -> OverageError:

@@ -4,17 +4,10 @@ Connect payloads vary (see shared/domain/connect-platform.md): params may lack a
 ``value_error``, ``tier2`` is absent in one-tier chains, tier-1 params are not on the asset. These
 functions never raise on a missing key; they return what can be known.
 """
-import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from connect_ext.overage.facts import CustomerRef
-
-
-GUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-
-
-def is_guid(value: Any) -> bool:
-    return isinstance(value, str) and bool(GUID.match(value.strip()))
+from connect_ext.vocabulary import is_guid
 
 
 def param_value(params: Optional[Iterable[Mapping[str, Any]]], param_id: str) -> Optional[str]:

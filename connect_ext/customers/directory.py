@@ -26,6 +26,7 @@ from connect.client import ClientError, R
 
 from connect_ext.config import Settings
 from connect_ext.customers.assets import asset_items, customer_ref_from_asset, param_value
+from connect_ext.customers.refs import filled_in, is_complete, known_fields, ref_from_record
 from connect_ext.overage.detection import ovg_items
 from connect_ext.overage.facts import CustomerRef
 
@@ -35,23 +36,6 @@ logger = logging.getLogger(__name__)
 # How many of a customer's subscriptions are read to find its tenant id.
 MAX_ASSETS_READ = 100
 _STATUS_PREFERENCE = {'active': 0, 'suspended': 1, 'processing': 2}
-
-
-def ref_from_record(record) -> CustomerRef:
-    return CustomerRef(
-        customer_id=record.customer_id,
-        tenant_id=record.tenant_id,
-        name=record.name or None,
-        country=record.country,
-        tier1_id=record.tier1_id,
-        tier2_id=record.tier2_id,
-        reseller_mpn=record.reseller_mpn,
-    )
-
-
-def is_complete(ref: CustomerRef) -> bool:
-    """The store's record is enough: a tenant id, and the reseller's partner id when indirect."""
-    return bool(ref.tenant_id) and (not ref.tier2_id or bool(ref.reseller_mpn))
 
 
 def pick_asset(assets: List[Mapping[str, Any]], tenant_id_params) -> Optional[Mapping[str, Any]]:
@@ -115,7 +99,7 @@ class CustomerDirectory:
         known = ref_from_record(record) if record is not None else None
         if known is not None and learned.tenant_id is None and known.tenant_id:
             # This subscription lacks the tenant id, but another one of the customer had it.
-            learned = _merged(learned, known)
+            learned = filled_in(learned, known)
         has_ovg = bool(ovg_items(asset_items(asset), self.settings.sku_marker))
         return self._record(learned, known, ovg_asset_id=asset_id if has_ovg else None)
 
@@ -161,17 +145,8 @@ class CustomerDirectory:
         *,
         ovg_asset_id: Optional[str] = None,
     ) -> CustomerRef:
-        merged = _merged(learned, known) if known is not None else learned
-        fields: Dict[str, Any] = {
-            name: value for name, value in (
-                ('tenant_id', merged.tenant_id),
-                ('name', merged.name),
-                ('country', merged.country),
-                ('tier1_id', merged.tier1_id),
-                ('tier2_id', merged.tier2_id),
-                ('reseller_mpn', merged.reseller_mpn),
-            ) if value is not None
-        }
+        merged = filled_in(learned, known) if known is not None else learned
+        fields: Dict[str, Any] = known_fields(merged)
         if ovg_asset_id:
             record = self.store.get_customer(merged.customer_id)
             asset_ids = list(record.ovg_asset_ids) if record is not None else []
@@ -179,23 +154,3 @@ class CustomerDirectory:
                 fields['ovg_asset_ids'] = [*asset_ids, ovg_asset_id]
         record = self.store.upsert_customer(merged.customer_id, **fields)
         return ref_from_record(record)
-
-
-def _merged(preferred: CustomerRef, fallback: Optional[CustomerRef]) -> CustomerRef:
-    """``preferred`` with its blanks filled from ``fallback``."""
-    if fallback is None:
-        return preferred
-
-    def pick(name: str):
-        value = getattr(preferred, name)
-        return value if value is not None else getattr(fallback, name)
-
-    return CustomerRef(
-        customer_id=preferred.customer_id,
-        tenant_id=pick('tenant_id'),
-        name=pick('name'),
-        country=pick('country'),
-        tier1_id=pick('tier1_id'),
-        tier2_id=pick('tier2_id'),
-        reseller_mpn=pick('reseller_mpn'),
-    )

@@ -5,18 +5,12 @@ Anything the handlers rely on is checked here once, so a malformed or unexpected
 :class:`MalformedRequest` with a reason the event can be skipped with, instead of an exception
 somewhere deeper. Fields not relied on (params, contact info...) are read tolerantly later.
 """
-import re
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Mapping, Optional
 
 from connect_ext.customers.assets import asset_items, customer_ref_from_asset, param_value
 from connect_ext.overage.facts import CustomerRef
-
-
-# Connect ids: a prefix, then letters, digits and dashes (PR-7658-9572-0778-001, AS-..., TA-...).
-REQUEST_ID = re.compile(r'^PR-[A-Za-z0-9-]{1,60}$')
-ASSET_ID = re.compile(r'^AS-[A-Za-z0-9-]{1,60}$')
-ACCOUNT_ID = re.compile(r'^TA-[A-Za-z0-9-]{1,60}$')
+from connect_ext.vocabulary import is_asset_id, is_customer_id, is_request_id
 
 
 class MalformedRequest(ValueError):
@@ -86,7 +80,7 @@ def parse_request(
     if not isinstance(payload, Mapping):
         raise MalformedRequest(f'the request is a {type(payload).__name__}, not an object')
     request_id = _text(payload.get('id'))
-    if not request_id or not REQUEST_ID.match(request_id):
+    if not request_id or not is_request_id(request_id):
         raise MalformedRequest(f'the request id {payload.get("id")!r} is not a Connect request id')
     request_type = _text(payload.get('type'))
     if request_type != expected_type:
@@ -101,12 +95,12 @@ def parse_request(
         )
     asset = _mapping(payload, 'asset', 'request')
     asset_id = _text(asset.get('id'))
-    if not asset_id or not ASSET_ID.match(asset_id):
+    if not asset_id or not is_asset_id(asset_id):
         raise MalformedRequest(f'request {request_id} names no asset (AS-...)')
     tiers = _mapping(asset, 'tiers', 'asset')
     customer = _mapping(tiers, 'customer', 'asset.tiers')
     customer_id = _text(customer.get('id'))
-    if not customer_id or not ACCOUNT_ID.match(customer_id):
+    if not customer_id or not is_customer_id(customer_id):
         raise MalformedRequest(f'request {request_id} names no customer account (TA-...)')
     items = asset.get('items')
     if items is not None and not isinstance(items, list):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Dict, List, Optional, Set
 
-from connect_ext.customers.directory import ref_from_record
+from connect_ext.customers.refs import ref_from_record
 from connect_ext.errors.error import OverageError
 from connect_ext.orders.pacing import TokenBucket
 

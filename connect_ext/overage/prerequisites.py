@@ -20,13 +20,11 @@ from connect_ext import vocabulary
 from connect_ext.config import DEFAULT_BLOCKED_COUNTRIES
 from connect_ext.errors import catalogue
 from connect_ext.errors.error import OverageError
+from connect_ext.overage.access import may_see
 from connect_ext.overage.facts import OverageFacts
 from connect_ext.vocabulary import (
-    CUSTOMER,
     DISABLE,
     ENABLE,
-    OWNER,
-    RESELLER,
     STATUS_DISABLED,
     STATUS_ENABLED,
     STATUS_OTHER_PARTNER,
@@ -123,16 +121,8 @@ def is_already_in_requested_state(findings: Iterable[Finding]) -> bool:
 # --- the rules -----------------------------------------------------------------------------------
 
 def caller_may_act(facts: OverageFacts) -> bool:
-    """The owner reaches every customer, a reseller those under its tiers, a customer itself."""
-    caller, customer = facts.caller, facts.customer
-    account = (caller.account_id or '').strip()
-    if caller.role == OWNER:
-        return True
-    if caller.role == RESELLER:
-        return bool(account) and account in (customer.tier1_id, customer.tier2_id)
-    if caller.role == CUSTOMER:
-        return bool(account) and account == customer.customer_id
-    return False
+    """The caller may see the customer the facts are about (:func:`access.may_see`)."""
+    return may_see(facts.caller, facts.customer)
 
 
 def _countries(facts: OverageFacts) -> List[str]:

@@ -5,8 +5,9 @@ A customer the caller may not see answers byte for byte like a customer that doe
 import pytest
 from connect.client import R
 
-from connect_ext.api.auth import caller_from_context, may_see
+from connect_ext.api.auth import caller_from_context
 from connect_ext.errors.error import OverageError
+from connect_ext.overage.access import may_see
 from connect_ext.overage.facts import Caller, CustomerRef
 from sandbox.partner_center import demo
 from tests.api.conftest import (
