@@ -16,7 +16,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from connect_ext.config import DEFAULT_DATABASE_URL
+from connect_ext.config import Settings
+from connect_ext.store.engine import create_store_engine, writing
 
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / 'migrations'
@@ -26,8 +27,8 @@ _IN_PROCESS_MIGRATION = threading.Lock()
 
 
 def database_url_from_env() -> str:
-    """``DATABASE_URL`` from the environment, or the default SQLite file."""
-    return os.environ.get('DATABASE_URL', '').strip() or DEFAULT_DATABASE_URL
+    """``DATABASE_URL`` from the environment, or the default SQLite file (as the settings read it)."""
+    return Settings.from_config(os.environ).database_url
 
 
 def alembic_config(url: str) -> Config:
@@ -42,8 +43,6 @@ def alembic_config(url: str) -> Config:
 
 
 def _run(url: str, engine: Optional[Engine], action: str, revision: str) -> None:
-    from connect_ext.store.store import create_store_engine, writing
-
     own_engine = engine is None
     engine = create_store_engine(url) if engine is None else engine
     try:

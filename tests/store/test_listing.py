@@ -2,7 +2,7 @@
 import pytest
 
 from connect_ext.store import Store
-from connect_ext.store.store import MAX_PAGE_SIZE
+from connect_ext.store.queries import MAX_PAGE_SIZE
 from tests.store.conftest import BACKENDS, migrated_database
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from connect_ext.store import CustomerLockTimeout
-from connect_ext.store.store import advisory_lock_key
+from connect_ext.store.locks import advisory_lock_key
 
 
 def _in_thread(target):

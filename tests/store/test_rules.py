@@ -3,18 +3,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from connect_ext.store.fields import clean_audit_fields, clean_customer_fields
+from connect_ext.store.locks import advisory_lock_key
 from connect_ext.store.models import (
     SEARCH_KEY_MAX_LENGTH,
     ensure_utc,
     normalise_tenant_id,
     search_key,
 )
-from connect_ext.store.store import (
-    advisory_lock_key,
-    clean_audit_fields,
-    clean_customer_fields,
-    prefix_upper_bound,
-)
+from connect_ext.store.queries import prefix_upper_bound
 
 
 def test_ensure_utc_converts_aware_times_and_refuses_naive_ones():

@@ -11,13 +11,13 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from connect_ext.store.engine import create_store_engine, writing
 from connect_ext.store.migrate import (
     MIGRATION_LOCK_KEY,
     database_url_from_env,
     include_object_for,
 )
 from connect_ext.store.models import Base
-from connect_ext.store.store import create_store_engine, writing
 
 
 config = context.config

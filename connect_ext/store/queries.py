@@ -1,0 +1,152 @@
+"""The query helpers of :mod:`.repository` alone: prefix matches, paging checks, rows and records.
+
+Nothing here opens a session: these functions build the SQL of the customer overview (a prefix
+search that every btree index answers, see :mod:`.models`), check list arguments, and move values
+between ORM rows (:mod:`.models`) and the plain records (:mod:`.records`).
+"""
+from datetime import datetime
+from typing import Any, Iterable, List, Mapping, Optional, Set, Tuple
+
+from sqlalchemy import Select, and_, func, or_, select, union
+from sqlalchemy.sql import ColumnElement
+
+from connect_ext.store.fields import BOOKKEEPING_FIELDS, one_of
+from connect_ext.store.models import (
+    OVERAGE_STATUSES,
+    AuditEntry,
+    Customer,
+    IdempotencyKey,
+    search_key,
+)
+from connect_ext.store.records import AuditRecord, CustomerRecord, IdempotentResponse
+
+
+MAX_PAGE_SIZE = 1000
+
+
+
+def prefix_upper_bound(prefix: str) -> Optional[str]:
+    """The smallest string greater than every string starting with ``prefix`` (code point order).
+
+    ``column >= prefix AND column < bound`` is a prefix match any btree index answers; None means
+    no upper bound (only a prefix of U+10FFFF characters has none).
+    """
+    while prefix:
+        last = ord(prefix[-1])
+        if last < 0x10FFFF:
+            following = last + 1
+            if 0xD800 <= following <= 0xDFFF:  # surrogates are not characters: skip them
+                following = 0xE000
+            return prefix[:-1] + chr(following)
+        prefix = prefix[:-1]
+    return None
+
+
+def prefix_match(column: Any, prefix: str) -> ColumnElement:
+    bound = prefix_upper_bound(prefix)
+    if bound is None:
+        return column >= prefix
+    return and_(column >= prefix, column < bound)
+
+
+def id_set(values: Iterable[str], name: str) -> Set[str]:
+    if isinstance(values, str):
+        raise TypeError(f'{name} must be a collection of ids, not one string')
+    return {value for value in values if value}
+
+
+def check_page(limit: int, offset: int) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_PAGE_SIZE:
+        raise ValueError(f'limit must be an integer from 0 to {MAX_PAGE_SIZE}, not {limit!r}')
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ValueError(f'offset must be a non-negative integer, not {offset!r}')
+
+
+def customer_record(row: Customer) -> CustomerRecord:
+    values = {name: getattr(row, name) for name in CustomerRecord.__dataclass_fields__}
+    values['ovg_asset_ids'] = tuple(row.ovg_asset_ids or ())
+    values['flags'] = tuple(row.flags or ())
+    return CustomerRecord(**values)
+
+
+def audit_record(row: AuditEntry) -> AuditRecord:
+    return AuditRecord(**{name: getattr(row, name) for name in AuditRecord.__dataclass_fields__})
+
+
+def idempotent_response(row: IdempotencyKey) -> IdempotentResponse:
+    return IdempotentResponse(
+        scope=row.scope,
+        key=row.key,
+        request_fingerprint=row.request_fingerprint,
+        status_code=row.status_code,
+        body=row.response_body,
+        headers=row.response_headers,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+    )
+
+
+def apply_customer_fields(row: Customer, values: Mapping[str, Any], now: datetime) -> None:
+    """Set changed fields on ``row``; a real change bumps ``version`` and ``updated_at``."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = changed or name not in BOOKKEEPING_FIELDS
+    if 'name' in values:
+        row.search_name = search_key(row.name)
+    if changed:
+        row.version += 1
+        row.updated_at = now
+
+
+def customer_list_queries(
+    *,
+    status: Optional[str],
+    search: Optional[str],
+    tier_account_ids: Optional[Iterable[str]],
+    customer_ids: Optional[Iterable[str]],
+    limit: int,
+    offset: int,
+) -> Optional[Tuple[Select, Select]]:
+    """The count and page queries of ``Store.list_customers`` (its arguments, checked).
+
+    None when a filter matches nothing (an empty collection of ids): there is nothing to ask.
+    """
+    conditions: List[ColumnElement] = []
+    if status is not None:
+        conditions.append(Customer.overage_status == one_of(OVERAGE_STATUSES)(status, 'status'))
+    term = (search or '').strip()
+    matches: List[ColumnElement] = []
+    if term:
+        matches = [
+            prefix_match(Customer.search_name, search_key(term)),
+            prefix_match(Customer.customer_id, term.upper()),
+            prefix_match(Customer.tenant_id, term.lower()),
+        ]
+    if tier_account_ids is not None:
+        accounts = id_set(tier_account_ids, 'tier_account_ids')
+        if not accounts:
+            return None
+        conditions.append(or_(Customer.tier1_id.in_(accounts), Customer.tier2_id.in_(accounts)))
+    if customer_ids is not None:
+        wanted = id_set(customer_ids, 'customer_ids')
+        if not wanted:
+            return None
+        conditions.append(Customer.customer_id.in_(wanted))
+    order = (Customer.search_name, Customer.customer_id)
+    if matches:
+        # One index range per kind of prefix, each cut at the page's end, then their union:
+        # an OR of the three would make the database walk the whole ordering index.
+        branches = [
+            select(Customer.customer_id, Customer.search_name)
+            .where(*conditions, match).order_by(*order).limit(offset + limit).subquery()
+            for match in matches
+        ]
+        keys = union(*[select(branch) for branch in branches]).subquery()
+        page = select(Customer).join(keys, Customer.customer_id == keys.c.customer_id)
+        conditions.append(or_(*matches))
+    else:
+        page = select(Customer).where(*conditions)
+    count = select(func.count()).select_from(Customer).where(*conditions)
+    return count, page.order_by(*order).limit(limit).offset(offset)

@@ -1,0 +1,84 @@
+"""The plain records the store hands out: frozen dataclasses, never ORM objects.
+
+Callers cannot trip over lazy loading or detached sessions: the repository reads each record off
+its row (:mod:`.queries`) before the session ends.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, List, Optional, Tuple, TypeVar
+
+
+T = TypeVar('T')
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    """What the store knows of one customer: Connect facts plus the last overage read."""
+
+    customer_id: str
+    tenant_id: Optional[str]
+    name: str
+    country: Optional[str]
+    tier1_id: Optional[str]
+    tier2_id: Optional[str]
+    reseller_mpn: Optional[str]
+    ovg_subscription_count: int
+    ovg_asset_ids: Tuple[str, ...]
+    overage_status: str
+    azure_entitlement_id: Optional[str]
+    overage_partner_id: Optional[str]
+    flags: Tuple[str, ...]
+    checked_at: Optional[datetime]
+    sync_claimed_until: Optional[datetime]
+    sync_claimed_by: Optional[str]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One entry of the audit trail."""
+
+    id: int
+    customer_id: str
+    tenant_id: Optional[str]
+    at: datetime
+    actor_type: str
+    actor_id: Optional[str]
+    actor_name: Optional[str]
+    action: str
+    from_entitlement: Optional[str]
+    from_enabled: Optional[bool]
+    to_entitlement: Optional[str]
+    to_enabled: Optional[bool]
+    outcome: str
+    error_code: Optional[str]
+    error_message: Optional[str]
+    ms_request_id: Optional[str]
+    ms_correlation_id: Optional[str]
+    details: Optional[Any]
+
+
+@dataclass(frozen=True)
+class IdempotentResponse:
+    """The answer saved for an ``Idempotency-Key``; replayed while it has not expired."""
+
+    scope: str
+    key: str
+    request_fingerprint: str
+    status_code: int
+    body: Optional[Any]
+    headers: Optional[Any]
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list and the number of items matching the filters over all pages."""
+
+    items: List[T]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,402 @@
+"""The repository: every read and write of the extension's own records goes through :class:`Store`.
+
+It hands out the plain records of :mod:`.records` (never ORM objects) and raises the errors of
+:mod:`.errors`; values are checked by the rules of :mod:`.fields` before they are written.
+
+Concurrency, which matters because several runner replicas may share one PostgreSQL database:
+
+* SQLite: every writing session takes the write lock at ``BEGIN`` (see :mod:`.engine`), so a
+  read-then-write (upsert, sync claim) is atomic; reading sessions run alongside writers.
+* PostgreSQL: rows read before a change are locked (``SELECT ... FOR UPDATE``), the sync claims
+  with ``FOR UPDATE SKIP LOCKED``, and :meth:`Store.customer_lock` holds an advisory lock
+  (:mod:`.locks`).
+"""
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, ContextManager, Iterable, Iterator, List, Mapping, Optional
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import ColumnElement
+
+from connect_ext.store.engine import create_store_engine, writing
+from connect_ext.store.errors import CustomerNotFound
+from connect_ext.store.fields import clean_audit_fields, clean_customer_fields, required_text
+from connect_ext.store.locks import DEFAULT_LOCK_TIMEOUT_SECONDS, CustomerLocks
+from connect_ext.store.migrate import upgrade
+from connect_ext.store.models import (
+    AuditEntry,
+    Customer,
+    IdempotencyKey,
+    ProcessedEvent,
+    ensure_utc,
+    normalise_tenant_id,
+    search_key,
+)
+from connect_ext.store.queries import (
+    apply_customer_fields,
+    audit_record,
+    check_page,
+    customer_list_queries,
+    customer_record,
+    id_set,
+    idempotent_response,
+)
+from connect_ext.store.records import AuditRecord, CustomerRecord, IdempotentResponse, Page
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Store:
+    """The extension's records on SQLite or PostgreSQL (see the module docstring).
+
+    ``clock`` returns the current time (timezone-aware); tests pass a controllable one.
+    """
+
+    def __init__(
+        self, url: str, *, echo: bool = False, clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.url = url
+        self.engine = create_store_engine(url, echo=echo)
+        self._clock = clock
+        self._read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(bind=writing(self.engine), expire_on_commit=False)
+        self._customer_locks = CustomerLocks(self.engine)
+
+    @classmethod
+    def migrated(
+        cls, url: str, *, echo: bool = False, clock: Callable[[], datetime] = utc_now,
+    ) -> 'Store':
+        """A store whose database has been brought to the newest schema (alembic upgrade head)."""
+        store = cls(url, echo=echo, clock=clock)
+        upgrade(url, engine=store.engine)
+        return store
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == 'postgresql'
+
+    def close(self) -> None:
+        """Close the pooled connections (the store can still be used; it reconnects)."""
+        self.engine.dispose()
+
+    def now(self) -> datetime:
+        return ensure_utc(self._clock(), 'clock()')
+
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error.
+
+        ``write=True`` takes SQLite's write lock at the start (so read-then-write is atomic);
+        pass ``write=False`` for reads only, which then run alongside writers.
+        """
+        factory = self._write_sessions if write else self._read_sessions
+        with factory.begin() as session:
+            yield session
+
+    # ------------------------------------------------------------------------------ customers
+
+    def upsert_customer(self, customer_id: str, **fields: Any) -> CustomerRecord:
+        """Create the customer or update the given fields; other fields keep their values.
+
+        Fields are those of :data:`.fields.CUSTOMER_FIELDS`; a new customer's status is ``unknown``.
+        """
+        customer_id = required_text(customer_id, 'customer_id')
+        values = clean_customer_fields(fields)
+        try:
+            return self._upsert_customer(customer_id, values)
+        except IntegrityError:
+            # Another replica inserted the same customer between our read and insert.
+            return self._upsert_customer(customer_id, values)
+
+    def _upsert_customer(self, customer_id: str, values: Mapping[str, Any]) -> CustomerRecord:
+        now = self.now()
+        with self.session() as session:
+            row = session.get(Customer, customer_id, with_for_update=True)
+            if row is None:
+                row = Customer(
+                    customer_id=customer_id, name='', search_name='', overage_status='unknown',
+                    ovg_subscription_count=0, ovg_asset_ids=[], flags=[],
+                    created_at=now, updated_at=now, version=1,
+                )
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.search_name = search_key(row.name)
+                session.add(row)
+            else:
+                apply_customer_fields(row, values, now)
+            session.flush()
+            return customer_record(row)
+
+    def get_customer(self, customer_id: str) -> Optional[CustomerRecord]:
+        with self.session(write=False) as session:
+            row = session.get(Customer, customer_id)
+            return None if row is None else customer_record(row)
+
+    def customers_by_tenant(self, tenant_id: str) -> List[CustomerRecord]:
+        """Every customer recorded with this Microsoft tenant, most recently updated first."""
+        tenant_id = normalise_tenant_id(tenant_id)
+        if tenant_id is None:
+            return []
+        with self.session(write=False) as session:
+            rows = session.scalars(
+                select(Customer)
+                .where(Customer.tenant_id == tenant_id)
+                .order_by(Customer.updated_at.desc(), Customer.customer_id),
+            )
+            return [customer_record(row) for row in rows]
+
+    def get_customer_by_tenant(self, tenant_id: str) -> Optional[CustomerRecord]:
+        """The customer of a Microsoft tenant (any letter case); if several, the latest updated."""
+        customers = self.customers_by_tenant(tenant_id)
+        return customers[0] if customers else None
+
+    def record_overage_state(
+        self,
+        customer_id: str,
+        *,
+        status: str,
+        azure_entitlement_id: Optional[str],
+        partner_id: Optional[str],
+        checked_at: datetime,
+    ) -> CustomerRecord:
+        """Save what Microsoft said about the customer's overage and when it was read.
+
+        Raises :class:`CustomerNotFound` for an unknown customer. Only a different status,
+        entitlement or partner bumps the version; a read that finds nothing new moves
+        ``checked_at`` alone.
+        """
+        values = clean_customer_fields({
+            'overage_status': status,
+            'azure_entitlement_id': azure_entitlement_id,
+            'overage_partner_id': partner_id,
+            'checked_at': checked_at,
+        })
+        if values['checked_at'] is None:
+            raise ValueError('checked_at is required')
+        now = self.now()
+        with self.session() as session:
+            row = session.get(Customer, customer_id, with_for_update=True)
+            if row is None:
+                raise CustomerNotFound(customer_id)
+            apply_customer_fields(row, values, now)
+            session.flush()
+            return customer_record(row)
+
+    def list_customers(
+        self,
+        *,
+        status: Optional[str] = None,
+        search: Optional[str] = None,
+        tier_account_ids: Optional[Iterable[str]] = None,
+        customer_ids: Optional[Iterable[str]] = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page[CustomerRecord]:
+        """Customers ordered by name (case-folded) then id, with the total over all pages.
+
+        ``search`` is a prefix of the name (any case), of the customer id or of the tenant id.
+        ``tier_account_ids`` keeps customers whose tier-1 or tier-2 account is in the set and
+        ``customer_ids`` those listed; an empty collection matches nothing (a caller scoped to
+        nothing sees nothing), None means no such filter.
+        """
+        check_page(limit, offset)
+        queries = customer_list_queries(
+            status=status, search=search, tier_account_ids=tier_account_ids,
+            customer_ids=customer_ids, limit=limit, offset=offset,
+        )
+        if queries is None:
+            return Page(items=[], total=0, limit=limit, offset=offset)
+        count, page = queries
+        with self.session(write=False) as session:
+            total = session.scalar(count)
+            items = [customer_record(row) for row in session.scalars(page)]
+        return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
+
+    def claim_customers_for_sync(
+        self,
+        *,
+        worker_id: str,
+        batch_size: int,
+        lease_seconds: float,
+        now: Optional[datetime] = None,
+    ) -> List[CustomerRecord]:
+        """Claim up to ``batch_size`` customers to re-read, least recently read first.
+
+        Never-read customers come first. A claimed customer is not handed to anyone else until
+        its lease ends (``now + lease_seconds``) or its worker releases it, even when several
+        threads or replicas claim at the same moment.
+        """
+        worker_id = required_text(worker_id, 'worker_id')
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f'batch_size must be a positive integer, not {batch_size!r}')
+        if lease_seconds <= 0:
+            raise ValueError(f'lease_seconds must be positive, not {lease_seconds!r}')
+        now = self.now() if now is None else ensure_utc(now, 'now')
+        lease_end = now + timedelta(seconds=lease_seconds)
+        claimable = or_(Customer.sync_claimed_until.is_(None), Customer.sync_claimed_until <= now)
+        with self.session() as session:
+            rows = session.scalars(
+                select(Customer)
+                .where(claimable)
+                .order_by(Customer.checked_at.asc().nulls_first(), Customer.customer_id)
+                .limit(batch_size)
+                .with_for_update(skip_locked=True),
+            ).all()
+            for row in rows:
+                row.sync_claimed_until = lease_end
+                row.sync_claimed_by = worker_id
+            session.flush()
+            return [customer_record(row) for row in rows]
+
+    def release_sync_claim(self, customer_id: str, worker_id: str) -> bool:
+        """End ``worker_id``'s claim of the customer; False if it holds none (e.g. lease lost)."""
+        with self.session() as session:
+            result = session.execute(
+                update(Customer)
+                .where(Customer.customer_id == customer_id, Customer.sync_claimed_by == worker_id)
+                .values(sync_claimed_until=None, sync_claimed_by=None),
+            )
+            return bool(result.rowcount)
+
+    # ---------------------------------------------------------------------------------- audit
+
+    def record_audit(self, **fields: Any) -> AuditRecord:
+        """Append an entry to the audit trail (fields of :data:`.fields.AUDIT_FIELDS`; ``at`` = now)."""
+        values = clean_audit_fields(fields)
+        if values.get('at') is None:
+            values['at'] = self.now()
+        with self.session() as session:
+            row = AuditEntry(**values)
+            session.add(row)
+            session.flush()
+            return audit_record(row)
+
+    def list_audit(
+        self,
+        *,
+        customer_id: Optional[str] = None,
+        customer_ids: Optional[Iterable[str]] = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page[AuditRecord]:
+        """Audit entries newest first; ``customer_ids`` scopes like in :meth:`list_customers`."""
+        check_page(limit, offset)
+        conditions: List[ColumnElement] = []
+        if customer_id is not None:
+            conditions.append(AuditEntry.customer_id == customer_id)
+        if customer_ids is not None:
+            wanted = id_set(customer_ids, 'customer_ids')
+            if not wanted:
+                return Page(items=[], total=0, limit=limit, offset=offset)
+            conditions.append(AuditEntry.customer_id.in_(wanted))
+        with self.session(write=False) as session:
+            total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
+            rows = session.scalars(
+                select(AuditEntry)
+                .where(*conditions)
+                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+                .limit(limit)
+                .offset(offset),
+            )
+            items = [audit_record(row) for row in rows]
+        return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
+
+    # --------------------------------------------------------------------------------- events
+
+    def mark_event_processed(self, key: str, result: Optional[Any] = None) -> bool:
+        """Record the event key: True the first time, False if it was already there.
+
+        The primary key decides, so two replicas handling the same delivery cannot both win.
+        """
+        key = required_text(key, 'key')
+        try:
+            with self.session() as session:
+                session.add(ProcessedEvent(key=key, processed_at=self.now(), result=result))
+                session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    def is_event_processed(self, key: str) -> bool:
+        with self.session(write=False) as session:
+            return session.get(ProcessedEvent, key) is not None
+
+    def forget_event_processed(self, key: str) -> bool:
+        """Remove an event key (its handling failed and must run again); True if it was there."""
+        with self.session() as session:
+            result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.key == key))
+            return bool(result.rowcount)
+
+    # ---------------------------------------------------------------------------- idempotency
+
+    def get_idempotent_response(self, scope: str, key: str) -> Optional[IdempotentResponse]:
+        """The saved answer for ``key`` within ``scope``, or None if none or expired."""
+        with self.session(write=False) as session:
+            row = session.get(IdempotencyKey, (scope, key))
+            if row is None or row.expires_at <= self.now():
+                return None
+            return idempotent_response(row)
+
+    def save_idempotent_response(
+        self,
+        scope: str,
+        key: str,
+        fingerprint: str,
+        status_code: int,
+        body: Optional[Any],
+        headers: Optional[Mapping[str, Any]],
+        ttl_seconds: float = 86400,
+    ) -> bool:
+        """Save the answer for ``key``; False (nothing saved) if a live answer is already there.
+
+        An expired answer is replaced.
+        """
+        scope = required_text(scope, 'scope')
+        key = required_text(key, 'key')
+        if ttl_seconds <= 0:
+            raise ValueError(f'ttl_seconds must be positive, not {ttl_seconds!r}')
+        now = self.now()
+        try:
+            with self.session() as session:
+                row = session.get(IdempotencyKey, (scope, key), with_for_update=True)
+                if row is not None and row.expires_at > now:
+                    return False
+                if row is not None:
+                    session.delete(row)
+                    session.flush()
+                session.add(IdempotencyKey(
+                    scope=scope, key=key, request_fingerprint=fingerprint,
+                    status_code=int(status_code), response_body=body,
+                    response_headers=None if headers is None else dict(headers),
+                    created_at=now, expires_at=now + timedelta(seconds=ttl_seconds),
+                ))
+                session.flush()
+        except IntegrityError:
+            return False  # saved by a concurrent request first
+        return True
+
+    def purge_expired_idempotency_keys(self) -> int:
+        """Delete expired answers; returns how many."""
+        with self.session() as session:
+            result = session.execute(
+                delete(IdempotencyKey).where(IdempotencyKey.expires_at <= self.now()),
+            )
+            return int(result.rowcount or 0)
+
+    # ---------------------------------------------------------------------------------- locks
+
+    def customer_lock(
+        self, customer_id: str, *, timeout_seconds: Optional[float] = DEFAULT_LOCK_TIMEOUT_SECONDS,
+    ) -> ContextManager[None]:
+        """Hold the customer's lock so one change of its overage runs at a time.
+
+        Threads of this process serialise on a process-wide lock; on PostgreSQL an advisory lock
+        (held on a dedicated connection) serialises replicas too. Re-entrant in one thread.
+        Raises :class:`CustomerLockTimeout` when not obtained within ``timeout_seconds``
+        (None waits for ever).
+        """
+        return self._customer_locks.hold(customer_id, timeout_seconds)
