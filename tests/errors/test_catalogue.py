@@ -2,7 +2,7 @@
 import pytest
 
 from connect_ext import vocabulary
-from connect_ext.errors import catalogue
+from connect_ext.errors import catalogue, templates
 from connect_ext.errors.error import OverageError
 
 
@@ -12,7 +12,7 @@ ALL_PLACEHOLDERS = sorted({
     name
     for item in catalogue.CATALOGUE.values()
     for template in (item.message, item.reason, item.action)
-    for name in catalogue.placeholders(template)
+    for name in templates.placeholders(template)
 })
 SAMPLE_PARAMS = {name: f'<{name}>' for name in ALL_PLACEHOLDERS}
 
@@ -44,7 +44,7 @@ def test_entry_is_complete(code):
 @pytest.mark.parametrize('code', CODES)
 def test_every_placeholder_is_optional(code):
     for template in texts(catalogue.entry(code)):
-        assert catalogue.mandatory_placeholders(template) == ()
+        assert templates.mandatory_placeholders(template) == ()
 
 
 @pytest.mark.parametrize('code', CODES)
@@ -52,7 +52,7 @@ def test_renders_without_params(code):
     for text in catalogue.render_entry(code):
         assert text
         assert text[-1] in '.!?'
-        for leftover in ('{', '}', '[', ']', catalogue.NOT_KNOWN, '  ', ' .', ' ,'):
+        for leftover in ('{', '}', '[', ']', templates.NOT_KNOWN, '  ', ' .', ' ,'):
             assert leftover not in text, (code, text)
 
 
@@ -61,7 +61,7 @@ def test_renders_with_every_param(code):
     item = catalogue.entry(code)
     rendered = catalogue.render_entry(code, SAMPLE_PARAMS)
     for template, text in zip(texts(item), rendered):
-        for name in catalogue.placeholders(template):
+        for name in templates.placeholders(template):
             assert f'<{name}>' in text, (code, name)
         assert '{' not in text
         assert '[' not in text
@@ -150,16 +150,16 @@ def test_retry_after_seconds_rounds_up():
     ({'x': '{x}'}, 'A ({x}).'),
 ])
 def test_render_values(params, expected):
-    assert catalogue.render('A[ ({x})].', params) == expected
+    assert templates.render('A[ ({x})].', params) == expected
 
 
 def test_mandatory_placeholder_without_value_is_neutral():
-    assert catalogue.render('Tenant {tenant_id} unknown', {}) == 'Tenant (not known) unknown'
-    filled = catalogue.render('Tenant {tenant_id} unknown', {'tenant_id': 'abc'})
+    assert templates.render('Tenant {tenant_id} unknown', {}) == 'Tenant (not known) unknown'
+    filled = templates.render('Tenant {tenant_id} unknown', {'tenant_id': 'abc'})
     assert filled == 'Tenant abc unknown'
 
 
 def test_optional_part_needs_all_its_values():
     template = 'Error[ {code} at {path}].'
-    assert catalogue.render(template, {'code': 1}) == 'Error.'
-    assert catalogue.render(template, {'code': 1, 'path': '/x'}) == 'Error 1 at /x.'
+    assert templates.render(template, {'code': 1}) == 'Error.'
+    assert templates.render(template, {'code': 1, 'path': '/x'}) == 'Error 1 at /x.'

@@ -1,7 +1,7 @@
 import pytest
 
 from connect_ext import vocabulary
-from connect_ext.errors import catalogue
+from connect_ext.errors import catalogue, templates
 from connect_ext.errors.error import OverageError
 from connect_ext.errors.microsoft import (
     FALLBACK_CODE,
@@ -92,7 +92,7 @@ def test_documented_codes(status, code, description, public, http_status):
         assert text.endswith('.')
         assert '{' not in text
         assert '[' not in text
-        assert catalogue.NOT_KNOWN not in text
+        assert templates.NOT_KNOWN not in text
     assert translated.retry_after is None
 
 
@@ -184,7 +184,7 @@ def test_statuses_without_a_code(status, public, http_status, kind):
     translated = translate(error)
     assert (translated.code, translated.http_status) == (public, http_status)
     assert translated.details == {'microsoft': error.to_dict()}
-    assert catalogue.NOT_KNOWN not in translated.message + translated.reason + translated.action
+    assert templates.NOT_KNOWN not in translated.message + translated.reason + translated.action
 
 
 def test_every_status_mapping_is_tested():
