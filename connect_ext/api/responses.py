@@ -3,14 +3,23 @@ from typing import Any, Dict, Optional
 
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from connect_ext.api.schemas import ErrorBody
+from connect_ext.compat import dump
 
 
 def json_answer(
     body: Any, status_code: int = 200, headers: Optional[Dict[str, str]] = None,
 ) -> JSONResponse:
     return JSONResponse(status_code=status_code, content=jsonable_encoder(body), headers=headers)
+
+
+def model_answer(
+    body: BaseModel, status_code: int = 200, headers: Optional[Dict[str, str]] = None,
+) -> JSONResponse:
+    """A response model's answer: exactly its :func:`~connect_ext.compat.dump`, every field kept."""
+    return json_answer(dump(body), status_code=status_code, headers=headers)
 
 
 def content_range(offset: int, count: int, total: int) -> str:

@@ -1,9 +1,9 @@
 """The web API's request and response bodies, valid on pydantic 1.10 and 2.
 
 Request bodies forbid unknown fields (a typo must not silently mean "disable") and check the
-Azure subscription id is a GUID before anything else runs. Response models document what the
-routes answer (the OpenAPI document is built from them); the routes answer the service's dicts,
-and the tests parse every answer with these models to keep the two in step.
+Azure subscription id is a GUID before anything else runs. Response models are what the routes
+answer: :mod:`connect_ext.api.presenters` builds them from the domain results and the routes answer
+their ``dump``, so the OpenAPI document (built from these models) and the answers cannot drift.
 """
 from enum import Enum
 from typing import Any, Dict, List, Optional
@@ -11,13 +11,8 @@ from typing import Any, Dict, List, Optional
 from pydantic import BaseModel, Field
 
 from connect_ext.compat import PYDANTIC_V2
+from connect_ext.vocabulary import GUID_PATTERN
 
-
-GUID_PATTERN = r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
-# Connect ids: a prefix and groups of digits/letters (TA-1234-5678-9012, AS-..., PRD-...).
-CUSTOMER_ID_PATTERN = r'^TA-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
-ASSET_ID_PATTERN = r'^AS-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
-PRODUCT_ID_PATTERN = r'^PRD-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
 
 PATTERN_KEYWORD = 'pattern' if PYDANTIC_V2 else 'regex'
 
@@ -147,8 +142,8 @@ class Permissions(BaseModel):
     can_change: bool
 
 
-class OverageStateBody(BaseModel):
-    """The customer's overage as Microsoft shows it now, its OVG subscriptions and every finding."""
+class _OverageStateFields(BaseModel):
+    """What the state answer and the change answer share (not a schema of its own)."""
 
     customer: CustomerInfo
     status: str
@@ -161,7 +156,12 @@ class OverageStateBody(BaseModel):
     findings: List[FindingBody] = Field(default_factory=list)
     etag: str
     checked_at: str
-    permissions: Optional[Permissions] = None
+
+
+class OverageStateBody(_OverageStateFields):
+    """The customer's overage as Microsoft shows it now, its OVG subscriptions and every finding."""
+
+    permissions: Permissions
 
 
 class AzureSubscriptionOption(BaseModel):
@@ -198,7 +198,7 @@ class ChangeInfo(BaseModel):
     ms_correlation_id: Optional[str] = None
 
 
-class ChangeResultBody(OverageStateBody):
+class ChangeResultBody(_OverageStateFields):
     """The state after the change, and what was done (``outcome``: succeeded, no_change, unconfirmed)."""
 
     change: ChangeInfo

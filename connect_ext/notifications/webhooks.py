@@ -16,6 +16,9 @@ What a receiver gets::
      "data": {"customer_id": "TA-...", "tenant_id": "...", "audit_id": 12, "from": {...},
               "to": {...}, "error": null | {"code": ..., "message": ..., ...}}}
 
+The notifier is handed the domain's :class:`~connect_ext.service.results.AuditedChange`; the event
+(``type`` and ``data``) is built from it in one place, :func:`connect_ext.notifications.events.change_event`.
+
 How to check it: compute ``HMAC-SHA256(secret, timestamp + "." + raw_body_bytes)`` and compare it
 in constant time with the signature's hex; refuse a timestamp older than a few minutes (the
 signature covers it, so a captured delivery cannot be replayed later), and ignore an event id seen
@@ -45,6 +48,10 @@ from tenacity import (
     stop_after_attempt,
     wait_exponential,
 )
+
+from connect_ext.notifications.events import change_event
+from connect_ext.service.results import AuditedChange
+from connect_ext.vocabulary import ACTION_WEBHOOK, ACTOR_SYSTEM, FAILED, SUCCEEDED
 
 
 logger = logging.getLogger(__name__)
@@ -159,11 +166,12 @@ class WebhookNotifier:
     def __repr__(self) -> str:
         return f'WebhookNotifier(host={url_host(self.url)!r})'
 
-    def __call__(self, event: Mapping[str, Any]) -> Future:
-        """Queue the delivery of ``event``; the returned future ends with the delivery's outcome."""
+    def __call__(self, change: AuditedChange) -> Future:
+        """Queue the delivery of the event of ``change``; the future ends with its outcome."""
         event_id = str(uuid.uuid4())
+        event = change_event(change)
         body = encode_event(event_id, event, self.now())
-        return self.executor.submit(self._deliver_and_record, event_id, dict(event), body)
+        return self.executor.submit(self._deliver_and_record, event_id, event, body)
 
     # -- delivery -------------------------------------------------------------------------
 
@@ -231,9 +239,9 @@ class WebhookNotifier:
             self.store.record_audit(
                 customer_id=event['customer_id'],
                 tenant_id=event.get('tenant_id'),
-                actor_type='system',
-                action='webhook',
-                outcome='succeeded' if delivered else 'failed',
+                actor_type=ACTOR_SYSTEM,
+                action=ACTION_WEBHOOK,
+                outcome=SUCCEEDED if delivered else FAILED,
                 error_code=None if delivered else 'WEBHOOK_DELIVERY_FAILED',
                 error_message=None if delivered else str(outcome.get('error')),
                 details={

@@ -34,8 +34,9 @@ from connect_ext.orders.conversations import ConversationMissing, RequestConvers
 from connect_ext.orders.payload import AssetRequest, MalformedRequest, customer_of, parse_request
 from connect_ext.overage.detection import added_ovg_items, ovg_items
 from connect_ext.overage.facts import Caller, CustomerRef
+from connect_ext.service.results import OverageState
 from connect_ext.store import CustomerLockTimeout
-from connect_ext.vocabulary import same_id
+from connect_ext.vocabulary import ACTION_FLAG, ACTOR_SYSTEM, STATUS_ENABLED, SUCCEEDED, same_id
 
 
 DONE = 'done'
@@ -109,7 +110,8 @@ class OrderHandling:
     ):
         self.settings = settings
         # Shared across deliveries by the wiring, so a burst of orders reads each customer once.
-        self.recent_states = recent_states or recent_states_cache()
+        # (``is None``: an empty cache is falsy, and must still be the shared one.)
+        self.recent_states = recent_states if recent_states is not None else recent_states_cache()
         self.store = store
         self.service = service
         self.conversations = conversations
@@ -158,7 +160,7 @@ class OrderHandling:
 
     def _read_overage(
         self, customer: CustomerRef,
-    ) -> Tuple[Optional[Dict[str, Any]], Optional[Dict[str, Any]]]:
+    ) -> Tuple[Optional[OverageState], Optional[OverageError]]:
         """(state, None), (None, error) for a failure retrying will not fix, or (None, None)
         when the tenant is not known. Transient failures raise."""
         if not customer.tenant_id:
@@ -166,14 +168,14 @@ class OrderHandling:
         try:
             state = self.recent_states.get_or_build(
                 (customer.customer_id, customer.tenant_id),
-                lambda: self.service.state(customer, self.caller).to_dict(),
+                lambda: self.service.state(customer, self.caller),
             )
             return state, None
         except OverageError as error:
             if is_transient_overage_error(error):
                 raise
             self.log.warning('The overage of %s could not be read: %s', customer.customer_id, error)
-            return None, error.to_body()['error']
+            return None, error
 
     def _record_ovg_asset(self, customer: CustomerRef, asset_id: str):
         """Remember the customer, its tiers and tenant, and one more OVG asset; the record."""
@@ -246,7 +248,7 @@ class OrderHandling:
         """
         if customer.tenant_id:
             try:
-                state = self.service.state(customer, self.caller).to_dict()
+                state = self.service.state(customer, self.caller)
             except OverageError as error:
                 if is_transient_overage_error(error):
                     raise
@@ -255,14 +257,13 @@ class OrderHandling:
             else:
                 cancelled = request.asset_param(MICROSOFT_SUBSCRIPTION_PARAM)
                 still_active = [
-                    sub for sub in state.get('ovg_subscriptions') or ()
-                    if str(sub.get('status') or '').lower() == 'active'
-                    and not same_id(sub.get('id'), cancelled)
+                    sub for sub in state.ovg_subscriptions
+                    if sub.is_active and not same_id(sub.id, cancelled)
                 ]
-                if state.get('status') != 'enabled' or still_active:
+                if state.status != STATUS_ENABLED or still_active:
                     return None
-                return state.get('azure_subscription_id') or ''
-        if record is not None and record.overage_status == 'enabled':
+                return state.azure_subscription_id or ''
+        if record is not None and record.overage_status == STATUS_ENABLED:
             return record.azure_entitlement_id or ''
         return None
 
@@ -279,9 +280,9 @@ class OrderHandling:
             self.store.record_audit(
                 customer_id=customer.customer_id,
                 tenant_id=customer.tenant_id,
-                actor_type='system',
-                action='flag',
-                outcome='succeeded',
+                actor_type=ACTOR_SYSTEM,
+                action=ACTION_FLAG,
+                outcome=SUCCEEDED,
                 from_entitlement=target or None,
                 from_enabled=True,
                 details={

@@ -6,15 +6,28 @@ warning, and a link to Manage Overage. Its last line is a *marker* unique to the
 event; the handlers look for it in the conversation so that a redelivered event never writes the
 same note twice.
 
-Everything here takes plain values (the service's ``OverageState.to_dict()``, the request's item
-dicts) and returns text; nothing reads Connect or Partner Center.
+Everything here takes domain values (the service's :class:`OverageState`, an
+:class:`OverageError`, the rules' :class:`Finding` objects, the request's item dicts) and returns
+text; nothing reads Connect or Partner Center, nor the web API's JSON (renaming an API field
+cannot change a note).
 """
 from typing import Any, Iterable, List, Mapping, Optional, Sequence
 from urllib.parse import quote
 
 from connect_ext.errors import catalogue
+from connect_ext.errors.error import OverageError
 from connect_ext.overage.detection import item_name, parse_quantity
 from connect_ext.overage.facts import CustomerRef
+from connect_ext.overage.prerequisites import Finding
+from connect_ext.service.results import OverageState
+from connect_ext.vocabulary import (
+    BLOCKING,
+    INFO,
+    STATUS_DISABLED,
+    STATUS_ENABLED,
+    STATUS_OTHER_PARTNER,
+    WARNING,
+)
 
 
 TITLE = 'Overage Manager'
@@ -22,9 +35,9 @@ MANAGE_OVERAGE_PAGE = '/static/index.html'
 # Connect does not document a limit on message text; notes stay well below any plausible one.
 MAX_NOTE_CHARS = 3000
 _SEVERITY_SECTIONS = (
-    ('blocking', 'Blocking'),
-    ('warning', 'Warnings'),
-    ('info', 'Good to know'),
+    (BLOCKING, 'Blocking'),
+    (WARNING, 'Warnings'),
+    (INFO, 'Good to know'),
 )
 # Said by the overage line already; repeating it as a finding adds nothing.
 _REDUNDANT_FINDINGS = frozenset({'OVERAGE_STATE_UNKNOWN'})
@@ -75,25 +88,26 @@ def _named(name: Any, identifier: Any) -> str:
     return str(name or identifier or '(not known)')
 
 
-def overage_line(state: Mapping[str, Any]) -> str:
-    """Where the customer's overage goes, from ``OverageState.to_dict()``."""
-    status = state.get('status')
-    partner = f', partner id {state["partner_id"]}' if state.get('partner_id') else ''
-    subscription = state.get('azure_subscription') or {}
-    target = _named(subscription.get('name'), state.get('azure_subscription_id'))
-    if status == 'enabled':
-        plan = state.get('azure_plan') or {}
+def overage_line(state: OverageState) -> str:
+    """Where the customer's overage goes, as the service read it."""
+    status = state.status
+    partner = f', partner id {state.partner_id}' if state.partner_id else ''
+    located = state.target
+    entitlement = located.entitlement if located else None
+    target = _named(entitlement.friendly_name if entitlement else None, state.azure_subscription_id)
+    if status == STATUS_ENABLED:
+        plan = located.plan if located else None
         under = (
-            f' under Azure plan {_named(plan.get("name"), plan.get("subscription_id"))}'
+            f' under Azure plan {_named(plan.friendly_name or plan.offer_name, plan.id)}'
             if plan else ''
         )
         return f'Overage: ON. Overage charges go to Azure subscription {target}{under}{partner}.'
-    if status == 'other_partner':
+    if status == STATUS_OTHER_PARTNER:
         return (
             f'Overage: held by another partner (Azure subscription {target}{partner}). Only that '
             'partner can change or release it.'
         )
-    if status == 'disabled':
+    if status == STATUS_DISABLED:
         return (
             "Overage: OFF. The customer's OVG subscriptions stop at their monthly allowance until "
             'overage is enabled.'
@@ -116,28 +130,24 @@ def tenant_unknown_line(status: str, tenant_id_params: Sequence[str]) -> str:
     )
 
 
-def error_line(error: Mapping[str, Any]) -> str:
+def error_line(error: OverageError) -> str:
     """A Partner Center failure that retrying will not fix, in the catalogue's words."""
-    parts = [error.get('message'), error.get('reason')]
-    action = error.get('action')
-    text = ' '.join(part for part in parts if part)
-    return f'Overage: could not be read from Partner Center. {text} What to do: {action}'.strip()
+    text = ' '.join(part for part in (error.message, error.reason) if part)
+    return f'Overage: could not be read from Partner Center. {text} What to do: {error.action}'.strip()
 
 
-def finding_line(finding: Mapping[str, Any]) -> str:
-    action = finding.get('action')
-    return f'- {finding.get("message")}' + (f' What to do: {action}' if action else '')
+def finding_line(finding: Finding) -> str:
+    action = finding.action
+    return f'- {finding.message}' + (f' What to do: {action}' if action else '')
 
 
-def finding_sections(
-    findings: Iterable[Mapping[str, Any]], limit: Optional[int] = None,
-) -> List[str]:
+def finding_sections(findings: Iterable[Finding], limit: Optional[int] = None) -> List[str]:
     """Findings grouped by severity, blocking first; at most ``limit`` of them, then a count."""
-    kept = [f for f in findings if f.get('code') not in _REDUNDANT_FINDINGS]
+    kept = [f for f in findings if f.code not in _REDUNDANT_FINDINGS]
     shown = kept if limit is None else kept[:limit]
     lines: List[str] = []
     for severity, title in _SEVERITY_SECTIONS:
-        group = [f for f in shown if f.get('severity') == severity]
+        group = [f for f in shown if f.severity == severity]
         if group:
             lines.append(f'{title}:')
             lines.extend(finding_line(finding) for finding in group)
@@ -147,7 +157,7 @@ def finding_sections(
     return lines
 
 
-def _fit(head: List[str], findings: Sequence[Mapping[str, Any]], tail: List[str]) -> str:
+def _fit(head: List[str], findings: Sequence[Finding], tail: List[str]) -> str:
     """Join the parts, showing as many findings as fit in MAX_NOTE_CHARS; link and marker stay."""
     for limit in range(len(findings), -1, -1):
         text = '\n'.join(head + finding_sections(findings, limit) + tail)
@@ -167,15 +177,14 @@ def request_note(
     items: Sequence[Mapping[str, Any]],
     customer: CustomerRef,
     link: str,
-    state: Optional[Mapping[str, Any]] = None,
-    error: Optional[Mapping[str, Any]] = None,
+    state: Optional[OverageState] = None,
+    error: Optional[OverageError] = None,
     tenant_id_params: Sequence[str] = (),
 ) -> str:
     """The note of a purchase or change request that brings OVG items.
 
-    Exactly one of ``state`` (``OverageState.to_dict()``) or ``error`` (an ``OverageError``'s
-    ``to_body()['error']``) is given once Partner Center was asked; neither means the tenant is
-    not known.
+    Exactly one of ``state`` (what the service read) or ``error`` (why Partner Center could not be
+    read) is given once Partner Center was asked; neither means the tenant is not known.
     """
     verb = 'adds' if request_type == 'change' else 'orders'
     head = [
@@ -184,10 +193,10 @@ def request_note(
         '',
         customer_line(customer),
     ]
-    findings: Sequence[Mapping[str, Any]] = ()
+    findings: Sequence[Finding] = ()
     if state is not None:
         head.append(overage_line(state))
-        findings = list(state.get('findings') or ())
+        findings = list(state.findings)
     elif error is not None:
         head.append(error_line(error))
     else:

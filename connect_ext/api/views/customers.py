@@ -3,17 +3,18 @@
 Microsoft is never read here (the overview would cost one call per customer); each row shows the
 state last read, with ``checked_at``. A reseller sees its own customers, a customer only itself.
 """
-from typing import Any, Dict, Optional
+from typing import Optional
 
 from connect.eaas.core.decorators import router
 from fastapi import Depends, Query
 
+from connect_ext.api import presenters
 from connect_ext.api.auth import get_caller, listing_scope
 from connect_ext.api.dependencies import get_store
-from connect_ext.api.responses import content_range, error_responses, header_doc, json_answer
+from connect_ext.api.responses import content_range, error_responses, header_doc, model_answer
 from connect_ext.api.schemas import CustomerPage, OverageStatus
 from connect_ext.overage.facts import Caller
-from connect_ext.store import CustomerRecord, Store
+from connect_ext.store import Store
 
 
 MAX_LIMIT = 200
@@ -25,24 +26,6 @@ def printable(text: Optional[str]) -> Optional[str]:
     if text is None:
         return None
     return ''.join(char for char in text if char.isprintable()) or None
-
-
-def customer_summary(record: CustomerRecord) -> Dict[str, Any]:
-    return {
-        'id': record.customer_id,
-        'name': record.name or None,
-        'tenant_id': record.tenant_id,
-        'country': record.country,
-        'tier1_id': record.tier1_id,
-        'tier2_id': record.tier2_id,
-        'status': record.overage_status,
-        'azure_subscription_id': record.azure_entitlement_id,
-        'partner_id': record.overage_partner_id,
-        'ovg_subscription_count': record.ovg_subscription_count,
-        'ovg_asset_ids': list(record.ovg_asset_ids),
-        'flags': list(record.flags),
-        'checked_at': record.checked_at.isoformat() if record.checked_at else None,
-    }
 
 
 class CustomersWebAppMixin:
@@ -77,12 +60,7 @@ class CustomersWebAppMixin:
             offset=offset,
             **listing_scope(caller),
         )
-        body = {
-            'items': [customer_summary(record) for record in page.items],
-            'total': page.total,
-            'limit': limit,
-            'offset': offset,
-        }
-        return json_answer(
-            body, headers={'Content-Range': content_range(offset, len(page.items), page.total)},
+        return model_answer(
+            presenters.customer_page(page, limit=limit, offset=offset),
+            headers={'Content-Range': content_range(offset, len(page.items), page.total)},
         )

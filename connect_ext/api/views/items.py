@@ -8,39 +8,27 @@ Without ``product_id`` the products looked at are those the account can see, nar
 optional ``PRODUCT_IDS`` variable (comma-separated) when it is set. The distributor and its
 resellers may list items; a customer may not.
 """
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Iterable, List, Mapping, Optional, Sequence
 
 from connect.client import ClientError, ConnectClient, R
 from connect.eaas.core.decorators import router
 from fastapi import Depends, Query
 
+from connect_ext.api import presenters
 from connect_ext.api.auth import get_caller, require_role
 from connect_ext.api.dependencies import get_catalogue_client, get_product_ids, get_settings
 from connect_ext.api.handlers import public_error
-from connect_ext.api.responses import error_responses, json_answer
-from connect_ext.api.schemas import PRODUCT_ID_PATTERN, ItemsPage
+from connect_ext.api.responses import error_responses, model_answer
+from connect_ext.api.schemas import ItemsPage
 from connect_ext.config import Settings
 from connect_ext.overage.detection import ovg_items
 from connect_ext.overage.facts import Caller
-from connect_ext.vocabulary import OWNER, RESELLER
+from connect_ext.vocabulary import OWNER, PRODUCT_ID_PATTERN, RESELLER
 
 
 # Bounds on what one call reads from Connect, so a huge catalogue cannot stall the page.
 MAX_PRODUCTS = 50
 MAX_ITEMS_PER_PRODUCT = 1000
-
-
-def catalogue_item(product_id: str, item: Mapping[str, Any]) -> Dict[str, Any]:
-    return {
-        'product_id': product_id,
-        'id': str(item.get('id') or ''),
-        'name': item.get('name'),
-        'display_name': item.get('display_name'),
-        'mpn': item.get('mpn'),
-        'status': item.get('status'),
-        'period': item.get('period'),
-        'type': item.get('type'),
-    }
 
 
 def matches_search(item: Mapping[str, Any], search: Optional[str]) -> bool:
@@ -113,6 +101,6 @@ class ItemsWebAppMixin:
                     raise public_error('PRODUCT_NOT_FOUND', product_id=pid) from None
                 raise
             found.extend(
-                catalogue_item(pid, item) for item in items if matches_search(item, search)
+                presenters.catalogue_item(pid, item) for item in items if matches_search(item, search)
             )
-        return json_answer({'items': found, 'total': len(found)})
+        return model_answer(presenters.items_page(found))

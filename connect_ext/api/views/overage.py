@@ -5,11 +5,12 @@ overage service does the work. The state answers carry the service's ``ETag``; a
 ``If-Match`` (412 when stale) and ``Idempotency-Key`` (:mod:`.idempotency`), and answers 200 with
 what changed, or 202 when Microsoft accepted it but does not show it yet.
 """
-from typing import Any, Dict, Optional
+from typing import Optional
 
 from connect.eaas.core.decorators import router
 from fastapi import Depends, Header, Path, Query, Request
 
+from connect_ext.api import presenters
 from connect_ext.api.auth import (
     actor_name,
     get_caller,
@@ -26,7 +27,13 @@ from connect_ext.api.dependencies import (
 )
 from connect_ext.api.handlers import error_headers
 from connect_ext.api.idempotency import Answer, checked_key, fingerprint, run_once
-from connect_ext.api.responses import content_range, error_responses, header_doc, json_answer
+from connect_ext.api.responses import (
+    content_range,
+    error_responses,
+    header_doc,
+    json_answer,
+    model_answer,
+)
 from connect_ext.api.schemas import (
     ChangeResultBody,
     HistoryPage,
@@ -35,12 +42,15 @@ from connect_ext.api.schemas import (
     OverageStateBody,
 )
 from connect_ext.api.views.customers import MAX_LIMIT, MAX_OFFSET
+from connect_ext.compat import dump
 from connect_ext.config import Settings
 from connect_ext.customers.directory import CustomerDirectory
 from connect_ext.errors.error import OverageError
 from connect_ext.overage.facts import Caller
 from connect_ext.service.overage import OverageService
-from connect_ext.store import AuditRecord, Store
+from connect_ext.service.results import OverageState
+from connect_ext.store import Store
+from connect_ext.vocabulary import UNCONFIRMED
 
 
 _ETAG = header_doc('ETag', "The state's entity tag; send it back as If-Match with a change.")
@@ -54,25 +64,6 @@ def if_match_value(value: Optional[str]) -> Optional[str]:
     if not value or value == '*':
         return None
     return value[2:] if value.startswith('W/') else value
-
-
-def history_entry(entry: AuditRecord) -> Dict[str, Any]:
-    error = None
-    if entry.error_code or entry.error_message:
-        error = {'code': entry.error_code, 'message': entry.error_message}
-    return {
-        'id': entry.id,
-        'at': entry.at.isoformat(),
-        'action': entry.action,
-        'outcome': entry.outcome,
-        'actor': {'type': entry.actor_type, 'id': entry.actor_id, 'name': entry.actor_name},
-        'before': {'enabled': entry.from_enabled, 'azure_subscription_id': entry.from_entitlement},
-        'requested': {'enabled': entry.to_enabled, 'azure_subscription_id': entry.to_entitlement},
-        'error': error,
-        'ms_request_id': entry.ms_request_id,
-        'ms_correlation_id': entry.ms_correlation_id,
-        'details': entry.details if isinstance(entry.details, dict) else {},
-    }
 
 
 def change_answer(
@@ -93,15 +84,15 @@ def change_answer(
             result = service.disable(customer, caller, if_match=if_match, actor_name=actor)
     except OverageError as error:
         return Answer(error.http_status, error.to_body(), error_headers(error))
-    status = 202 if result.outcome == 'unconfirmed' else 200
-    return Answer(status, result.to_dict(), {'ETag': result.state.etag})
+    status = 202 if result.outcome == UNCONFIRMED else 200
+    # The body is saved for Idempotency-Key replays as this plain JSON (see .idempotency).
+    return Answer(status, dump(presenters.change_result_body(result)), {'ETag': result.state.etag})
 
 
-def state_body(state, caller: Caller, settings: Settings) -> dict:
-    """The state's JSON, with what this caller may do with it (the pages read ``permissions``)."""
-    body = state.to_dict()
-    body['permissions'] = {'can_change': may_change(caller, settings)}
-    return body
+def state_answer(state: OverageState, caller: Caller, settings: Settings):
+    """The state, with what this caller may do with it, and its ETag."""
+    body = presenters.state_body(state, can_change=may_change(caller, settings))
+    return model_answer(body, headers={'ETag': state.etag})
 
 
 class OverageWebAppMixin:
@@ -123,8 +114,7 @@ class OverageWebAppMixin:
         settings: Settings = Depends(get_settings),
     ):
         customer = visible_customer(caller, customer_id, directory)
-        state = service.state(customer, caller)
-        return json_answer(state_body(state, caller, settings), headers={'ETag': state.etag})
+        return state_answer(service.state(customer, caller), caller, settings)
 
     @router.get(
         '/customers/{customer_id}/overage/options',
@@ -144,7 +134,7 @@ class OverageWebAppMixin:
     ):
         customer = visible_customer(caller, customer_id, directory)
         options = service.options(customer, caller)
-        return json_answer(options.to_dict(), headers={'ETag': options.state.etag})
+        return model_answer(presenters.options_body(options), headers={'ETag': options.state.etag})
 
     @router.put(
         '/customers/{customer_id}/overage',
@@ -223,14 +213,9 @@ class OverageWebAppMixin:
     ):
         customer = visible_customer(caller, customer_id, directory)
         page = service.history(customer, caller, limit=limit, offset=offset)
-        body = {
-            'items': [history_entry(entry) for entry in page.items],
-            'total': page.total,
-            'limit': limit,
-            'offset': offset,
-        }
-        return json_answer(
-            body, headers={'Content-Range': content_range(offset, len(page.items), page.total)},
+        return model_answer(
+            presenters.history_page(page, limit=limit, offset=offset),
+            headers={'Content-Range': content_range(offset, len(page.items), page.total)},
         )
 
     @router.get(
@@ -251,5 +236,4 @@ class OverageWebAppMixin:
         settings: Settings = Depends(get_settings),
     ):
         customer = visible_asset_customer(caller, asset_id, directory)
-        state = service.state(customer, caller)
-        return json_answer(state_body(state, caller, settings), headers={'ETag': state.etag})
+        return state_answer(service.state(customer, caller), caller, settings)

@@ -8,9 +8,10 @@ expired refresh token, no Admin agent role, Microsoft down...). Nothing secret i
 from connect.eaas.core.decorators import router
 from fastapi import Depends
 
+from connect_ext.api import presenters
 from connect_ext.api.auth import get_caller, require_role
 from connect_ext.api.dependencies import get_partner_center_client, get_product_ids, get_settings
-from connect_ext.api.responses import error_responses, json_answer
+from connect_ext.api.responses import error_responses, model_answer
 from connect_ext.api.schemas import ConnectionCheck, SettingsBody
 from connect_ext.config import Settings
 from connect_ext.errors.microsoft import translate
@@ -18,29 +19,6 @@ from connect_ext.overage.facts import Caller
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.partner_center.errors import PartnerCenterError
 from connect_ext.vocabulary import OWNER
-
-
-def settings_body(settings: Settings, product_ids) -> dict:
-    """What the settings page shows: every value but the secrets (only whether they are set)."""
-    pc = settings.partner_center
-    return {
-        'sku_marker': settings.sku_marker,
-        'blocked_countries': sorted(settings.blocked_countries),
-        'tenant_id_params': list(settings.tenant_id_params),
-        'reseller_mpn_param': settings.reseller_mpn_param,
-        'product_ids': list(product_ids or ()),
-        'webhook_url': settings.webhook_url or None,
-        'webhook_signed': bool(settings.webhook_url and settings.webhook_secret),
-        'customers_may_change': settings.customers_may_change,
-        'store': settings.database_url.split(':', 1)[0].split('+', 1)[0],
-        'partner_center': {
-            'api_url': pc.api_url,
-            'login_url': pc.login_url,
-            'tenant_id': pc.tenant_id or None,
-            'client_id': pc.client_id or None,
-            'mode': 'app+user' if pc.app_plus_user else 'app-only',
-        },
-    }
 
 
 class SettingsWebAppMixin:
@@ -57,7 +35,7 @@ class SettingsWebAppMixin:
         product_ids=Depends(get_product_ids),
     ):
         require_role(caller, OWNER, problem='only the distributor may see the configuration')
-        return json_answer(settings_body(settings, product_ids))
+        return model_answer(presenters.settings_body(settings, product_ids))
 
     @router.get(
         '/settings/connection',
@@ -78,4 +56,4 @@ class SettingsWebAppMixin:
             result = client.check_connection()
         except PartnerCenterError as error:
             raise translate(error) from error
-        return json_answer({'ok': bool(result.get('ok')), 'mode': str(result.get('mode'))})
+        return model_answer(presenters.connection_check(result))

@@ -1,0 +1,281 @@
+"""The one home of every response body: the :mod:`.schemas` models, built from domain results.
+
+Each function takes what the service, the store or Connect handed over (an ``OverageState``, an
+``AuditRecord``, a ``CustomerRecord``, a catalogue item...) and returns the response model the
+route's OpenAPI entry names; the route answers its :func:`~connect_ext.compat.dump`
+(:func:`connect_ext.api.responses.model_answer`). Nothing else builds API JSON, and nothing
+outside the web API reads it: the order notes and the webhook render the domain results
+themselves.
+
+Rules of the public contract kept here: every field is present (``None`` as ``null``), times are
+``datetime.isoformat()`` strings (``+00:00``, the same on pydantic 1 and 2), and a field's value
+is today's value, never reformatted.
+"""
+from typing import Any, Iterable, List, Mapping, Optional, Sequence
+
+from connect_ext.api.schemas import (
+    Actor,
+    AuditError,
+    AzurePlanOption,
+    AzurePlanRef,
+    AzureSubscriptionOption,
+    AzureSubscriptionRef,
+    CatalogueItem,
+    ChangeInfo,
+    ChangeResultBody,
+    ConnectionCheck,
+    CustomerInfo,
+    CustomerPage,
+    CustomerSummary,
+    FindingBody,
+    HistoryEntry,
+    HistoryPage,
+    ItemsPage,
+    OverageOptionsBody,
+    OverageSetting,
+    OverageStateBody,
+    OvgSubscription,
+    PartnerCenterConfiguration,
+    Permissions,
+    SettingsBody,
+)
+from connect_ext.config import Settings
+from connect_ext.overage.facts import CustomerRef
+from connect_ext.overage.prerequisites import Finding
+from connect_ext.partner_center.auth import mode_of
+from connect_ext.service.results import (
+    AzurePlanChoice,
+    ChangeResult,
+    OverageOptions,
+    OverageState,
+)
+from connect_ext.store import AuditRecord, CustomerRecord, Page
+
+
+# --- the pieces ------------------------------------------------------------------------------
+
+def customer_info(customer: CustomerRef) -> CustomerInfo:
+    return CustomerInfo(
+        id=customer.customer_id,
+        name=customer.name,
+        tenant_id=customer.tenant_id,
+        country=customer.country,
+        tier1_id=customer.tier1_id,
+        tier2_id=customer.tier2_id,
+    )
+
+
+def finding_body(finding: Finding) -> FindingBody:
+    return FindingBody(
+        code=finding.code,
+        severity=finding.severity,
+        message=finding.message,
+        reason=finding.reason,
+        action=finding.action,
+        params=dict(finding.params),
+        blocks=list(finding.blocks),
+    )
+
+
+def _findings(findings: Iterable[Finding]) -> List[FindingBody]:
+    return [finding_body(finding) for finding in findings]
+
+
+# --- one customer's overage ------------------------------------------------------------------
+
+def _state_fields(state: OverageState) -> dict:
+    """The fields the state answer and the change answer share."""
+    target = state.target
+    plan = target.plan if target else None
+    entitlement = target.entitlement if target else None
+    if entitlement is not None:
+        subscription = AzureSubscriptionRef(
+            id=entitlement.id, name=entitlement.friendly_name, status=entitlement.status,
+        )
+    elif target is not None:
+        subscription = AzureSubscriptionRef(id=target.azure_subscription_id, name=None, status=None)
+    else:
+        subscription = None
+    return {
+        'customer': customer_info(state.customer),
+        'status': state.status,
+        'enabled': state.enabled,
+        'azure_subscription_id': state.azure_subscription_id,
+        'partner_id': state.partner_id,
+        'azure_plan': (
+            AzurePlanRef(subscription_id=plan.id, name=plan.friendly_name or plan.offer_name)
+            if plan else None
+        ),
+        'azure_subscription': subscription,
+        'ovg_subscriptions': [
+            OvgSubscription(
+                id=sub.id,
+                offer_id=sub.offer_id,
+                name=sub.friendly_name or sub.offer_name,
+                status=sub.status,
+                partner_id=sub.partner_id,
+            )
+            for sub in state.ovg_subscriptions
+        ],
+        'findings': _findings(state.findings),
+        'etag': state.etag,
+        'checked_at': state.checked_at.isoformat(),
+    }
+
+
+def state_body(state: OverageState, *, can_change: bool) -> OverageStateBody:
+    """The state, with what this caller may do with it (the pages read ``permissions``)."""
+    return OverageStateBody(**_state_fields(state), permissions=Permissions(can_change=can_change))
+
+
+def change_result_body(result: ChangeResult) -> ChangeResultBody:
+    """The state after the change, and what was done."""
+    return ChangeResultBody(
+        **_state_fields(result.state),
+        change=ChangeInfo(
+            action=result.action,
+            outcome=result.outcome,
+            audit_id=result.audit_id,
+            ms_request_id=result.ms_request_id,
+            ms_correlation_id=result.ms_correlation_id,
+        ),
+    )
+
+
+def _plan_option(choice: AzurePlanChoice) -> AzurePlanOption:
+    plan = choice.plan
+    return AzurePlanOption(
+        subscription_id=plan.id,
+        name=plan.friendly_name or plan.offer_name,
+        offer_id=plan.offer_id,
+        status=plan.status,
+        azure_subscriptions=[
+            AzureSubscriptionOption(
+                id=sub.entitlement.id,
+                name=sub.entitlement.friendly_name,
+                status=sub.entitlement.status,
+                eligible=sub.eligible,
+                current=sub.current,
+            )
+            for sub in choice.azure_subscriptions
+        ],
+    )
+
+
+def options_body(options: OverageOptions) -> OverageOptionsBody:
+    state = options.state
+    return OverageOptionsBody(
+        customer=customer_info(state.customer),
+        status=state.status,
+        azure_plans=[_plan_option(choice) for choice in options.azure_plans],
+        can_enable=options.can_enable,
+        can_disable=options.can_disable,
+        findings=_findings(state.findings),
+        etag=state.etag,
+    )
+
+
+def history_entry(entry: AuditRecord) -> HistoryEntry:
+    error = None
+    if entry.error_code or entry.error_message:
+        error = AuditError(code=entry.error_code, message=entry.error_message)
+    return HistoryEntry(
+        id=entry.id,
+        at=entry.at.isoformat(),
+        action=entry.action,
+        outcome=entry.outcome,
+        actor=Actor(type=entry.actor_type, id=entry.actor_id, name=entry.actor_name),
+        before=OverageSetting(enabled=entry.from_enabled, azure_subscription_id=entry.from_entitlement),
+        requested=OverageSetting(enabled=entry.to_enabled, azure_subscription_id=entry.to_entitlement),
+        error=error,
+        ms_request_id=entry.ms_request_id,
+        ms_correlation_id=entry.ms_correlation_id,
+        details=entry.details if isinstance(entry.details, dict) else {},
+    )
+
+
+def history_page(page: Page, *, limit: int, offset: int) -> HistoryPage:
+    return HistoryPage(
+        items=[history_entry(entry) for entry in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+# --- the overview ----------------------------------------------------------------------------
+
+def customer_summary(record: CustomerRecord) -> CustomerSummary:
+    """A row of the overview, as the store last saw the customer."""
+    return CustomerSummary(
+        id=record.customer_id,
+        name=record.name or None,
+        tenant_id=record.tenant_id,
+        country=record.country,
+        tier1_id=record.tier1_id,
+        tier2_id=record.tier2_id,
+        status=record.overage_status,
+        azure_subscription_id=record.azure_entitlement_id,
+        partner_id=record.overage_partner_id,
+        ovg_subscription_count=record.ovg_subscription_count,
+        ovg_asset_ids=list(record.ovg_asset_ids),
+        flags=list(record.flags),
+        checked_at=record.checked_at.isoformat() if record.checked_at else None,
+    )
+
+
+def customer_page(page: Page, *, limit: int, offset: int) -> CustomerPage:
+    return CustomerPage(
+        items=[customer_summary(record) for record in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+# --- catalogue and settings ------------------------------------------------------------------
+
+def catalogue_item(product_id: str, item: Mapping[str, Any]) -> CatalogueItem:
+    """An item as Connect sent it (a dict): the fields the page shows, nothing else."""
+    return CatalogueItem(
+        product_id=product_id,
+        id=str(item.get('id') or ''),
+        name=item.get('name'),
+        display_name=item.get('display_name'),
+        mpn=item.get('mpn'),
+        status=item.get('status'),
+        period=item.get('period'),
+        type=item.get('type'),
+    )
+
+
+def items_page(items: Sequence[CatalogueItem]) -> ItemsPage:
+    return ItemsPage(items=list(items), total=len(items))
+
+
+def settings_body(settings: Settings, product_ids: Optional[Iterable[str]]) -> SettingsBody:
+    """What the settings page shows: every value but the secrets (only whether they are set)."""
+    pc = settings.partner_center
+    return SettingsBody(
+        sku_marker=settings.sku_marker,
+        blocked_countries=sorted(settings.blocked_countries),
+        tenant_id_params=list(settings.tenant_id_params),
+        reseller_mpn_param=settings.reseller_mpn_param,
+        product_ids=list(product_ids or ()),
+        webhook_url=settings.webhook_url or None,
+        webhook_signed=bool(settings.webhook_url and settings.webhook_secret),
+        customers_may_change=settings.customers_may_change,
+        store=settings.database_url.split(':', 1)[0].split('+', 1)[0],
+        partner_center=PartnerCenterConfiguration(
+            api_url=pc.api_url,
+            login_url=pc.login_url,
+            tenant_id=pc.tenant_id or None,
+            client_id=pc.client_id or None,
+            mode=mode_of(pc),
+        ),
+    )
+
+
+def connection_check(result: Mapping[str, Any]) -> ConnectionCheck:
+    """What the Partner Center client's ``check_connection`` said."""
+    return ConnectionCheck(ok=bool(result.get('ok')), mode=str(result.get('mode')))

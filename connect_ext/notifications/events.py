@@ -1,0 +1,46 @@
+"""The body of a change notification: the one place it is built, from the domain's
+:class:`~connect_ext.service.results.AuditedChange` (never from the web API's JSON).
+
+The webhook's event is a public contract of its own (receivers parse it), separate from the API's
+answers: renaming a field of an API response model changes nothing here, and vice versa. The
+notifier (:mod:`.webhooks`) wraps this in its envelope (``id``, ``type``, ``created_at``,
+``data``) and signs it.
+"""
+from typing import Any, Dict, Optional
+
+from connect_ext.errors.error import OverageError
+from connect_ext.service.results import Assignment, AuditedChange
+
+
+def event_type(change: AuditedChange) -> str:
+    """``overage.<action>.<outcome>``: ``overage.enable.succeeded``, ``overage.move.failed``..."""
+    return f'overage.{change.action}.{change.outcome}'
+
+
+def _setting(assignment: Assignment) -> Dict[str, Any]:
+    return {'enabled': assignment.enabled, 'azure_subscription_id': assignment.azure_subscription_id}
+
+
+def _error(error: Optional[OverageError]) -> Optional[Dict[str, Any]]:
+    if error is None:
+        return None
+    return {
+        'code': error.code,
+        'message': error.message,
+        'reason': error.reason,
+        'action': error.action,
+        'details': error.details,
+    }
+
+
+def change_event(change: AuditedChange) -> Dict[str, Any]:
+    """The event: its ``type`` and the fields the envelope's ``data`` carries."""
+    return {
+        'type': event_type(change),
+        'customer_id': change.customer.customer_id,
+        'tenant_id': change.customer.tenant_id,
+        'audit_id': change.audit_id,
+        'from': _setting(change.before),
+        'to': _setting(change.requested),
+        'error': _error(change.error),
+    }

@@ -1,0 +1,101 @@
+"""Gathering the facts of one customer from Partner Center: five calls at once, one round.
+
+The customer, its qualifications, its subscriptions and its overage setting are independent and
+read in parallel; the Azure entitlements of each Azure plan need the plan's id, so the plan ids
+seen at the tenant's last read are listed speculatively in the same round (a second round only
+reads plans that are new). Every failure is translated into the public :class:`OverageError`.
+"""
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, Optional
+
+from connect_ext.cache import BoundedCache
+from connect_ext.errors.error import OverageError
+from connect_ext.errors.microsoft import translate
+from connect_ext.overage.facts import Caller, CustomerRef, OverageFacts
+from connect_ext.partner_center.errors import PartnerCenterError
+from connect_ext.partner_center.models import Overage
+
+
+# How many tenants' Azure plan ids are remembered for the speculative reads.
+KNOWN_PLANS_MAX = 50_000
+
+
+class FactsGatherer:
+    """Reads :class:`OverageFacts` with ``client`` on ``executor``'s threads."""
+
+    def __init__(self, client, executor: ThreadPoolExecutor):
+        self.client = client
+        self.executor = executor
+        # tenant -> the Azure plan subscription ids seen at its last read (see gather()).
+        self._plan_ids = BoundedCache(KNOWN_PLANS_MAX)
+
+    def gather(
+        self, customer: CustomerRef, caller: Caller, *, correlation_id: Optional[str] = None
+    ) -> OverageFacts:
+        """Every fact the rules need, read from Partner Center now, in parallel.
+
+        The entitlements of an Azure plan can only be listed once the plan's subscription id is
+        known, which would make two rounds of calls. The plan ids seen at the last read of this
+        tenant are listed speculatively in the first round; a second round happens only for
+        plans that were not known (a new plan), so an ordinary read costs one round.
+        """
+        if not customer.tenant_id:
+            raise OverageError.from_code('TENANT_ID_UNKNOWN', customer_id=customer.customer_id)
+        tenant = customer.tenant_id
+        correlation_id = correlation_id or str(uuid.uuid4())
+        known_plans = self._plan_ids.get(tenant.lower(), ())
+        calls = {
+            'ms_customer': (self.client.get_customer, (tenant,), {'include_qualifications': False}),
+            'qualifications': (self.client.get_qualifications, (tenant,), {}),
+            'subscriptions': (self.client.list_subscriptions, (tenant,), {}),
+            'overage': (self.client.get_overage, (tenant,), {}),
+        }
+        for plan_id in known_plans:
+            calls[('plan', plan_id)] = (self.client.list_azure_entitlements, (tenant, plan_id), {})
+        first = self._in_parallel(calls, correlation_id, customer, tolerate=set(known_plans))
+        # Every Azure plan, whatever its status: overage pointing at a subscription of a suspended
+        # plan is still ours, and must not look like another partner's.
+        plans = [sub.id for sub in first['subscriptions'] if sub.is_azure_plan]
+        entitlements = {plan_id: first[('plan', plan_id)] for plan_id in plans if ('plan', plan_id) in first}
+        missing = [plan_id for plan_id in plans if plan_id not in entitlements]
+        entitlements.update(
+            self._in_parallel(
+                {
+                    plan_id: (self.client.list_azure_entitlements, (tenant, plan_id), {})
+                    for plan_id in missing
+                },
+                correlation_id,
+                customer,
+            )
+        )
+        self._plan_ids.put(tenant.lower(), tuple(plans))
+        ms_customer = first['ms_customer']
+        ms_customer.qualifications = list(first['qualifications'])
+        return OverageFacts(
+            customer=customer,
+            caller=caller,
+            ms_customer=ms_customer,
+            subscriptions=list(first['subscriptions']),
+            entitlements={plan_id: list(items) for plan_id, items in entitlements.items()},
+            # Microsoft answers an empty collection when overage was never set: that is "off".
+            overage=first['overage'] or Overage(overage_enabled=False),
+        )
+
+    def _in_parallel(self, calls, correlation_id, customer, tolerate=()) -> Dict[Any, Any]:
+        """Run ``calls`` (key -> (function, args, kwargs)) at once and raise the first failure,
+        translated; failures of the speculative plan reads (ids in ``tolerate``) are dropped."""
+        futures = {
+            key: self.executor.submit(func, *args, correlation_id=correlation_id, **kwargs)
+            for key, (func, args, kwargs) in calls.items()
+        }
+        results, first_error = {}, None
+        for key, future in futures.items():
+            try:
+                results[key] = future.result()
+            except PartnerCenterError as error:
+                if not (isinstance(key, tuple) and key[1] in tolerate):
+                    first_error = first_error or error
+        if first_error:
+            raise translate(first_error, context={'tenant_id': customer.tenant_id}) from first_error
+        return results

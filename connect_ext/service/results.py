@@ -1,0 +1,170 @@
+"""What the overage service's use cases answer: plain domain results, never JSON.
+
+The web API renders them (:mod:`connect_ext.api.presenters`), the order notes read them
+(:mod:`connect_ext.orders.notes`), and the webhook renders :class:`AuditedChange`
+(:mod:`connect_ext.notifications.events`); none of them reads another's output.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, List, Optional
+
+from connect_ext.errors.error import OverageError
+from connect_ext.overage.facts import CustomerRef, OverageFacts
+from connect_ext.overage.prerequisites import Finding, Intent, blocking_findings
+from connect_ext.partner_center.models import AzureEntitlement, Overage, Subscription
+from connect_ext.vocabulary import APPLIED_OUTCOMES, STATUS_ENABLED
+
+
+@dataclass(frozen=True)
+class OverageTarget:
+    """The Azure subscription overage goes to now, and the Azure plan it was read under.
+
+    ``entitlement`` is None when it is not one of ours (another partner's); ``plan`` is None when
+    the plan it was read under is not among the customer's subscriptions.
+    """
+
+    azure_subscription_id: str  # as Microsoft's setting names it
+    entitlement: Optional[AzureEntitlement] = None
+    plan: Optional[Subscription] = None
+
+
+@dataclass(frozen=True)
+class OverageState:
+    """What ``GET /customers/{id}/overage`` shows: Microsoft's state read now, and the findings."""
+
+    facts: OverageFacts
+    status: str
+    findings: List[Finding]
+    etag: str
+    checked_at: datetime
+
+    @property
+    def customer(self) -> CustomerRef:
+        return self.facts.customer
+
+    @property
+    def overage(self) -> Optional[Overage]:
+        return self.facts.overage
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.overage and self.overage.overage_enabled)
+
+    @property
+    def azure_subscription_id(self) -> Optional[str]:
+        """The Azure subscription Microsoft's setting names (even when overage is off)."""
+        return self.overage.azure_entitlement_id if self.overage else None
+
+    @property
+    def partner_id(self) -> Optional[str]:
+        return self.overage.partner_id if self.overage else None
+
+    @property
+    def target(self) -> Optional[OverageTarget]:
+        """Where overage goes now; None when it is off or was not read."""
+        chosen = self.facts.current_azure_subscription_id
+        if not chosen:
+            return None
+        entitlement = self.facts.find_entitlement(chosen)
+        plan = self.facts.plan_of(entitlement) if entitlement is not None else None
+        return OverageTarget(chosen, entitlement, plan)
+
+    @property
+    def ovg_subscriptions(self) -> List[Subscription]:
+        """The customer's overage-capable (OVG) subscriptions, whatever their status."""
+        return [sub for sub in self.facts.subscriptions if sub.is_overage_capable]
+
+
+@dataclass(frozen=True)
+class AzureSubscriptionChoice:
+    """An Azure subscription of an active Azure plan: may it receive overage, does it now."""
+
+    entitlement: AzureEntitlement
+    eligible: bool
+    current: bool
+
+
+@dataclass(frozen=True)
+class AzurePlanChoice:
+    plan: Subscription
+    azure_subscriptions: List[AzureSubscriptionChoice]
+
+
+@dataclass(frozen=True)
+class OverageOptions:
+    """The Azure plans and subscriptions that may receive the overage; whether None may be set."""
+
+    state: OverageState
+
+    @property
+    def azure_plans(self) -> List[AzurePlanChoice]:
+        facts = self.state.facts
+        current = (facts.current_azure_subscription_id or '').lower()
+        return [
+            AzurePlanChoice(plan, [
+                AzureSubscriptionChoice(
+                    entitlement=ent,
+                    eligible=facts.is_eligible(ent.id),
+                    current=ent.id.lower() == current and self.state.status == STATUS_ENABLED,
+                )
+                for ent in facts.entitlements_of(plan.id)
+            ])
+            for plan in facts.active_azure_plans
+        ]
+
+    @property
+    def can_enable(self) -> bool:
+        return not blocking_findings(self.state.findings, Intent.ENABLE)
+
+    @property
+    def can_disable(self) -> bool:
+        return not blocking_findings(self.state.findings, Intent.DISABLE)
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    """The outcome of an enable, move or disable, as recorded in the audit trail."""
+
+    state: OverageState
+    action: str
+    outcome: str  # SUCCEEDED, NO_CHANGE or UNCONFIRMED (a failure raises)
+    audit_id: Any
+    ms_request_id: Optional[str] = None
+    ms_correlation_id: Optional[str] = None
+    warnings: List[Finding] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome in APPLIED_OUTCOMES
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An overage setting: on (to an Azure subscription) or off."""
+
+    enabled: bool
+    azure_subscription_id: Optional[str] = None
+
+    @classmethod
+    def of(cls, overage: Optional[Overage]) -> 'Assignment':
+        """Microsoft's setting as read (None: not read, which counts as off)."""
+        return cls(bool(overage and overage.overage_enabled),
+                   overage.azure_entitlement_id if overage else None)
+
+    @classmethod
+    def requested(cls, intent: Intent) -> 'Assignment':
+        enabling = intent.action == Intent.ENABLE
+        return cls(enabling, intent.azure_subscription_id if enabling else None)
+
+
+@dataclass(frozen=True)
+class AuditedChange:
+    """One audited change operation, whatever its outcome: what the webhook tells receivers."""
+
+    customer: CustomerRef
+    action: str
+    outcome: str
+    audit_id: Any
+    before: Assignment
+    requested: Assignment
+    error: Optional[OverageError] = None
