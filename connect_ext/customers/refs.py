@@ -24,8 +24,9 @@ def ref_from_record(record: Any) -> CustomerRef:
 
 
 def known_fields(ref: CustomerRef) -> Dict[str, Any]:
-    """The customer fields of ``ref`` that are known: what an upsert of the record may write."""
-    return {name: getattr(ref, name) for name in CUSTOMER_FIELDS if getattr(ref, name) is not None}
+    """The customer fields of ``ref`` that are known: what an upsert of the record may write, so
+    an unknown (None or blank) field never erases what the store knows."""
+    return {name: value for name in CUSTOMER_FIELDS if (value := getattr(ref, name)) not in (None, '')}
 
 
 def filled_in(ref: CustomerRef, known: Optional[CustomerRef]) -> CustomerRef:

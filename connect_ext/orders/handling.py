@@ -21,13 +21,14 @@ Outcomes are plain values (:class:`Outcome`); the events application turns them 
 store busy) become ``reschedule``; a payload that is not a usable request becomes ``skip``.
 """
 import logging
-from dataclasses import dataclass, replace
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional, Tuple
 
 from connect.client import ClientError
 from sqlalchemy.exc import OperationalError
 
 from connect_ext.cache import BoundedCache
+from connect_ext.customers.refs import filled_from_record, known_fields
 from connect_ext.errors.error import OverageError
 from connect_ext.orders import notes
 from connect_ext.orders.conversations import ConversationMissing, RequestConversations
@@ -141,7 +142,7 @@ class OrderHandling:
         if self.store.is_event_processed(key):
             return Outcome(DONE, f'request {request.id} ({request.status}) already has its note')
         customer = customer_of(request, self.settings.tenant_id_params)
-        customer = completed(customer, self._record_ovg_asset(customer, request.asset_id))
+        customer = filled_from_record(customer, self._record_ovg_asset(customer, request.asset_id))
         state, error = self._read_overage(customer)
         text = notes.request_note(
             request_id=request.id,
@@ -188,7 +189,7 @@ class OrderHandling:
             flags = [flag for flag in (record.flags if record else ())
                      if flag != FLAG_OVERAGE_WITHOUT_OVG]
             return self.store.upsert_customer(
-                customer.customer_id, ovg_asset_ids=assets, flags=flags, **_known_fields(customer),
+                customer.customer_id, ovg_asset_ids=assets, flags=flags, **known_fields(customer),
             )
 
     # -- cancel ----------------------------------------------------------------------------------
@@ -216,7 +217,7 @@ class OrderHandling:
             self.store.mark_event_processed(key, {'remaining_ovg_assets': len(remaining)})
             return Outcome(DONE, f'cancel {request.id}: {len(remaining)} OVG asset(s) remain')
         record = self.store.get_customer(customer.customer_id)
-        customer = completed(customer, record)
+        customer = filled_from_record(customer, record)
         target = self._overage_left_without_ovg(customer, record, request)
         if target is None:
             self.store.mark_event_processed(key, {'flagged': False})
@@ -237,7 +238,7 @@ class OrderHandling:
             record = self.store.get_customer(customer.customer_id)
             remaining = [a for a in (record.ovg_asset_ids if record else ()) if a != asset_id]
             self.store.upsert_customer(
-                customer.customer_id, ovg_asset_ids=remaining, **_known_fields(customer),
+                customer.customer_id, ovg_asset_ids=remaining, **known_fields(customer),
             )
         return remaining
 
@@ -348,29 +349,3 @@ class OrderHandling:
     def _skip(self, reason: str) -> Outcome:
         self.log.warning('Event skipped: %s', reason)
         return Outcome(SKIP, reason)
-
-
-def completed(customer: CustomerRef, record) -> CustomerRef:
-    """The payload's customer with what the store knows filling its gaps: a tenant id from an
-    earlier order, the reseller's partner id (a tier-1 parameter, never on the asset)..."""
-    if record is None:
-        return customer
-    known = {
-        name: getattr(record, name)
-        for name in ('tenant_id', 'name', 'country', 'tier1_id', 'tier2_id', 'reseller_mpn')
-        if getattr(customer, name) is None and getattr(record, name)
-    }
-    return replace(customer, **known) if known else customer
-
-
-def _known_fields(customer: CustomerRef) -> Dict[str, str]:
-    """The customer fields the payload told; unknown ones never erase what the store knows."""
-    values = {
-        'tenant_id': customer.tenant_id,
-        'name': customer.name,
-        'country': customer.country,
-        'tier1_id': customer.tier1_id,
-        'tier2_id': customer.tier2_id,
-    }
-    return {name: value for name, value in values.items() if value}
-

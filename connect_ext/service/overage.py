@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, List, Optional, Sequence
 
 from connect_ext.config import Settings
+from connect_ext.customers.refs import known_fields
 from connect_ext.errors.error import OverageError
 from connect_ext.errors.microsoft import translate
 from connect_ext.overage.facts import Caller, CustomerRef, OverageFacts
@@ -327,12 +328,7 @@ class OverageService:
         ovg = state.facts.active_ovg_subscriptions
         self.store.upsert_customer(
             customer.customer_id,
-            tenant_id=customer.tenant_id,
-            name=customer.name,
-            country=customer.country,
-            tier1_id=customer.tier1_id,
-            tier2_id=customer.tier2_id,
-            reseller_mpn=customer.reseller_mpn,
+            **known_fields(customer),
             ovg_subscription_count=len(ovg),
         )
         self.store.record_overage_state(

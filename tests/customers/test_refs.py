@@ -35,6 +35,7 @@ def test_only_known_fields_are_written():
     ref = CustomerRef('TA-1', TENANT, name='Contoso', tier2_id='TA-2')
 
     assert known_fields(ref) == {'tenant_id': TENANT, 'name': 'Contoso', 'tier2_id': 'TA-2'}
+    assert known_fields(CustomerRef('TA-1', None, name='')) == {}
 
 
 def test_gaps_are_filled_and_known_values_kept():
