@@ -19,27 +19,14 @@ from typing import Callable, List, Tuple
 
 import requests
 
-from benchmarks import (
-    OWNER_CALLER,
-    MemoryProbe,
-    Options,
-    Row,
-    at_most,
-    customer_ref,
-    make_service,
-    median,
-    ms,
-    owner_headers,
-    partner_center_client,
-    partner_center_settings,
-    ready_world,
-    record_customers,
-    running_webapp,
-    temporary_sqlite_store,
-)
+from benchmarks import MemoryProbe, Options, Row, at_most, median, ms
 from connect_ext.partner_center.client import PartnerCenterClient
 from sandbox.partner_center import faults
 from sandbox.partner_center.testing import running_simulator
+from testkit.services import make_service, owner_headers, running_webapp
+from testkit.simulators import partner_center_client, partner_center_settings
+from testkit.stores import temporary_sqlite_store
+from testkit.world import OWNER_CALLER, customer_ref, ready_world, record_customers
 
 
 NAME = 'open'

@@ -30,20 +30,12 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 import requests
 from sqlalchemy import create_engine, select, text
 
-from benchmarks import (
-    MemoryProbe,
-    Options,
-    Row,
-    at_most,
-    bulk_insert_customers,
-    customer_row,
-    owner_headers,
-    percentile,
-    running_webapp,
-    temporary_sqlite_store,
-)
+from benchmarks import MemoryProbe, Options, Row, at_most, percentile
 from connect_ext.store import Store
 from connect_ext.store.models import Customer
+from testkit.services import owner_headers, running_webapp
+from testkit.stores import temporary_sqlite_store
+from testkit.world import bulk_insert_customers, customer_row
 
 
 NAME = 'overview'

@@ -16,24 +16,12 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List
 
-from benchmarks import (
-    MemoryProbe,
-    Options,
-    Row,
-    add_ovg_purchase,
-    add_ready_customer,
-    at_most,
-    connect_world,
-    events_application,
-    make_service,
-    partner_center_client,
-    partner_center_settings,
-    ready_world,
-    running_connect,
-    temporary_sqlite_store,
-    tenant_id,
-)
+from benchmarks import MemoryProbe, Options, Row, at_most
 from sandbox.partner_center.testing import running_simulator
+from testkit.services import events_application, make_service
+from testkit.simulators import partner_center_client, partner_center_settings, running_connect
+from testkit.stores import temporary_sqlite_store
+from testkit.world import add_ovg_purchase, add_ready_customer, connect_world, ready_world, tenant_id
 
 
 NAME = 'burst'

@@ -22,31 +22,18 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Dict, List
 
-from benchmarks import (
-    MemoryProbe,
-    Options,
-    Row,
-    at_least,
-    at_most,
-    bulk_insert_customers,
-    customer_row,
-    distributor_world,
-    make_service,
-    partner_center_client,
-    partner_center_settings,
-    temporary_sqlite_store,
-    tenant_id,
-)
+from benchmarks import MemoryProbe, Options, Row, at_least, at_most
+from connect_ext.config import DEFAULT_SYNC_RATE_SHARE as DEFAULT_RATE_SHARE
 from connect_ext.config import Settings
-from connect_ext.orders.pacing import (
-    DEFAULT_RATE_SHARE,
-    PARTNER_CENTER_REQUESTS_PER_MINUTE,
-    TokenBucket,
-)
+from connect_ext.orders.pacing import PARTNER_CENTER_REQUESTS_PER_MINUTE, TokenBucket
 from connect_ext.orders.sync import OverageSync
 from connect_ext.wiring import EventsDependencies, overage_sync
 from sandbox.partner_center import demo, faults
 from sandbox.partner_center.testing import running_simulator
+from testkit.services import make_service
+from testkit.simulators import partner_center_client, partner_center_settings
+from testkit.stores import temporary_sqlite_store
+from testkit.world import bulk_insert_customers, customer_row, distributor_world, tenant_id
 
 
 NAME = 'sync'

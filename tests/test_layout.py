@@ -214,3 +214,35 @@ def test_no_module_outgrows_one_concept():
     sizes = {name: len(path.read_text(encoding='utf-8').splitlines()) for name, path in MODULES.items()}
 
     assert {name: lines for name, lines in sizes.items() if lines > MAX_MODULE_LINES} == {}
+
+
+def _top_imports_of(path: Path) -> Set[str]:
+    tree = ast.parse(path.read_text(encoding='utf-8'), filename=str(path))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_tests_and_benchmarks_share_support_only_through_testkit():
+    """No test module imports another test module or a benchmark; testkit imports neither."""
+    crossings = {}
+    for folder, forbidden in (('tests', ('tests', 'benchmarks')), ('testkit', ('tests', 'benchmarks')),
+                              ('benchmarks', ('tests',))):
+        for path in sorted((REPO_ROOT / folder).rglob('*.py')):
+            bad = sorted(name for name in _top_imports_of(path) if _reaches(name, forbidden))
+            if bad:
+                crossings[str(path.relative_to(REPO_ROOT))] = bad
+
+    assert crossings == {}
+
+
+def test_nothing_shipped_imports_what_is_not_shipped():
+    shipped = {name: sorted(n for n in _top_imports_of(path) if _reaches(n, ('sandbox', 'testkit', 'tools',
+                                                                               'tests', 'benchmarks')))
+               for name, path in MODULES.items()}
+
+    assert {name: bad for name, bad in shipped.items() if bad} == {}

@@ -10,19 +10,8 @@ from connect_ext.errors.error import OverageError
 from connect_ext.overage.access import may_see
 from connect_ext.overage.facts import Caller, CustomerRef
 from sandbox.partner_center import demo
-from tests.api.conftest import (
-    ENABLED,
-    HELD,
-    OWNER,
-    OWNER_ACCOUNT,
-    READY,
-    RESELLER_A,
-    RESELLER_A_ACCOUNT,
-    RESELLER_B,
-    UNKNOWN,
-    VENDOR,
-    customer,
-)
+from testkit.callers import OWNER, OWNER_ACCOUNT, RESELLER_A, RESELLER_A_ACCOUNT, RESELLER_B, VENDOR, customer
+from testkit.customers import ENABLED, HELD, READY, UNKNOWN
 
 
 READY_ASSET = 'AS-1000-0000-0001'

@@ -6,7 +6,8 @@ import pytest
 from connect_ext.api.responses import content_range
 from connect_ext.api.schemas import CustomerPage
 from connect_ext.compat import parse
-from tests.api.conftest import ENABLED, HELD, OWNER, READY, RESELLER_A
+from testkit.callers import OWNER, RESELLER_A
+from testkit.customers import ENABLED, HELD, READY
 
 
 def test_a_customer_row_shows_the_last_known_state(api, store, sim):

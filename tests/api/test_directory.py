@@ -4,7 +4,8 @@ from connect.client import ClientError, R
 
 from connect_ext.customers.directory import CustomerDirectory, pick_asset
 from connect_ext.overage.facts import CustomerRef
-from tests.api.conftest import READY, RESELLER_A_ACCOUNT
+from testkit.callers import RESELLER_A_ACCOUNT
+from testkit.customers import READY
 
 
 NEW = 'TA-4000-0000-0001'

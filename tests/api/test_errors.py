@@ -11,7 +11,9 @@ from connect_ext.compat import parse
 from connect_ext.errors.error import OverageError
 from connect_ext.store import CustomerLockTimeout
 from sandbox.partner_center import demo, faults
-from tests.api.conftest import HELD, READY, RESELLER_A, UNKNOWN, error_body
+from testkit.callers import RESELLER_A
+from testkit.customers import HELD, READY, UNKNOWN
+from testkit.web_api import error_body
 
 
 GUID_MESSAGE = 'must be an Azure subscription GUID (8-4-4-4-12 hexadecimal digits) or null'

@@ -17,17 +17,9 @@ from hypothesis import strategies as st
 from connect_ext.api.schemas import ErrorBody
 from connect_ext.compat import parse
 from sandbox.partner_center import demo
-from tests.api.conftest import (
-    CONNECT_URL,
-    CUSTOMERS,
-    OWNER,
-    READY,
-    RESELLER_A,
-    RESELLER_B,
-    UNKNOWN,
-    VENDOR,
-    customer,
-)
+from testkit.callers import OWNER, RESELLER_A, RESELLER_B, VENDOR, customer
+from testkit.customers import CUSTOMERS, READY, UNKNOWN
+from testkit.fake_connect import CONNECT_URL
 
 
 CALLERS = [OWNER, RESELLER_A, RESELLER_B, customer(READY), customer(UNKNOWN), VENDOR,

@@ -6,7 +6,9 @@ import pytest
 from connect_ext.api.idempotency import Answer, fingerprint, run_once
 from connect_ext.errors.error import OverageError
 from sandbox.partner_center import demo, faults
-from tests.api.conftest import ENABLED, HELD, READY, RESELLER_A, error_body
+from testkit.callers import RESELLER_A
+from testkit.customers import ENABLED, HELD, READY
+from testkit.web_api import error_body
 
 
 def put(api, customer_id, azure_subscription_id, key, **kwargs):

@@ -10,18 +10,10 @@ from connect_ext.api.schemas import (
     OverageStateBody,
 )
 from connect_ext.compat import parse
+from connect_ext.notifications.events import event_type
 from sandbox.partner_center import demo
-from tests.api.conftest import (
-    ENABLED,
-    HELD,
-    INDIRECT,
-    NO_AZURE_PLAN,
-    NO_TENANT,
-    OWNER_ACCOUNT,
-    READY,
-    RESELLER_A,
-    RESELLER_A_ACCOUNT,
-)
+from testkit.callers import OWNER_ACCOUNT, RESELLER_A, RESELLER_A_ACCOUNT
+from testkit.customers import ENABLED, HELD, INDIRECT, NO_AZURE_PLAN, NO_TENANT, READY
 
 
 def put(api, customer_id, azure_subscription_id, **kwargs):
@@ -82,7 +74,7 @@ def test_enabling_answers_the_new_state_and_what_was_done(api, sim, store, notif
     assert response.headers['ETag'] == body['etag']
     [write] = sim.calls.matching('PUT', '/overage')
     assert write.status == 200
-    assert [event['type'] for event in notifications] == ['overage.enable.succeeded']
+    assert [event_type(event) for event in notifications] == ['overage.enable.succeeded']
     [entry] = store.list_audit(customer_id=READY).items
     assert (entry.actor_type, entry.actor_id, entry.action) == (
         'reseller', RESELLER_A_ACCOUNT, 'enable',

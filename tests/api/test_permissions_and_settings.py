@@ -5,7 +5,8 @@ import pytest
 
 from connect_ext.api import dependencies
 from sandbox.partner_center import demo
-from tests.api.conftest import OWNER, READY, RESELLER_A, customer
+from testkit.callers import OWNER, RESELLER_A, customer
+from testkit.customers import READY
 
 
 def overage_url(customer_id):

@@ -9,16 +9,27 @@ import requests
 import responses
 
 from connect_ext import wiring
-from connect_ext.api import dependencies
+from connect_ext.api import dependencies, presenters
 from connect_ext.config import Settings
+from connect_ext.errors.error import OverageError
+from connect_ext.notifications.events import change_event
 from connect_ext.notifications.webhooks import WebhookNotifier, signature, verify_signature
+from connect_ext.overage.facts import CustomerRef
 from connect_ext.service.overage import OverageService
+from connect_ext.service.results import Assignment, AuditedChange
 from sandbox.partner_center import demo
-from tests.api.conftest import READY
+from testkit.customers import HELD, READY
 
 
 URL = 'https://hooks.example.com/overage?token=abc'
 SECRET = 'whsec-test-secret-value'
+# What the service hands the notifier: the domain's account of one audited change.
+CHANGE = AuditedChange(
+    customer=CustomerRef(READY, demo.READY_CUSTOMER_ID, name='Ready Corp'),
+    action='enable', outcome='succeeded', audit_id=7,
+    before=Assignment(enabled=False), requested=Assignment(True, demo.READY_ENTITLEMENT_ID),
+)
+# The event a receiver gets for it (the public contract: type and data, exactly).
 EVENT = {
     'type': 'overage.enable.succeeded', 'customer_id': READY, 'tenant_id': demo.READY_CUSTOMER_ID,
     'audit_id': 7, 'from': {'enabled': False, 'azure_subscription_id': None},
@@ -72,7 +83,7 @@ def notifier(store, sleeps):
 def test_a_delivery_is_signed_over_timestamp_and_body(receiving, notifier, store):
     receiver = receiving(Receiver())
 
-    outcome = notifier(EVENT).result(5)
+    outcome = notifier(CHANGE).result(5)
 
     [request] = receiver.received
     body = request.body
@@ -102,7 +113,7 @@ def test_failures_are_retried_with_backoff_under_the_same_event_id(receiving, no
                                                                    store):
     receiver = receiving(Receiver([503, requests.ConnectionError('reset'), 429, 204]))
 
-    outcome = notifier(EVENT).result(5)
+    outcome = notifier(CHANGE).result(5)
 
     assert outcome['delivered'] is True
     assert outcome['attempts'] == 4
@@ -115,7 +126,7 @@ def test_failures_are_retried_with_backoff_under_the_same_event_id(receiving, no
 def test_giving_up_is_recorded_as_a_failed_delivery(receiving, notifier, sleeps, store):
     receiving(Receiver([500]))
 
-    outcome = notifier(EVENT).result(5)
+    outcome = notifier(CHANGE).result(5)
 
     assert outcome == {**outcome, 'delivered': False, 'attempts': 4, 'status': 500}
     [entry] = store.list_audit(customer_id=READY).items
@@ -128,7 +139,7 @@ def test_giving_up_is_recorded_as_a_failed_delivery(receiving, notifier, sleeps,
 def test_a_refusal_is_final(receiving, notifier, sleeps):
     receiver = receiving(Receiver([400]))
 
-    outcome = notifier(EVENT).result(5)
+    outcome = notifier(CHANGE).result(5)
 
     assert (outcome['delivered'], outcome['attempts'], outcome['status']) == (False, 1, 400)
     assert len(receiver.received) == 1
@@ -139,7 +150,7 @@ def test_the_secret_and_the_urls_token_are_never_logged(receiving, notifier, cap
     receiving(Receiver([500]))
 
     with caplog.at_level(logging.DEBUG):
-        notifier(EVENT).result(5)
+        notifier(CHANGE).result(5)
 
     text = '\n'.join(record.getMessage() for record in caplog.records) + repr(notifier)
     assert SECRET not in text
@@ -208,3 +219,59 @@ def test_the_notifier_exists_only_with_a_valid_url_and_a_secret(store, url, secr
 
     assert isinstance(notifier, WebhookNotifier) is built
     wiring.clear_caches()
+
+
+def test_the_event_is_built_from_the_audited_change():
+    failed = AuditedChange(
+        customer=CHANGE.customer, action='move', outcome='failed', audit_id=8,
+        before=Assignment(True, demo.READY_SECOND_ENTITLEMENT_ID),
+        requested=Assignment(True, demo.READY_ENTITLEMENT_ID),
+        error=OverageError('OVERAGE_HELD_BY_OTHER_PARTNER', 'Held.', 'Another partner.', 'Ask.', 409,
+                           details={'microsoft': {'code': 600}}),
+    )
+
+    assert change_event(CHANGE) == EVENT
+    assert change_event(failed) == {
+        'type': 'overage.move.failed', 'customer_id': READY, 'tenant_id': demo.READY_CUSTOMER_ID,
+        'audit_id': 8,
+        'from': {'enabled': True, 'azure_subscription_id': demo.READY_SECOND_ENTITLEMENT_ID},
+        'to': {'enabled': True, 'azure_subscription_id': demo.READY_ENTITLEMENT_ID},
+        'error': {'code': 'OVERAGE_HELD_BY_OTHER_PARTNER', 'message': 'Held.',
+                  'reason': 'Another partner.', 'action': 'Ask.',
+                  'details': {'microsoft': {'code': 600}}},
+    }
+
+
+def test_the_event_does_not_depend_on_the_api_bodies(monkeypatch):
+    error = OverageError('THROTTLED', 'Busy.', 'Too many calls.', 'Wait.', 429)
+    change = AuditedChange(CHANGE.customer, 'disable', 'failed', 9, Assignment(False),
+                           Assignment(False), error)
+    expected = change_event(change)
+
+    def garbage(*_args, **_kwargs):
+        return {'error': {'code': 'garbage'}, 'type': 'garbage'}
+
+    for name in ('state_body', 'change_result_body', 'history_entry', 'customer_info'):
+        monkeypatch.setattr(presenters, name, garbage)
+    monkeypatch.setattr(OverageError, 'to_body', garbage)
+
+    assert change_event(change) == expected
+    assert expected['error']['code'] == 'THROTTLED'
+
+
+def test_what_the_service_notifies_matches_its_audit_entry(api, store, notifications):
+    api.put(f'/api/customers/{READY}/overage', json={'azure_subscription_id': demo.READY_ENTITLEMENT_ID})
+    api.put(f'/api/customers/{HELD}/overage', json={'azure_subscription_id': demo.READY_ENTITLEMENT_ID})
+
+    events = [change_event(change) for change in notifications]
+    assert [event['type'] for event in events] == ['overage.enable.succeeded', 'overage.move.failed']
+    for event in events:
+        [entry] = store.list_audit(customer_id=event['customer_id']).items
+        assert event['audit_id'] == entry.id
+        assert event['from'] == {'enabled': entry.from_enabled,
+                                 'azure_subscription_id': entry.from_entitlement}
+        assert event['to'] == {'enabled': entry.to_enabled, 'azure_subscription_id': entry.to_entitlement}
+    held = api.put(f'/api/customers/{HELD}/overage',
+                   json={'azure_subscription_id': demo.READY_ENTITLEMENT_ID}).json()
+    # The error of the event is the public error, as the API answers it.
+    assert events[1]['error'] == held['error']

@@ -7,7 +7,8 @@ from connect.eaas.core.enums import ResultType
 from connect_ext.orders.handling import FLAG_OVERAGE_WITHOUT_OVG, cancel_key
 from connect_ext.orders.notes import note_marker
 from sandbox.partner_center import demo
-from tests.orders.conftest import PAGES_URL, load_request, set_param
+from testkit.connect_requests import load_request, set_param
+from testkit.services import PAGES_URL
 
 
 FABRIKAM = 'TA-1000-0000-0002'

@@ -10,8 +10,10 @@ from connect.eaas.core.enums import ResultType
 
 from connect_ext.orders.handling import note_key
 from connect_ext.orders.notes import note_marker
+from connect_ext.service.results import OverageState
 from sandbox.partner_center import demo
-from tests.orders.conftest import PAGES_URL, load_request, set_param
+from testkit.connect_requests import load_request, set_param
+from testkit.services import PAGES_URL
 
 
 CONTOSO = 'TA-1000-0000-0001'
@@ -275,3 +277,18 @@ def test_what_the_store_knows_fills_the_gaps_of_the_payload(app, connect, store,
     record = store.get_customer(CONTOSO)
     assert record.reseller_mpn == '4820002'
     assert record.ovg_asset_ids == ('AS-0000-0000-0001', payload['asset']['id'])
+
+
+def test_a_burst_of_orders_shares_the_state_object_not_its_api_json(app, connect, dependencies, sim):
+    pending = load_request('purchase_ovg_existing_tenant')
+    approved = {**pending, 'status': 'approved'}
+    connect.add_conversation(pending['id'])
+
+    app.handle_purchase_request(pending)
+    app.handle_purchase_request(approved)
+
+    cached = dependencies.recent_states.get((CONTOSO, demo.READY_CUSTOMER_ID))
+    assert isinstance(cached, OverageState)
+    assert cached.status == 'disabled'
+    assert len(overage_reads(sim)) == 1  # the second note read the cached state
+    assert ['Overage: OFF.' in note for note in connect.notes(pending['id'])] == [True, True]

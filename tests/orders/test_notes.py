@@ -1,8 +1,14 @@
-"""The note texts, from plain data (no Connect, no Partner Center)."""
+"""The note texts, from domain values (no Connect, no Partner Center, no API JSON)."""
+from datetime import datetime, timezone
+
 import pytest
 
+from connect_ext.errors.error import OverageError
 from connect_ext.orders import notes
-from connect_ext.overage.facts import CustomerRef
+from connect_ext.overage.facts import Caller, CustomerRef, OverageFacts
+from connect_ext.overage.prerequisites import Finding
+from connect_ext.partner_center.models import AzureEntitlement, Overage, Subscription
+from connect_ext.service.results import OverageState
 
 
 CUSTOMER = CustomerRef('TA-1000-0000-0001', 'c0570000-0000-4000-8000-000000000001',
@@ -10,15 +16,31 @@ CUSTOMER = CustomerRef('TA-1000-0000-0001', 'c0570000-0000-4000-8000-00000000000
 OVG = {'display_name': 'Teams Phone OVG (NCE COM BAS 1MO)', 'mpn': 'CFQ7TTC0OVG1:0001_P1M:None',
        'quantity': '10', 'old_quantity': '0'}
 LINK = notes.manage_overage_link('TA-1000-0000-0001', 'https://overage.example.org/')
+AZURE_PLAN_OFFER = 'DZH318Z0BPS6:0001'
 
 
 def finding(code, severity, message, action='Do this.'):
-    return {'code': code, 'severity': severity, 'message': message, 'reason': 'Because.',
-            'action': action}
+    return Finding(code=code, severity=severity, message=message, reason='Because.', action=action)
 
 
-def state(status, **extra):
-    return {'status': status, 'findings': [], **extra}
+def state(status, *, azure_subscription_id=None, azure_subscription_name=None, azure_plan=None,
+          partner_id=None, findings=()):
+    """An OverageState as the service builds it: Microsoft's setting, and (when named) the Azure
+    subscription it points at, read under an Azure plan ``(name, subscription id)``."""
+    subscriptions, entitlements = [], {}
+    if azure_subscription_name is not None:
+        plan_name, plan_id = azure_plan or (None, 'p-0')
+        subscriptions.append(Subscription(id=plan_id, friendly_name=plan_name,
+                                          offer_id=AZURE_PLAN_OFFER, status='active'))
+        entitlements[plan_id] = [AzureEntitlement(id=azure_subscription_id,
+                                                  friendly_name=azure_subscription_name,
+                                                  status='active')]
+    overage = Overage(overage_enabled=status in ('enabled', 'other_partner'),
+                      azure_entitlement_id=azure_subscription_id, partner_id=partner_id)
+    facts = OverageFacts(customer=CUSTOMER, caller=Caller('owner', 'PA-000-000'),
+                         subscriptions=subscriptions, entitlements=entitlements, overage=overage)
+    return OverageState(facts=facts, status=status, findings=list(findings), etag='"e"',
+                        checked_at=datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc))
 
 
 def note(**overrides):
@@ -53,8 +75,8 @@ def test_a_note_lists_the_items_the_customer_and_ends_with_link_and_marker():
 
 
 @pytest.mark.parametrize(('given', 'expected'), [
-    (state('enabled', azure_subscription_id='e-1', azure_subscription={'name': 'Prod'},
-           azure_plan={'name': 'Azure plan', 'subscription_id': 'p-1'}, partner_id='4810001'),
+    (state('enabled', azure_subscription_id='e-1', azure_subscription_name='Prod',
+           azure_plan=('Azure plan', 'p-1'), partner_id='4810001'),
      'Overage: ON. Overage charges go to Azure subscription "Prod" (e-1) under Azure plan '
      '"Azure plan" (p-1), partner id 4810001.'),
     (state('enabled', azure_subscription_id='e-1'),
@@ -122,8 +144,8 @@ def test_an_unknown_tenant_on_approved_names_the_parameters():
 
 
 def test_a_partner_center_refusal_is_told_with_its_action():
-    error = {'code': 'MICROSOFT_TENANT_NOT_FOUND', 'message': 'No such tenant.',
-             'reason': 'Microsoft does not know it.', 'action': 'Check the tenant id.'}
+    error = OverageError('MICROSOFT_TENANT_NOT_FOUND', 'No such tenant.',
+                         'Microsoft does not know it.', 'Check the tenant id.', 404)
 
     text = note(error=error)
 
@@ -150,3 +172,41 @@ def test_the_cancel_note_uses_the_catalogue_words():
     assert 'Overage still goes to your Azure subscription (e-1)' in text
     assert 'What to do: Decide with the customer whether to keep it or to set it to None.' in text
     assert text.endswith(f'{LINK}\n[overage-manager:PR-2-004:cancel]')
+
+
+def test_a_note_is_rendered_from_the_domain_state_never_from_the_api_json(monkeypatch):
+    from connect_ext.api import presenters
+
+    given = state('enabled', azure_subscription_id='e-1', azure_subscription_name='Prod',
+                  azure_plan=('Azure plan', 'p-1'), partner_id='4810001',
+                  findings=[finding('NO_MARGIN_OR_PEC', 'info', 'No margin.')])
+    error = OverageError('MICROSOFT_TENANT_NOT_FOUND', 'No such tenant.',
+                         'Microsoft does not know it.', 'Check the tenant id.', 404)
+    expected_state, expected_error = note(state=given), note(error=error)
+
+    def garbage(*_args, **_kwargs):
+        return {'status': 'disabled', 'azure_subscription_id': 'garbage', 'findings': [],
+                'message': 'garbage', 'action': 'garbage'}
+
+    for name in ('state_body', 'change_result_body', 'options_body', 'finding_body',
+                 'customer_info', '_state_fields'):
+        monkeypatch.setattr(presenters, name, garbage)
+    monkeypatch.setattr(OverageError, 'to_body', garbage)
+    monkeypatch.setattr(Finding, 'to_dict', garbage)
+
+    assert note(state=given) == expected_state
+    assert note(error=error) == expected_error
+    assert ('Overage: ON. Overage charges go to Azure subscription "Prod" (e-1) under Azure plan '
+            '"Azure plan" (p-1), partner id 4810001.') in expected_state.splitlines()
+    assert 'Good to know:\n- No margin. What to do: Do this.' in expected_state
+
+
+def test_the_overage_line_of_another_partners_subscription_names_microsofts_id():
+    given = state('other_partner', azure_subscription_id='E-9', partner_id='5350003')
+
+    assert given.target is not None
+    assert given.target.entitlement is None
+    assert notes.overage_line(given) == (
+        'Overage: held by another partner (Azure subscription E-9, partner id 5350003). Only that '
+        'partner can change or release it.'
+    )

@@ -12,7 +12,7 @@ from connect_ext.orders.pacing import TokenBucket
 from connect_ext.orders.sync import OverageSync
 from connect_ext.wiring import EventsDependencies, overage_sync
 from sandbox.partner_center import demo, faults
-from sandbox.partner_center.testing import FakeClock
+from testkit.clock import FakeClock
 
 
 # Connect customer -> Microsoft tenant, in the order of their last read (oldest first).

@@ -5,22 +5,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from benchmarks import (
-    add_ready_customer,
-    customer_id,
-    distributor_world,
-    entitlement_id,
-    make_service,
-    partner_center_client,
-    partner_center_settings,
-    tenant_id,
-)
 from connect_ext.orders.pacing import TokenBucket
 from connect_ext.orders.sync import OverageSync
 from connect_ext.store import Store
 from sandbox.partner_center import demo, faults
 from sandbox.partner_center.faults import RateLimit
 from sandbox.partner_center.testing import running_simulator
+from testkit.services import make_service
+from testkit.simulators import partner_center_client, partner_center_settings
+from testkit.world import add_ready_customer, customer_id, distributor_world, entitlement_id, tenant_id
 
 
 CUSTOMERS = 1000

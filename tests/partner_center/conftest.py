@@ -1,16 +1,19 @@
-"""Fixtures of the Partner Center client tests: fake time, fake tokens, ``responses``."""
+"""Fixtures of the Partner Center client tests: the root's fake ``clock`` read as a wall clock too,
+fake tokens, ``responses`` (testkit.partner_center_mock)."""
 import random
 
 import pytest
 import responses
 
 from connect_ext.partner_center.client import PartnerCenterClient
-from tests.partner_center.helpers import FakeTime, FakeTokens, make_settings
+from testkit.clock import EPOCH
+from testkit.partner_center_mock import FakeTokens, make_settings
 
 
 @pytest.fixture
-def fake_time():
-    return FakeTime()
+def clock_start():
+    """The client's wall clock reads ``clock`` too (Retry-After dates): start at a real date."""
+    return EPOCH
 
 
 @pytest.fixture
@@ -26,14 +29,14 @@ def mocked():
 
 
 @pytest.fixture
-def make_client(fake_time, tokens):
+def make_client(clock, tokens):
     def build(**settings_overrides) -> PartnerCenterClient:
         return PartnerCenterClient(
             make_settings(**settings_overrides),
             token_provider=tokens,
-            sleep=fake_time.sleep,
-            clock=fake_time,
-            wall_clock=fake_time,
+            sleep=clock.sleep,
+            clock=clock,
+            wall_clock=clock,
             rng=random.Random(7),
         )
 

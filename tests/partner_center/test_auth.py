@@ -13,7 +13,7 @@ from connect_ext.partner_center.auth import (
     refresh_time,
 )
 from connect_ext.partner_center.errors import PartnerCenterError
-from tests.partner_center.helpers import (
+from testkit.partner_center_mock import (
     ACCESS_TOKEN,
     CLIENT_ID,
     CLIENT_SECRET,
@@ -22,7 +22,6 @@ from tests.partner_center.helpers import (
     REFRESH_TOKEN,
     SECRETS,
     TOKEN_URL,
-    FakeTime,
     make_settings,
     mock_authority,
     token_body,
@@ -41,11 +40,6 @@ def assert_nothing_secret(*texts):
     for text in texts:
         for secret in SECRETS:
             assert secret not in text
-
-
-@pytest.fixture
-def clock():
-    return FakeTime()
 
 
 def test_app_only_uses_client_credentials_for_the_real_partner_center_resource(mocked, clock):

@@ -5,15 +5,7 @@ import responses
 from responses import matchers
 
 from connect_ext.partner_center.errors import PartnerCenterError
-from tests.partner_center.helpers import (
-    API_URL,
-    CUSTOMER_TENANT,
-    CUSTOMER_URL,
-    OVERAGE_URL,
-    SUBSCRIPTIONS_URL,
-    sent_json,
-)
-from tests.partner_center.payloads import (
+from testkit.microsoft_payloads import (
     AZURE_ENTITLEMENTS,
     AZURE_PLAN_SUBSCRIPTION,
     AZURE_PLAN_SUBSCRIPTION_ID,
@@ -24,6 +16,14 @@ from tests.partner_center.payloads import (
     collection,
     error_body,
     overage_item,
+)
+from testkit.partner_center_mock import (
+    API_URL,
+    CUSTOMER_TENANT,
+    CUSTOMER_URL,
+    OVERAGE_URL,
+    SUBSCRIPTIONS_URL,
+    sent_json,
 )
 
 

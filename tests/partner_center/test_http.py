@@ -11,13 +11,7 @@ from responses import matchers
 
 from connect_ext.partner_center import http as http_module
 from connect_ext.partner_center.errors import PartnerCenterError
-from tests.partner_center.helpers import (
-    API_URL,
-    CUSTOMER_TENANT,
-    OVERAGE_URL,
-    SUBSCRIPTIONS_URL,
-)
-from tests.partner_center.payloads import (
+from testkit.microsoft_payloads import (
     AZURE_PLAN_SUBSCRIPTION,
     AZURE_PLAN_SUBSCRIPTION_ID,
     DOCUMENTED_ERRORS,
@@ -29,6 +23,7 @@ from tests.partner_center.payloads import (
     error_body,
     overage_item,
 )
+from testkit.partner_center_mock import API_URL, CUSTOMER_TENANT, OVERAGE_URL, SUBSCRIPTIONS_URL
 
 
 def is_uuid4(value):

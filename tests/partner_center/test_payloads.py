@@ -8,8 +8,8 @@ from connect_ext.partner_center.payloads import (
     require_partner_id,
     select_overage_item,
 )
-from tests.partner_center.helpers import CUSTOMER_TENANT
-from tests.partner_center.payloads import ENTITLEMENT_ID
+from testkit.microsoft_payloads import ENTITLEMENT_ID
+from testkit.partner_center_mock import CUSTOMER_TENANT
 
 
 @pytest.mark.parametrize('bad', [

@@ -19,7 +19,8 @@ from connect_ext.partner_center.retry import (
     parse_retry_after,
     retry_after_from_message,
 )
-from tests.partner_center.helpers import (
+from testkit.microsoft_payloads import ENTITLEMENT_ID, THROTTLED_BODY, collection, error_body, overage_item
+from testkit.partner_center_mock import (
     CUSTOMER_TENANT,
     OVERAGE_URL,
     SECRETS,
@@ -27,13 +28,6 @@ from tests.partner_center.helpers import (
     make_settings,
     mock_authority,
     token_body,
-)
-from tests.partner_center.payloads import (
-    ENTITLEMENT_ID,
-    THROTTLED_BODY,
-    collection,
-    error_body,
-    overage_item,
 )
 
 
@@ -105,7 +99,7 @@ def test_policy_from_settings_has_at_least_one_attempt():
 
 
 @pytest.mark.parametrize(('header', 'wait'), [('7', 7.0), ('0.5', 0.5), ('0', 0.0)])
-def test_a_429_is_retried_after_exactly_its_retry_after_seconds(client, mocked, fake_time,
+def test_a_429_is_retried_after_exactly_its_retry_after_seconds(client, mocked, clock,
                                                                   header, wait):
     mocked.add(responses.GET, OVERAGE_URL, status=429, json=THROTTLED_BODY,
                headers={'Retry-After': header})
@@ -113,14 +107,14 @@ def test_a_429_is_retried_after_exactly_its_retry_after_seconds(client, mocked, 
 
     assert client.get_overage(CUSTOMER_TENANT).overage_enabled
 
-    assert fake_time.sleeps == [wait]
+    assert clock.sleeps == [wait]
     first, second = (call.request.headers['MS-RequestId'] for call in mocked.calls)
     assert first == second
 
 
 def test_a_429_with_an_http_date_waits_until_that_date_by_the_servers_clock(client, mocked,
-                                                                           fake_time):
-    server_now = fake_time.now + 3600  # the local clock is an hour off: it must not matter
+                                                                           clock):
+    server_now = clock.now + 3600  # the local clock is an hour off: it must not matter
     mocked.add(responses.GET, OVERAGE_URL, status=429, json=THROTTLED_BODY, headers={
         'Date': http_date(server_now), 'Retry-After': http_date(server_now + 12),
     })
@@ -128,30 +122,30 @@ def test_a_429_with_an_http_date_waits_until_that_date_by_the_servers_clock(clie
 
     client.get_overage(CUSTOMER_TENANT)
 
-    assert fake_time.sleeps == [12.0]
+    assert clock.sleeps == [12.0]
 
 
 def test_a_429_with_an_http_date_and_no_date_header_uses_the_local_clock(client, mocked,
-                                                                        fake_time):
+                                                                        clock):
     mocked.add(responses.GET, OVERAGE_URL, status=429, json=THROTTLED_BODY,
-               headers={'Retry-After': http_date(fake_time.now + 9)})
+               headers={'Retry-After': http_date(clock.now + 9)})
     mocked.add(responses.GET, OVERAGE_URL, json=collection([]))
 
     client.get_overage(CUSTOMER_TENANT)
 
-    assert fake_time.sleeps == [9.0]
+    assert clock.sleeps == [9.0]
 
 
-def test_a_429_without_retry_after_waits_what_its_message_says(client, mocked, fake_time):
+def test_a_429_without_retry_after_waits_what_its_message_says(client, mocked, clock):
     mocked.add(responses.GET, OVERAGE_URL, status=429, json=THROTTLED_BODY)
     mocked.add(responses.GET, OVERAGE_URL, json=collection([]))
 
     client.get_overage(CUSTOMER_TENANT)
 
-    assert fake_time.sleeps == [57.0]
+    assert clock.sleeps == [57.0]
 
 
-def test_a_retry_after_beyond_the_budget_stops_at_once(client, mocked, fake_time):
+def test_a_retry_after_beyond_the_budget_stops_at_once(client, mocked, clock):
     mocked.add(responses.GET, OVERAGE_URL, status=429, json=THROTTLED_BODY,
                headers={'Retry-After': '120'})
 
@@ -160,11 +154,11 @@ def test_a_retry_after_beyond_the_budget_stops_at_once(client, mocked, fake_time
 
     assert caught.value.kind == 'throttled'
     assert caught.value.retry_after == 120.0
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
     assert len(mocked.calls) == 1
 
 
-def test_the_budget_counts_the_time_already_spent(client, mocked, fake_time):
+def test_the_budget_counts_the_time_already_spent(client, mocked, clock):
     # 40 s of a 60 s budget gone after the first wait: a second 30 s wait no longer fits.
     mocked.add(responses.GET, OVERAGE_URL, status=429, json=THROTTLED_BODY,
                headers={'Retry-After': '40'})
@@ -174,12 +168,12 @@ def test_the_budget_counts_the_time_already_spent(client, mocked, fake_time):
     with pytest.raises(PartnerCenterError) as caught:
         client.get_overage(CUSTOMER_TENANT)
 
-    assert fake_time.sleeps == [40.0]
+    assert clock.sleeps == [40.0]
     assert caught.value.retry_after == 30.0
     assert len(mocked.calls) == 2
 
 
-def test_repeated_429s_end_as_throttled_after_the_last_attempt(client, mocked, fake_time):
+def test_repeated_429s_end_as_throttled_after_the_last_attempt(client, mocked, clock):
     mocked.add(responses.GET, OVERAGE_URL, status=429, json=THROTTLED_BODY,
                headers={'Retry-After': '2'})
 
@@ -188,14 +182,14 @@ def test_repeated_429s_end_as_throttled_after_the_last_attempt(client, mocked, f
 
     assert caught.value.kind == 'throttled'
     assert caught.value.retry_after == 2.0
-    assert fake_time.sleeps == [2.0, 2.0, 2.0]
+    assert clock.sleeps == [2.0, 2.0, 2.0]
     assert len(mocked.calls) == 4
 
 
 # -- 5xx, time-outs, connections --------------------------------------------------------------
 
 
-def test_5xx_is_retried_with_growing_jittered_waits_then_unavailable(client, mocked, fake_time):
+def test_5xx_is_retried_with_growing_jittered_waits_then_unavailable(client, mocked, clock):
     mocked.add(responses.GET, OVERAGE_URL, status=503, body='')
 
     with pytest.raises(PartnerCenterError) as caught:
@@ -204,9 +198,9 @@ def test_5xx_is_retried_with_growing_jittered_waits_then_unavailable(client, moc
     assert caught.value.kind == 'unavailable'
     assert caught.value.status == 503
     assert len(mocked.calls) == 4
-    first, second, third = fake_time.sleeps
+    first, second, third = clock.sleeps
     assert 0.5 <= first <= 1.0 <= second <= 2.0 <= third <= 4.0
-    assert len(set(fake_time.sleeps)) == 3
+    assert len(set(clock.sleeps)) == 3
     ids = {call.request.headers['MS-RequestId'] for call in mocked.calls}
     assert len(ids) == 1
 
@@ -221,29 +215,29 @@ def test_a_microsoft_500_keeps_its_code_after_the_retries(client, mocked):
     assert (caught.value.kind, caught.value.code) == ('unavailable', '800003')
 
 
-def test_a_5xx_then_success_returns_the_result(client, mocked, fake_time):
+def test_a_5xx_then_success_returns_the_result(client, mocked, clock):
     mocked.add(responses.GET, OVERAGE_URL, status=502, body='<html>bad gateway</html>')
     mocked.add(responses.GET, OVERAGE_URL, json=collection([overage_item()]))
 
     assert client.get_overage(CUSTOMER_TENANT).azure_entitlement_id == ENTITLEMENT_ID
-    assert len(fake_time.sleeps) == 1
+    assert len(clock.sleeps) == 1
 
 
 def test_a_small_budget_stops_before_a_wait_that_would_overrun_it(make_client, mocked,
-                                                                  fake_time):
+                                                                  clock):
     client = make_client(max_attempts=20, retry_budget_seconds=5.0)
     mocked.add(responses.GET, OVERAGE_URL, status=503, body='')
 
     with pytest.raises(PartnerCenterError):
         client.get_overage(CUSTOMER_TENANT)
 
-    assert sum(fake_time.sleeps) <= 5.0
-    assert len(mocked.calls) == len(fake_time.sleeps) + 1
+    assert sum(clock.sleeps) <= 5.0
+    assert len(mocked.calls) == len(clock.sleeps) + 1
     assert 2 <= len(mocked.calls) <= 4  # 20 attempts allowed, the seconds ran out first
 
 
 @pytest.mark.parametrize('status', [400, 403, 404, 409, 412])
-def test_4xx_is_never_retried(client, mocked, fake_time, status):
+def test_4xx_is_never_retried(client, mocked, clock, status):
     mocked.add(responses.PUT, OVERAGE_URL, status=status, json=error_body(3000, 'Invalid.'))
 
     with pytest.raises(PartnerCenterError) as caught:
@@ -251,10 +245,10 @@ def test_4xx_is_never_retried(client, mocked, fake_time, status):
 
     assert caught.value.kind == 'rejected'
     assert len(mocked.calls) == 1
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
 
 
-def test_a_put_retried_after_a_time_out_reuses_its_request_id(client, mocked, fake_time):
+def test_a_put_retried_after_a_time_out_reuses_its_request_id(client, mocked, clock):
     mocked.add(responses.PUT, OVERAGE_URL, body=requests.exceptions.ReadTimeout('slow'))
     mocked.add(responses.PUT, OVERAGE_URL, json=overage_item())
     mocked.add(responses.PUT, OVERAGE_URL, json=overage_item())
@@ -266,7 +260,7 @@ def test_a_put_retried_after_a_time_out_reuses_its_request_id(client, mocked, fa
     assert first['MS-RequestId'] == retried['MS-RequestId']
     assert first['MS-CorrelationId'] == retried['MS-CorrelationId']
     assert next_call['MS-RequestId'] != first['MS-RequestId']
-    assert len(fake_time.sleeps) == 1
+    assert len(clock.sleeps) == 1
 
 
 def test_a_caller_given_request_id_survives_the_retries(client, mocked):
@@ -279,7 +273,7 @@ def test_a_caller_given_request_id_survives_the_retries(client, mocked):
     assert [call.request.headers['MS-RequestId'] for call in mocked.calls] == [request_id] * 2
 
 
-def test_time_outs_through_the_budget_end_as_timeout(client, mocked, fake_time):
+def test_time_outs_through_the_budget_end_as_timeout(client, mocked, clock):
     mocked.add(responses.PUT, OVERAGE_URL, body=requests.exceptions.ReadTimeout('slow'))
 
     with pytest.raises(PartnerCenterError) as caught:
@@ -291,7 +285,7 @@ def test_time_outs_through_the_budget_end_as_timeout(client, mocked, fake_time):
     assert error.request_id == mocked.calls[0].request.headers['MS-RequestId']
     assert 'after 4 attempt(s)' in error.description
     assert len(mocked.calls) == 4
-    assert len(fake_time.sleeps) == 3
+    assert len(clock.sleeps) == 3
 
 
 def test_lost_connections_through_the_budget_end_as_unavailable(client, mocked):
@@ -308,7 +302,7 @@ def test_lost_connections_through_the_budget_end_as_unavailable(client, mocked):
 # -- 401 --------------------------------------------------------------------------------------
 
 
-def test_a_401_renews_the_token_once_and_sends_again(client, mocked, tokens, fake_time):
+def test_a_401_renews_the_token_once_and_sends_again(client, mocked, tokens, clock):
     mocked.add(responses.GET, OVERAGE_URL, status=401, json=error_body(800001, 'Token missing.'))
     mocked.add(responses.GET, OVERAGE_URL, json=collection([]))
 
@@ -318,7 +312,7 @@ def test_a_401_renews_the_token_once_and_sends_again(client, mocked, tokens, fak
         'Bearer token-1', 'Bearer token-2',
     ]
     assert tokens.invalidations == 1
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
 
 
 def test_a_second_401_gives_up_as_rejected(client, mocked, tokens):
@@ -335,13 +329,13 @@ def test_a_second_401_gives_up_as_rejected(client, mocked, tokens):
 # -- with the real MSAL provider --------------------------------------------------------------
 
 
-def msal_client(fake_time, **settings):
+def msal_client(clock, **settings):
     return PartnerCenterClient(
-        make_settings(**settings), sleep=fake_time.sleep, clock=fake_time, wall_clock=fake_time,
+        make_settings(**settings), sleep=clock.sleep, clock=clock, wall_clock=clock,
     )
 
 
-def test_one_token_serves_many_calls_and_a_401_fetches_one_more(mocked, fake_time, caplog):
+def test_one_token_serves_many_calls_and_a_401_fetches_one_more(mocked, clock, caplog):
     caplog.set_level(logging.DEBUG)
     mock_authority(mocked, token_bodies=[
         token_body(access_token='at-first-secret'), token_body(access_token='at-second-secret'),
@@ -351,7 +345,7 @@ def test_one_token_serves_many_calls_and_a_401_fetches_one_more(mocked, fake_tim
     mocked.add(responses.GET, OVERAGE_URL, json=collection([]))
     mocked.add(responses.GET, OVERAGE_URL, status=401, body='')
     mocked.add(responses.GET, OVERAGE_URL, json=collection([]))
-    client = msal_client(fake_time)
+    client = msal_client(clock)
 
     for _ in range(4):
         client.get_overage(CUSTOMER_TENANT)
@@ -364,12 +358,12 @@ def test_one_token_serves_many_calls_and_a_401_fetches_one_more(mocked, fake_tim
     assert 'at-second-secret' not in caplog.text
 
 
-def test_an_auth_failure_reaches_the_caller_without_any_secret(mocked, fake_time, caplog):
+def test_an_auth_failure_reaches_the_caller_without_any_secret(mocked, clock, caplog):
     caplog.set_level(logging.DEBUG)
     mock_authority(mocked, status=400, token_bodies=[
         {'error': 'invalid_grant', 'error_description': 'AADSTS70000: The refresh token expired.'},
     ])
-    client = msal_client(fake_time, refresh_token=SECRETS[1])
+    client = msal_client(clock, refresh_token=SECRETS[1])
 
     with pytest.raises(PartnerCenterError) as caught:
         client.get_overage(CUSTOMER_TENANT)
@@ -380,7 +374,7 @@ def test_an_auth_failure_reaches_the_caller_without_any_secret(mocked, fake_time
         assert secret not in str(caught.value)
         assert secret not in repr(caught.value)
         assert secret not in caplog.text
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
 
 
 def test_real_clock_defaults_do_not_break_a_plain_call(mocked):
@@ -391,11 +385,11 @@ def test_real_clock_defaults_do_not_break_a_plain_call(mocked):
 
 
 
-def test_a_429_that_names_no_wait_backs_off_like_a_5xx(client, mocked, fake_time):
+def test_a_429_that_names_no_wait_backs_off_like_a_5xx(client, mocked, clock):
     mocked.add(responses.GET, OVERAGE_URL, status=429, body='')
     mocked.add(responses.GET, OVERAGE_URL, json=collection([]))
 
     client.get_overage(CUSTOMER_TENANT)
 
-    (wait,) = fake_time.sleeps
+    (wait,) = clock.sleeps
     assert 0.5 <= wait <= 1.0

@@ -12,8 +12,8 @@ import trustme
 
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.partner_center.errors import PartnerCenterError
-from tests.partner_center.helpers import CUSTOMER_TENANT, PARTNER_TENANT, make_settings
-from tests.partner_center.payloads import collection, overage_item
+from testkit.microsoft_payloads import collection, overage_item
+from testkit.partner_center_mock import CUSTOMER_TENANT, PARTNER_TENANT, make_settings
 
 
 class _PartnerCenterAndAuthority(BaseHTTPRequestHandler):

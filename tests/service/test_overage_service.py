@@ -5,10 +5,12 @@ import threading
 import pytest
 
 from connect_ext.errors.error import OverageError
+from connect_ext.notifications.events import event_type
 from connect_ext.overage.facts import Caller
 from connect_ext.service.overage import overage_etag
 from sandbox.partner_center import demo, faults
-from tests.service.conftest import OWNER, customer
+from testkit.callers import OWNER_CALLER as OWNER
+from testkit.customers import customer_ref as customer
 
 
 READY = customer(demo.READY_CUSTOMER_ID, 'TA-READY')
@@ -31,10 +33,10 @@ def _overage(sim, tenant_id):
 def test_state_reads_microsoft_and_records_the_customer(service, store, sim):
     state = service.state(READY, OWNER)
 
-    body = state.to_dict()
-    assert body['status'] == 'disabled'
-    assert body['enabled'] is False
-    assert [sub['offer_id'] for sub in body['ovg_subscriptions']] == [demo.OVG_OFFER_ID]
+    assert state.status == 'disabled'
+    assert state.enabled is False
+    assert state.target is None
+    assert [sub.offer_id for sub in state.ovg_subscriptions] == [demo.OVG_OFFER_ID]
     assert not [f for f in state.findings if f.severity == 'blocking']
     assert state.etag == overage_etag(state.facts.overage)
     record = store.get_customer('TA-READY')
@@ -45,14 +47,14 @@ def test_state_reads_microsoft_and_records_the_customer(service, store, sim):
 
 
 def test_options_list_the_azure_subscriptions_of_the_active_plans(service):
-    options = service.options(READY, OWNER).to_dict()
+    options = service.options(READY, OWNER)
 
-    (plan,) = options['azure_plans']
-    assert plan['subscription_id'] == demo.READY_PLAN_ID
-    ids = {sub['id']: sub for sub in plan['azure_subscriptions']}
+    (plan,) = options.azure_plans
+    assert plan.plan.id == demo.READY_PLAN_ID
+    ids = {sub.entitlement.id: sub for sub in plan.azure_subscriptions}
     assert set(ids) == {demo.READY_ENTITLEMENT_ID, demo.READY_SECOND_ENTITLEMENT_ID}
-    assert all(sub['eligible'] and not sub['current'] for sub in ids.values())
-    assert options['can_enable'] is True
+    assert all(sub.eligible and not sub.current for sub in ids.values())
+    assert options.can_enable is True
 
 
 def test_enable_writes_once_reads_back_and_audits_once(service, store, sim):
@@ -286,8 +288,8 @@ def test_changes_are_notified_once_each(make_service, sim):
     with pytest.raises(OverageError):
         service.enable(HELD, OWNER, demo.HELD_ENTITLEMENT_ID)
 
-    assert [event['type'] for event in events] == ['overage.enable.succeeded', 'overage.move.failed']
-    assert events[1]['error']['code'] == 'OVERAGE_HELD_BY_OTHER_PARTNER'
+    assert [event_type(event) for event in events] == ['overage.enable.succeeded', 'overage.move.failed']
+    assert events[1].error.code == 'OVERAGE_HELD_BY_OTHER_PARTNER'
 
 
 def test_a_plan_added_since_the_last_read_is_still_read(service, sim):
@@ -295,10 +297,10 @@ def test_a_plan_added_since_the_last_read_is_still_read(service, sim):
     plan = sim.world.add_azure_plan(demo.READY_CUSTOMER_ID, demo.DISTRIBUTOR_TENANT_ID)
     sim.world.add_entitlement(demo.READY_CUSTOMER_ID, plan, name='New plan subscription')
 
-    plans = service.options(READY, OWNER).to_dict()['azure_plans']
+    plans = service.options(READY, OWNER).azure_plans
 
     assert len(plans) == 2
-    names = {sub['name'] for p in plans for sub in p['azure_subscriptions']}
+    names = {sub.entitlement.friendly_name for p in plans for sub in p.azure_subscriptions}
     assert 'New plan subscription' in names
 
 

@@ -1,14 +1,15 @@
-"""One simulator per test module (module-scoped), reset to its starting world before each test.
+"""One simulator per test module (module-scoped), reset to its starting world before each test
+(the root ``sim``).
 
-A module serves another world by overriding the ``sim_world`` fixture. Clients get a fake clock
-whose ``sleep`` only moves time, so retries and Retry-After waits cost nothing; the waits they
-asked for are in ``clock.slept``.
+A module serves another world by overriding the ``sim_world`` fixture. Clients get the root's
+fake ``clock``, whose ``sleep`` only moves time, so retries and Retry-After waits cost nothing;
+the waits they asked for are in ``clock.slept``.
 """
 import pytest
 
 from connect_ext.partner_center.client import PartnerCenterClient
 from sandbox.partner_center.demo import DISTRIBUTOR_TENANT_ID, demo_world
-from sandbox.partner_center.testing import FakeClock, running_simulator
+from sandbox.partner_center.testing import running_simulator
 
 
 @pytest.fixture(scope='module')
@@ -20,17 +21,6 @@ def sim_world():
 def running_sim(sim_world):
     with running_simulator(sim_world) as handle:
         yield handle
-
-
-@pytest.fixture
-def sim(running_sim):
-    running_sim.reset()
-    return running_sim
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 @pytest.fixture

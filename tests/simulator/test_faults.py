@@ -2,7 +2,7 @@
 import pytest
 
 from sandbox.partner_center import faults as f
-from sandbox.partner_center.testing import FakeClock
+from testkit.clock import FakeClock
 
 
 OVERAGE = '/v1/customers/c0570000-0000-4000-8000-000000000001/subscriptions/overage'

@@ -13,7 +13,7 @@ from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.partner_center.errors import THROTTLED, TIMEOUT, UNAVAILABLE, PartnerCenterError
 from sandbox.partner_center import demo
 from sandbox.partner_center import faults as f
-from sandbox.partner_center.testing import FakeClock
+from testkit.clock import FakeClock
 
 
 OVERAGE_PATH = '/subscriptions/overage$'

@@ -1,7 +1,6 @@
 """The world's rules as plain Python (no HTTP): builder, rule order, propagation, idempotency."""
 import pytest
 
-from sandbox.partner_center.testing import FakeClock
 from sandbox.partner_center.world import ApiError, Caller, TokenError, World
 
 
@@ -10,11 +9,6 @@ RIVAL = '10000000-0000-4000-8000-000000000002'
 CUSTOMER = '20000000-0000-4000-8000-000000000001'
 RESOURCE_DEFAULT = 'https://api.partnercenter.microsoft.com/.default'
 ADMIN = Caller(PARTNER, 'admin@p', True)
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.store.conftest import START
+from testkit.clock import START
 
 
 def _entry(**overrides):

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from connect_ext.store import CustomerNotFound
-from tests.store.conftest import START
+from testkit.clock import START
 
 
 TENANT = '6A1E3B9C-0F4D-4C1A-9E2B-7D8F00112233'

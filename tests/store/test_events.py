@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from connect_ext.store.models import ProcessedEvent
-from tests.store.conftest import START
+from testkit.clock import START
 
 
 def test_a_key_is_new_once_and_then_known(store):

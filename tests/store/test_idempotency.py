@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.store.conftest import START
+from testkit.clock import START
 
 
 BODY = {'customer_id': 'TA-0001', 'overage': {'enabled': True, 'entitlement': 'ent-1'}}

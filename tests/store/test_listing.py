@@ -3,7 +3,7 @@ import pytest
 
 from connect_ext.store import Store
 from connect_ext.store.queries import MAX_PAGE_SIZE
-from tests.store.conftest import BACKENDS, migrated_database
+from testkit.databases import BACKENDS, migrated_database
 
 
 # id, name, tenant, status, tier1, tier2

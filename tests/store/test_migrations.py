@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, inspect, text
 from connect_ext.store import Store
 from connect_ext.store.migrate import downgrade, include_object_for, upgrade
 from connect_ext.store.models import Base
-from tests.store.conftest import STORE_TABLES
+from testkit.databases import STORE_TABLES
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.store.conftest import START
+from testkit.clock import START
 
 
 def _seed(store, count, *, never_checked=()):

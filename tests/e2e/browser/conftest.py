@@ -1,46 +1,25 @@
 """Browser tests of the built pages (connect_ext/static) against the real sandbox.
 
-Playwright for Python drives Debian's Chromium (``/usr/bin/chromium``): Playwright's own browser
-download cannot run here. The tests are skipped, with the reason, only when that browser is
-absent and ``OVERAGE_REQUIRE_BROWSER`` is not ``1``; CI installs Chromium and sets it, so there a
-missing browser or Playwright is an error, not a skip.
+Playwright for Python drives Debian's Chromium; when the tests skip or fail without it is
+testkit.browser's rule.
 
 Each test gets a fresh browser context; an uncaught JavaScript error in a page fails the test.
 Tests that change Microsoft's (simulated) state take ``fresh_sandbox``; the others share one.
 """
 import os
-import re
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
 
-
-CHROMIUM = '/usr/bin/chromium'
-CHROMIUM_ARGS = [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-]
-REQUIRE_ENV = 'OVERAGE_REQUIRE_BROWSER'
-DEFAULT_VIEWPORT = {'width': 1280, 'height': 900}
-# Playwright waits at most this long (ms) for a page to show something.
-TIMEOUT_MS = 15000
-PERSONA_COOKIE = 'sandbox_persona'
-
-
-def browser_required() -> bool:
-    return os.environ.get(REQUIRE_ENV) == '1'
-
-
-def skip_reason() -> str:
-    """Why the browser tests cannot run here, or '' when they can (or must)."""
-    if browser_required() or os.path.exists(CHROMIUM):
-        return ''
-    return (f'Debian Chromium ({CHROMIUM}) is not installed: `apt-get install chromium`, and set '
-            f'{REQUIRE_ENV}=1 to make its absence an error')
+from testkit.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REQUIRE_ENV,
+    TIMEOUT_MS,
+    PageErrors,
+    open_context,
+    skip_reason,
+)
 
 
 @pytest.fixture(scope='session')
@@ -83,27 +62,6 @@ def fresh_sandbox(chromium):
         yield server
 
 
-class PageErrors:
-    """Uncaught errors and console errors of the pages of one test."""
-
-    def __init__(self):
-        self.uncaught: List[str] = []
-        self.console: List[str] = []
-
-    def attach(self, page) -> None:
-        page.on('pageerror', lambda error: self.uncaught.append(str(error)))
-        page.on('console', lambda msg: msg.type == 'error' and self.console.append(msg.text))
-
-
-def open_context(chromium, base_url: str, *, persona: str = 'distributor',
-                 viewport=None):
-    context = chromium.new_context(base_url=base_url, viewport=viewport or DEFAULT_VIEWPORT)
-    context.set_default_timeout(TIMEOUT_MS)
-    host = re.sub(r'^https?://', '', base_url).split(':')[0]
-    context.add_cookies([{'name': PERSONA_COOKIE, 'value': persona, 'domain': host, 'path': '/'}])
-    return context
-
-
 @pytest.fixture
 def browser_page(chromium) -> Iterator:
     """``make(base_url, persona=..., viewport=...)`` -> a page; uncaught page errors fail the test.
@@ -135,8 +93,3 @@ def expect(chromium):
 
     playwright_expect.set_options(timeout=TIMEOUT_MS)
     return playwright_expect
-
-
-def extension_frame(page):
-    """The extension page inside the sandbox portal's iframe (the toolkit bridge host)."""
-    return page.frame_locator('#extension-page')

@@ -1,7 +1,7 @@
 """Keyboard use, visible focus, labelled controls and the 1024 px layout, in a real browser."""
 import pytest
 
-from tests.e2e.browser.test_manage_overage import CONTOSO, standalone
+from testkit.browser import CONTOSO, standalone
 
 
 NARROW = {'width': 1024, 'height': 768}

@@ -7,16 +7,7 @@ import json
 import re
 
 from sandbox.partner_center import demo
-from tests.e2e.browser.conftest import extension_frame
-
-
-CONTOSO = 'TA-1000-0000-0001'  # ready to enable: one Azure plan, two Azure subscriptions
-FABRIKAM = 'TA-1000-0000-0002'  # enabled to the distributor's Azure subscription
-
-
-def standalone(path: str, **query) -> str:
-    params = '&'.join(f'{key}={value}' for key, value in {'sandbox_standalone': 1, **query}.items())
-    return f'/static/{path}?{params}'
+from testkit.browser import CONTOSO, FABRIKAM, extension_frame, standalone
 
 
 def test_enable_from_the_customer_list_inside_the_portal(fresh_sandbox, browser_page, expect):

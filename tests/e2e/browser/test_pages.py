@@ -1,7 +1,6 @@
 """Deep links, the other tabs, the customer home page and the settings page, in a real browser."""
 from sandbox.partner_center import demo
-from tests.e2e.browser.conftest import extension_frame
-from tests.e2e.browser.test_manage_overage import CONTOSO, FABRIKAM, standalone
+from testkit.browser import CONTOSO, FABRIKAM, extension_frame, standalone
 
 
 NORTHWIND = 'TA-1000-0000-0003'  # overage held by another partner (Microsoft's 800115)

@@ -26,7 +26,7 @@ import pytest
 
 from sandbox import seed
 from sandbox.partner_center import demo
-from tests.e2e.browser.conftest import extension_frame
+from testkit.browser import extension_frame
 
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

@@ -2,14 +2,14 @@
 Center fails 20% of the calls and Connect refuses the first note posts (issue 8, run 5b at small
 size): each request gets exactly one note per status, whatever was redelivered.
 
-The run is :func:`benchmarks.reliability.run_redeliveries`: the real events application, the
+The run is the benchmark's, :func:`testkit.reliability.run_redeliveries`: the real events application, the
 Connect simulator holding the conversations, the Partner Center simulator; what comes back
 ``reschedule`` is delivered again, as Connect does.
 """
 import pytest
 
-from benchmarks import LogCapture, leaked_secrets
-from benchmarks.reliability import run_redeliveries
+from testkit.reliability import run_redeliveries
+from testkit.security import LogCapture, leaked_secrets
 
 
 REQUESTS = 8

@@ -1,19 +1,14 @@
 """Enable, move and disable while Partner Center answers 20% of the calls on customers with a
 429, a 5xx, a time-out or "applied, but the answer was lost" (issue 8, run 5a at small size).
 
-The run is :func:`benchmarks.reliability.run_operations`, the benchmark's own: three customers'
+The run is :func:`testkit.reliability.run_operations`, the benchmark's own: three customers'
 operations at a time, no real waits between retries, 0.1 s read time-outs. Every operation is
 judged against the simulator's true state, never against what the service answered.
 """
 import pytest
 
-from benchmarks import LogCapture, leaked_secrets
-from benchmarks.reliability import (
-    RESULT_OUTCOMES,
-    UNKNOWN_OUTCOME_CODES,
-    judge,
-    run_operations,
-)
+from testkit.reliability import RESULT_OUTCOMES, UNKNOWN_OUTCOME_CODES, judge, run_operations
+from testkit.security import LogCapture, leaked_secrets
 
 
 OPERATIONS = 60

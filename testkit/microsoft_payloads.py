@@ -1,5 +1,6 @@
-"""Partner Center payloads shaped as Microsoft documents them (field names exact)."""
-from tests.partner_center.helpers import CUSTOMER_TENANT
+"""Partner Center payloads shaped as Microsoft documents them (field names exact), for the
+customer tenant of :mod:`testkit.partner_center_mock`."""
+from testkit.partner_center_mock import CUSTOMER_TENANT
 
 
 ENTITLEMENT_ID = 'ea1c26b7-8c99-42bb-ba7d-c535831fae8e'

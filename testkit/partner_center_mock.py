@@ -1,6 +1,6 @@
-"""Test doubles and constants of the Partner Center client tests (no network anywhere)."""
+"""Partner Center and Entra behind ``responses`` (no network anywhere): their URLs, the partner's
+credentials, token answers, and settings and a token provider for the client under test."""
 import json
-from typing import List
 
 import responses
 
@@ -12,10 +12,10 @@ LOGIN_URL = 'https://login.example.test'
 PARTNER_TENANT = 'a1b2c3d4-0000-4000-8000-00000000d157'
 CUSTOMER_TENANT = 'f62cf10b-8b3a-4c8e-9f6c-1b2f0e6b5a11'
 CLIENT_ID = '7e3a5d9c-1111-4222-8333-444455556666'
-CLIENT_SECRET = 'cl13nt-S3CRET-never-shown'
-REFRESH_TOKEN = 'rt-0ld-R3FRESH-never-shown'
-NEW_REFRESH_TOKEN = 'rt-n3w-R3FRESH-never-shown'
-ACCESS_TOKEN = 'at-ACC3SS-never-shown'
+CLIENT_SECRET = 'cl13nt-S3CRET-never-shown'  # noqa: S105 - a fake, looked for in logs
+REFRESH_TOKEN = 'rt-0ld-R3FRESH-never-shown'  # noqa: S105 - a fake, looked for in logs
+NEW_REFRESH_TOKEN = 'rt-n3w-R3FRESH-never-shown'  # noqa: S105 - a fake, looked for in logs
+ACCESS_TOKEN = 'at-ACC3SS-never-shown'  # noqa: S105 - a fake, looked for in logs
 CUSTOMER_URL = f'{API_URL}/v1/customers/{CUSTOMER_TENANT}'
 SUBSCRIPTIONS_URL = f'{CUSTOMER_URL}/subscriptions'
 OVERAGE_URL = f'{SUBSCRIPTIONS_URL}/overage'
@@ -37,21 +37,6 @@ def make_settings(**overrides) -> PartnerCenterSettings:
         **overrides,
     }
     return PartnerCenterSettings(**values)
-
-
-class FakeTime:
-    """A clock that only moves when the code under test sleeps (or a test moves it)."""
-
-    def __init__(self, start: float = 1_700_000_000.0):
-        self.now = start
-        self.sleeps: List[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class FakeTokens:
