@@ -1,7 +1,7 @@
 """The fixtures several test packages share, built from :mod:`testkit`.
 
 - ``running_sim`` / ``sim``: one Partner Center simulator (demo world) per session, reset per
-  test. A package that needs another world (tests/simulator) defines its own ``running_sim``.
+  test. A package that needs another world (tests/sandbox/partner_center) defines its own ``running_sim``.
 - ``clock``: a :class:`testkit.clock.FakeClock` starting at ``clock_start`` (a module whose
   figures count from another instant overrides ``clock_start``).
 - ``store``: a migrated SQLite store, copied per test from the session's ``store_template``

@@ -20,7 +20,7 @@ from sandbox.partner_center.testing import running_simulator
 from sandbox.partner_center.world import World
 
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def discovery(base_url, ca_bundle, tenant=demo.DISTRIBUTOR_TENANT_ID):

@@ -1,0 +1,1 @@
+"""The Connect simulator: what connect-openapi-client sends, answered as Connect does."""
