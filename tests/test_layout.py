@@ -121,6 +121,13 @@ def test_the_package_modules_import_each_other_without_a_cycle():
     assert _cycle(graph) == []
 
 
+def test_the_migrations_need_only_the_engine_and_the_repository_migrates():
+    graph = _graph()
+
+    assert graph['connect_ext.store.migrate'] == {'connect_ext.store.engine'}
+    assert 'connect_ext.store.migrate' in graph['connect_ext.store.repository']
+
+
 def test_no_module_of_the_package_imports_a_package_module_inside_a_function():
     late = {}
     for module, path in MODULES.items():
