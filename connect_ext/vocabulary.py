@@ -22,6 +22,9 @@ OWNER = 'owner'          # the distributor: the extension's owner, whose credent
 RESELLER = 'reseller'    # a reseller account calling through its own installation
 CUSTOMER = 'customer'    # a customer on its home page
 ROLES: Tuple[str, ...] = (OWNER, RESELLER, CUSTOMER)
+# What Connect's call context says of such callers (``call_type``, ``account_role``).
+CONNECT_ADMIN_CALL = 'admin'
+CONNECT_RESELLER_ROLE = 'reseller'
 ACTOR_SYSTEM = 'system'  # the extension itself (events, sync, webhook deliveries)
 ACTOR_API = 'api'
 ACTOR_TYPES: Tuple[str, ...] = (*ROLES, ACTOR_SYSTEM, ACTOR_API)

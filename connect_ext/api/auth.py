@@ -28,16 +28,24 @@ from connect_ext.api.handlers import public_error
 from connect_ext.errors.error import OverageError
 from connect_ext.overage.access import may_change, may_see
 from connect_ext.overage.facts import Caller, CustomerRef
-from connect_ext.vocabulary import CUSTOMER, OWNER, RESELLER, is_asset_id, is_customer_id
+from connect_ext.vocabulary import (
+    CONNECT_ADMIN_CALL,
+    CONNECT_RESELLER_ROLE,
+    CUSTOMER,
+    OWNER,
+    RESELLER,
+    is_asset_id,
+    is_customer_id,
+)
 
 
 def caller_from_context(context: Context) -> Caller:
     """The caller of the rules in the module docstring; raises 403 ``FORBIDDEN`` for anyone else."""
     if context.tier_account_id:
         return Caller(CUSTOMER, context.tier_account_id)
-    if context.call_type == 'admin':
+    if context.call_type == CONNECT_ADMIN_CALL:
         return Caller(OWNER, context.account_id or '')
-    if (context.account_role or '').lower() == 'reseller' and context.account_id:
+    if (context.account_role or '').lower() == CONNECT_RESELLER_ROLE and context.account_id:
         return Caller(RESELLER, context.account_id)
     raise public_error(
         'FORBIDDEN',

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional
 from pydantic import BaseModel, Field
 
 from connect_ext.compat import PYDANTIC_V2
-from connect_ext.vocabulary import GUID_PATTERN
+from connect_ext.vocabulary import GUID_PATTERN, OVERAGE_STATUSES
 
 
 PATTERN_KEYWORD = 'pattern' if PYDANTIC_V2 else 'regex'
@@ -39,11 +39,8 @@ else:  # pragma: no cover - exercised by the pydantic 1 stack in CI
             extra = 'forbid'
 
 
-class OverageStatus(str, Enum):
-    enabled = 'enabled'
-    disabled = 'disabled'
-    other_partner = 'other_partner'
-    unknown = 'unknown'
+# The overview's status filter: the vocabulary's statuses, in its order.
+OverageStatus = Enum('OverageStatus', [(status, status) for status in OVERAGE_STATUSES], type=str)
 
 
 # --- requests --------------------------------------------------------------------------------
