@@ -76,9 +76,7 @@ def fault_rules(share: float = FAULT_SHARE, *, hold_seconds: float,
     return rules
 
 
-
 # ------------------------------------------------------------------------------------ (a)
-
 
 @dataclass
 class Operation:

@@ -64,5 +64,3 @@ def catalogue_markdown() -> str:
             f'- **Action:** {item.action}',
         ]
     return '\n'.join(lines) + '\n'
-
-

@@ -33,6 +33,7 @@ from connect_ext.store import CustomerLockTimeout
 
 logger = logging.getLogger(__name__)
 
+
 def public_error(
     code: str,
     details: Optional[Dict[str, Any]] = None,

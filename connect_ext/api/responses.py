@@ -64,4 +64,3 @@ def error_responses(*statuses: int) -> Dict[int, Dict[str, Any]]:
 
 def header_doc(name: str, description: str) -> Dict[str, Dict[str, Any]]:
     return {name: {'description': description, 'schema': {'type': 'string'}}}
-

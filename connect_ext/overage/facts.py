@@ -145,4 +145,3 @@ class OverageFacts:
             if any(item is entitlement for item in items):
                 return next((sub for sub in self.subscriptions if same_id(sub.id, plan_id)), None)
         return None
-

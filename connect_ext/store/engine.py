@@ -60,4 +60,3 @@ def writing(engine: Engine) -> Engine:
     if engine.dialect.name == 'sqlite':
         return engine.execution_options(sqlite_begin='IMMEDIATE')
     return engine
-

@@ -24,7 +24,6 @@ from connect_ext.store.records import AuditRecord, CustomerRecord, IdempotentRes
 MAX_PAGE_SIZE = 1000
 
 
-
 def prefix_upper_bound(prefix: str) -> Optional[str]:
     """The smallest string greater than every string starting with ``prefix`` (code point order).
 

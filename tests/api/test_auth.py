@@ -246,8 +246,8 @@ def context(**values):
     from connect.eaas.core.inject.models import Context
 
     base = {'extension_id': 'SRVC-1', 'environment_id': 'ENV-1', 'environment_type': 'production',
-                'user_id': 'UR-1', 'account_id': None, 'account_role': None, 'call_source': 'ui',
-                'call_type': 'user'}
+            'user_id': 'UR-1', 'account_id': None, 'account_role': None, 'call_source': 'ui',
+            'call_type': 'user'}
     base.update(values)
     return Context(**base)
 

@@ -114,4 +114,3 @@ def test_no_request_gets_a_5xx_and_every_refusal_has_the_public_shape(
         assert error.message
         assert error.reason
         assert error.action
-

@@ -61,6 +61,7 @@ def receiving(running_sim):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_passthru(running_sim.api_url)
         mock.add_passthru(running_sim.login_url)
+
         def receive(receiver):
             mock.add_callback(responses.POST, URL.split('?')[0], callback=receiver)
             return receiver

@@ -27,8 +27,7 @@ def deliver(app, kind, payload):
 # -- Partner Center -----------------------------------------------------------------------------
 
 
-def test_partner_center_throttling_reschedules_and_the_next_delivery_notes(app, connect, sim,
-                                                                         store):
+def test_partner_center_throttling_reschedules_and_the_next_delivery_notes(app, connect, sim, store):
     payload = load_request('purchase_ovg_existing_tenant')
     connect.add_conversation(payload['id'])
     sim.faults.add(faults.throttle(retry_after=3, path=r'/overage$', times=1))

@@ -99,8 +99,7 @@ def test_policy_from_settings_has_at_least_one_attempt():
 
 
 @pytest.mark.parametrize(('header', 'wait'), [('7', 7.0), ('0.5', 0.5), ('0', 0.0)])
-def test_a_429_is_retried_after_exactly_its_retry_after_seconds(client, mocked, clock,
-                                                                  header, wait):
+def test_a_429_is_retried_after_exactly_its_retry_after_seconds(client, mocked, clock, header, wait):
     mocked.add(responses.GET, OVERAGE_URL, status=429, json=THROTTLED_BODY,
                headers={'Retry-After': header})
     mocked.add(responses.GET, OVERAGE_URL, json=collection([overage_item()]))
@@ -112,8 +111,7 @@ def test_a_429_is_retried_after_exactly_its_retry_after_seconds(client, mocked, 
     assert first == second
 
 
-def test_a_429_with_an_http_date_waits_until_that_date_by_the_servers_clock(client, mocked,
-                                                                           clock):
+def test_a_429_with_an_http_date_waits_until_that_date_by_the_servers_clock(client, mocked, clock):
     server_now = clock.now + 3600  # the local clock is an hour off: it must not matter
     mocked.add(responses.GET, OVERAGE_URL, status=429, json=THROTTLED_BODY, headers={
         'Date': http_date(server_now), 'Retry-After': http_date(server_now + 12),
@@ -125,8 +123,7 @@ def test_a_429_with_an_http_date_waits_until_that_date_by_the_servers_clock(clie
     assert clock.sleeps == [12.0]
 
 
-def test_a_429_with_an_http_date_and_no_date_header_uses_the_local_clock(client, mocked,
-                                                                        clock):
+def test_a_429_with_an_http_date_and_no_date_header_uses_the_local_clock(client, mocked, clock):
     mocked.add(responses.GET, OVERAGE_URL, status=429, json=THROTTLED_BODY,
                headers={'Retry-After': http_date(clock.now + 9)})
     mocked.add(responses.GET, OVERAGE_URL, json=collection([]))
@@ -382,7 +379,6 @@ def test_real_clock_defaults_do_not_break_a_plain_call(mocked):
     mocked.add(responses.GET, OVERAGE_URL, json=collection([]))
 
     assert PartnerCenterClient(make_settings()).get_overage(CUSTOMER_TENANT) is None
-
 
 
 def test_a_429_that_names_no_wait_backs_off_like_a_5xx(client, mocked, clock):

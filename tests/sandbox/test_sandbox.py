@@ -200,8 +200,7 @@ def test_replay_runs_the_events_application_and_writes_each_note_once(sandbox):
     assert 'Wingtip Toys (via reseller)' in page.text
 
 
-def test_python_m_sandbox_prints_the_url_keeps_its_data_and_stops_cleanly(tmp_path, monkeypatch,
-                                                                         capsys):
+def test_python_m_sandbox_prints_the_url_keeps_its_data_and_stops_cleanly(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv('API_KEY', 'ApiKey previous')
     seen = {}
 

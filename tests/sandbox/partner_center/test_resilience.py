@@ -160,8 +160,7 @@ def test_the_rate_limiter_answers_429_past_the_limit_and_the_client_waits(
     assert clock.slept == [1.0]
 
 
-def test_a_rate_limit_beyond_the_budget_is_a_throttled_error(sim, make_client, clock,
-                                                            monkeypatch):
+def test_a_rate_limit_beyond_the_budget_is_a_throttled_error(sim, make_client, clock, monkeypatch):
     monkeypatch.setattr(sim.faults, 'clock', clock)
     sim.faults.set_rate_limit(f.RateLimit(1))
     client = make_client(retry_budget_seconds=5)
@@ -259,7 +258,6 @@ def test_world_over_http_shows_state_and_tunes_delays(sim, client):
     ready = next(c for c in world['customers'] if c['id'] == demo.READY_CUSTOMER_ID)
     assert ready['overage']['azureEntitlementId'] == demo.READY_ENTITLEMENT_ID
     assert ready['overage']['holder'] == demo.DISTRIBUTOR_TENANT_ID
-    assert {p['mpn_id'] for p in world['partners']} == {demo.DISTRIBUTOR_MPN_ID,
-                                                         demo.OTHER_PARTNER_MPN_ID}
+    assert {p['mpn_id'] for p in world['partners']} == {demo.DISTRIBUTOR_MPN_ID, demo.OTHER_PARTNER_MPN_ID}
     assert tuned == (200, {'propagation_delay': 2.5, 'token_lifetime': 3599.0})
     assert control(sim, 'PATCH', 'world', json={'propagation_delay': 'soon'})[0] == 400
