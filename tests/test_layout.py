@@ -124,7 +124,9 @@ def test_the_package_modules_import_each_other_without_a_cycle():
 def test_the_migrations_need_only_the_engine_and_the_repository_migrates():
     graph = _graph()
 
-    assert graph['connect_ext.store.migrate'] == {'connect_ext.store.engine'}
+    imported = graph['connect_ext.store.migrate']
+    store_imports = {name for name in imported if _reaches(name, ('connect_ext.store',))}
+    assert store_imports == {'connect_ext.store.engine'}
     assert 'connect_ext.store.migrate' in graph['connect_ext.store.repository']
 
 
