@@ -3,8 +3,8 @@
 Connect hands variables over as a dict of strings; :meth:`Settings.from_config` turns that into
 values with defaults, so nothing else in the code reads raw variables. Two more inputs are read here
 and only here: ``PARTNER_CENTER_CA_BUNDLE`` (``LOCAL_VARIABLES``: the sandbox's local CA, never
-declared to Connect) and the runner's own ``SCHEDULED_TASK_MAX_EXECUTION_TIME`` environment variable
-(:func:`scheduled_task_seconds`).
+declared to Connect), and the runner's own environment: ``SCHEDULED_TASK_MAX_EXECUTION_TIME``
+(:func:`scheduled_task_seconds`) and whether it started this process (:func:`started_by_runner`).
 """
 import math
 import os
@@ -52,6 +52,9 @@ VARIABLES: Dict[str, Tuple[bool, str, str]] = {
     'MANAGE_OVERAGE_BASE_URL': (
         False, '', 'Public base URL of the pages, for the Manage Overage link in order notes',
     ),
+    'STORE_IS_DURABLE': (
+        False, 'false', 'Say true when a SQLite DATABASE_URL is on a volume that survives restarts',
+    ),
 }
 
 # Read by Settings but not declared to Connect: a distributor never sets them.
@@ -81,6 +84,17 @@ def _share(value: str) -> float:
     if not 0 < share <= 1:  # NaN fails this too
         return DEFAULT_SYNC_RATE_SHARE
     return share
+
+
+# The runner cannot start without them (it connects to Connect with them); the sandbox never sets them.
+RUNNER_IDENTITY_VARIABLES = ('API_KEY', 'ENVIRONMENT_ID')
+
+
+def started_by_runner(environ: Optional[Mapping[str, str]] = None) -> bool:
+    """Whether Connect's runner started this process: its environment names the Connect
+    environment and the key it connects with (``os.environ`` by default)."""
+    environ = os.environ if environ is None else environ
+    return all(str(environ.get(name) or '').strip() for name in RUNNER_IDENTITY_VARIABLES)
 
 
 def scheduled_task_seconds(environ: Optional[Mapping[str, str]] = None) -> float:
@@ -131,6 +145,8 @@ class Settings:
     sync_rate_share: float = DEFAULT_SYNC_RATE_SHARE
     # Public base URL of the pages, for the Manage Overage link in order notes ('' = relative).
     pages_url: str = ''
+    # The administrator says a SQLite store is on a volume that survives restarts.
+    store_is_durable: bool = False
 
     @classmethod
     def from_config(cls, config: Optional[Mapping[str, str]]) -> 'Settings':
@@ -164,6 +180,7 @@ class Settings:
             product_ids=_csv(get('PRODUCT_IDS')),
             sync_rate_share=_share(get('SYNC_RATE_SHARE')),
             pages_url=get('MANAGE_OVERAGE_BASE_URL'),
+            store_is_durable=get('STORE_IS_DURABLE').lower() in _TRUE,
         )
 
 

@@ -15,7 +15,7 @@ import threading
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from connect_ext.cache import BoundedCache
-from connect_ext.config import PartnerCenterSettings, Settings, scheduled_task_seconds
+from connect_ext.config import PartnerCenterSettings, Settings, scheduled_task_seconds, started_by_runner
 from connect_ext.notifications.webhooks import WebhookNotifier
 from connect_ext.orders import notes
 from connect_ext.orders.conversations import RequestConversations
@@ -26,6 +26,7 @@ from connect_ext.overage.facts import Caller
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.service.overage import OverageService
 from connect_ext.store import Store
+from connect_ext.store.durability import Durability, durability
 from connect_ext.vocabulary import OWNER
 
 
@@ -48,8 +49,28 @@ def clear_caches() -> None:
         cache.clear()
 
 
-def store_for(database_url: str) -> Store:
-    return _stores.get_or_build(database_url, lambda: Store.migrated(database_url))
+def under_runner() -> bool:
+    """Whether Connect's runner started this process: not the sandbox, the tests or a command line."""
+    return started_by_runner()
+
+
+def store_durability(settings: Settings) -> Durability:
+    return durability(
+        settings.database_url, said_durable=settings.store_is_durable, under_runner=under_runner(),
+    )
+
+
+def store_for(settings: Settings) -> Store:
+    """The migrated store of ``DATABASE_URL``; the first time, the log says if it may be lost."""
+
+    def build() -> Store:
+        store = Store.migrated(settings.database_url)
+        warning = store_durability(settings).warning
+        if warning:
+            logger.warning(warning)
+        return store
+
+    return _stores.get_or_build(settings.database_url, build)
 
 
 def partner_center_client_for(settings: PartnerCenterSettings) -> PartnerCenterClient:
@@ -89,7 +110,7 @@ def overage_service(
 
 def overage_service_for(settings: Settings) -> OverageService:
     """The service of ``settings``, over this process's store, client and notifier."""
-    store = store_for(settings.database_url)
+    store = store_for(settings)
     return overage_service(
         settings,
         store=store,
@@ -115,7 +136,7 @@ class EventsDependencies:
     def store(self) -> Store:
         with self._lock:
             if self._store is None:
-                self._store = store_for(self.settings.database_url)
+                self._store = store_for(self.settings)
             return self._store
 
     @property

@@ -20,6 +20,7 @@ from connect_ext.notifications.webhooks import WebhookNotifier
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.service.overage import OverageService
 from connect_ext.store import Store
+from connect_ext.store.durability import Durability
 
 
 def get_settings(config: Dict[str, Any] = Depends(get_config)) -> Settings:
@@ -32,7 +33,12 @@ def get_product_ids(settings: Settings = Depends(get_settings)) -> Optional[tupl
 
 
 def get_store(settings: Settings = Depends(get_settings)) -> Store:
-    return wiring.store_for(settings.database_url)
+    return wiring.store_for(settings)
+
+
+def get_store_durability(settings: Settings = Depends(get_settings)) -> Durability:
+    """Whether the store survives a restart, and the warning when it may not (under the runner)."""
+    return wiring.store_durability(settings)
 
 
 def get_partner_center_client(settings: Settings = Depends(get_settings)) -> PartnerCenterClient:

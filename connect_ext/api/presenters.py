@@ -50,6 +50,7 @@ from connect_ext.service.results import (
     OverageState,
 )
 from connect_ext.store import AuditRecord, CustomerRecord, Page
+from connect_ext.store.durability import Durability
 
 
 # --- the pieces ------------------------------------------------------------------------------
@@ -253,7 +254,9 @@ def items_page(items: Sequence[CatalogueItem]) -> ItemsPage:
     return ItemsPage(items=list(items), total=len(items))
 
 
-def settings_body(settings: Settings, product_ids: Optional[Iterable[str]]) -> SettingsBody:
+def settings_body(
+    settings: Settings, product_ids: Optional[Iterable[str]], store: Durability,
+) -> SettingsBody:
     """What the settings page shows: every value but the secrets (only whether they are set)."""
     pc = settings.partner_center
     return SettingsBody(
@@ -265,7 +268,9 @@ def settings_body(settings: Settings, product_ids: Optional[Iterable[str]]) -> S
         webhook_url=settings.webhook_url or None,
         webhook_signed=bool(settings.webhook_url and settings.webhook_secret),
         customers_may_change=settings.customers_may_change,
-        store=settings.database_url.split(':', 1)[0].split('+', 1)[0],
+        store=store.backend,
+        store_durable=store.durable,
+        store_warning=store.warning,
         partner_center=PartnerCenterConfiguration(
             api_url=pc.api_url,
             login_url=pc.login_url,

@@ -281,4 +281,8 @@ class SettingsBody(BaseModel):
     webhook_signed: bool
     customers_may_change: bool
     store: str
+    # Whether the store survives a restart (PostgreSQL, or SQLite said durable with STORE_IS_DURABLE),
+    # and what may be lost when it does not, under Connect's runner.
+    store_durable: bool
+    store_warning: Optional[str] = None
     partner_center: PartnerCenterConfiguration

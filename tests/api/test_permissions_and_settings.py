@@ -3,6 +3,7 @@ import dataclasses
 
 import pytest
 
+from connect_ext import wiring
 from connect_ext.api import dependencies
 from sandbox.partner_center import demo
 from testkit.callers import OWNER, RESELLER_A, customer
@@ -70,6 +71,7 @@ def test_the_owner_sees_the_configuration_without_any_secret(api, settings):
     assert body['webhook_url'] == 'https://hooks.example.test/overage'
     assert body['webhook_signed'] is True
     assert body['store'] == 'sqlite'
+    assert (body['store_durable'], body['store_warning']) == (False, None)  # not under the runner
     assert body['partner_center']['mode'] == 'app+user'
     pc = settings.partner_center
     for secret in ('hook-secret', pc.client_secret, pc.refresh_token):
@@ -82,3 +84,18 @@ def test_only_the_owner_sees_the_configuration(api, who):
 
     assert response.status_code == 403
     assert response.json()['error']['code'] == 'FORBIDDEN'
+
+
+def test_under_the_runner_a_sqlite_store_is_reported_with_what_to_set(api, settings, monkeypatch):
+    monkeypatch.setattr(wiring, 'under_runner', lambda: True)
+
+    body = api.get('/api/settings', who=OWNER).json()
+
+    assert (body['store'], body['store_durable']) == ('sqlite', False)
+    assert 'STORE_IS_DURABLE' in body['store_warning']
+    assert 'postgresql+psycopg://' in body['store_warning']
+
+    said_durable = dataclasses.replace(settings, store_is_durable=True)
+    api.app.dependency_overrides[dependencies.get_settings] = lambda: said_durable
+    body = api.get('/api/settings', who=OWNER).json()
+    assert (body['store_durable'], body['store_warning']) == (True, None)

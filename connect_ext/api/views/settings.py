@@ -10,7 +10,12 @@ from fastapi import Depends
 
 from connect_ext.api import presenters
 from connect_ext.api.auth import get_caller, require_role
-from connect_ext.api.dependencies import get_partner_center_client, get_product_ids, get_settings
+from connect_ext.api.dependencies import (
+    get_partner_center_client,
+    get_product_ids,
+    get_settings,
+    get_store_durability,
+)
 from connect_ext.api.responses import error_responses, model_answer
 from connect_ext.api.schemas import ConnectionCheck, SettingsBody
 from connect_ext.config import Settings
@@ -18,6 +23,7 @@ from connect_ext.errors.microsoft import translate
 from connect_ext.overage.facts import Caller
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.partner_center.errors import PartnerCenterError
+from connect_ext.store.durability import Durability
 from connect_ext.vocabulary import OWNER
 
 
@@ -33,9 +39,10 @@ class SettingsWebAppMixin:
         caller: Caller = Depends(get_caller),
         settings: Settings = Depends(get_settings),
         product_ids=Depends(get_product_ids),
+        store: Durability = Depends(get_store_durability),
     ):
         require_role(caller, OWNER, problem='only the distributor may see the configuration')
-        return model_answer(presenters.settings_body(settings, product_ids))
+        return model_answer(presenters.settings_body(settings, product_ids, store))
 
     @router.get(
         '/settings/connection',
