@@ -23,7 +23,7 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
@@ -85,7 +85,7 @@ def status_of(number: int) -> str:
 
 
 def rows_for(count: int) -> List[Dict]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return [
         customer_row(number, name=name_of(number), status=status_of(number),
                      now=now, checked_at=now, ovg_asset_ids=[f'AS-{number:04d}-0000-0000'],

@@ -19,7 +19,7 @@ answered 429. Target (issue 8): >= 90% of the limit with <= 1% of calls throttle
 """
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Dict, List
 
 from benchmarks import MemoryProbe, Options, Row, at_least, at_most
@@ -96,7 +96,7 @@ def calibrate(sim, store, pc_settings) -> float:
 def run_sync(customers: int, scale: float, share: str, budget: float, pc_settings, sim,
              store) -> Dict:
     """One paced sync of ``customers`` under the scaled rate limit: what the simulator saw."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     bulk_insert_customers(store, [customer_row(n, now=now) for n in range(1, customers + 1)])
     client = partner_center_client(pc_settings)
     service = make_service(client, store, pc_settings)
@@ -130,7 +130,7 @@ def _row(key, title, measured, customers, scale, share, probe, seconds, note) ->
     verdicts = [at_least(measured['share'] * 100, TARGET_SHARE * 100, ' points'),
                 at_most(throttled_share * 100, TARGET_THROTTLED * 100, ' points')]
     verdict = 'met' if verdicts == ['met', 'met'] else '; '.join(
-        f'{what} {v}' for what, v in zip(('rate', '429s'), verdicts) if v != 'met')
+        f'{what} {v}' for what, v in zip(('rate', '429s'), verdicts, strict=True) if v != 'met')
     row = Row(
         key, title,
         f"{measured['share'] * 100:.1f}% of the limit ({measured['per_minute']:.0f}/scaled min), "

@@ -9,7 +9,7 @@ overage state Microsoft has for them, as if the scheduled sync had just run.
 Ids are constants, so the browser tests, the benchmarks and the docs can name the same objects.
 """
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Dict, Optional, Tuple
 
 from connect_ext.store import Store
@@ -185,7 +185,7 @@ def seed_store(database_url: str, pc_world: World, connect_world: ConnectWorld,
                now: Optional[datetime] = None) -> Store:
     """The store migrated to the newest schema and holding every demo customer."""
     store = Store.migrated(database_url)
-    checked_at = now or datetime.now(timezone.utc)
+    checked_at = now or datetime.now(UTC)
     for customer in DEMO_CUSTOMERS:
         account = connect_world.tier_accounts[customer.customer_id]
         ovg_count = len([

@@ -4,7 +4,7 @@
 :data:`EPOCH`); :class:`FakeDatetimeClock` hands out aware datetimes, as the store's clock does.
 They are different things: the store never sleeps, the client never reads datetimes.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import List
 
 from sandbox.partner_center.testing import FakeClock as _SimulatorClock
@@ -15,7 +15,7 @@ DEFAULT_START = 1000.0
 # clock into dates (Retry-After as an HTTP date, token expiry).
 EPOCH = 1_700_000_000.0
 # Where the store's clock starts.
-START = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+START = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 class FakeClock(_SimulatorClock):

@@ -227,7 +227,7 @@ def check_webhooks(deliveries: List[Dict[str, Any]], secret: str, audited: set) 
         'webhook_duplicates': sum(n - 1 for n in per_audit.values() if n > 1),
         'webhook_missing': len(audited - set(per_audit)),
         'webhook_bad_signatures': sum(
-            1 for delivery, sent in zip(deliveries, headers)
+            1 for delivery, sent in zip(deliveries, headers, strict=False)
             if not verify_signature(secret, delivery['raw'], sent.get('X-Overage-Timestamp'),
                                     sent.get('X-Overage-Signature'))),
     }

@@ -3,7 +3,7 @@
 Customer ``number`` has a stable tenant id, Azure plan, Azure subscriptions (entitlements) and
 Connect tier account, so a run can be read in the simulators' logs and repeated.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Dict, Optional, Sequence
 
 from connect_ext.overage.facts import Caller, CustomerRef
@@ -138,7 +138,7 @@ def customer_row(number: int, *, name: Optional[str] = None, status: str = 'unkn
     """A row of the ``customers`` table, every column the store itself would fill."""
     from connect_ext.store.models import search_key
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     name = name or f'Benchmark customer {number}'
     row = {
         'customer_id': customer_id(number), 'tenant_id': tenant_id(number), 'name': name,

@@ -36,7 +36,7 @@ import logging
 import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Callable, Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
@@ -144,7 +144,7 @@ class WebhookNotifier:
         timeout_seconds: float = 10.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
-        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
         if urlsplit(url).scheme not in ('http', 'https'):
             raise ValueError('OVERAGE_WEBHOOK_URL must be an http(s) URL')

@@ -19,7 +19,7 @@ import math
 import random
 import re
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from typing import Any, Callable, Dict, Mapping, Optional
 
 import requests
@@ -83,7 +83,7 @@ def _http_date_timestamp(value: Optional[str]) -> Optional[float]:
     if moment is None:  # Python 3.9 returns None instead of raising
         return None
     if moment.tzinfo is None:  # HTTP-dates are always GMT
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
 
 

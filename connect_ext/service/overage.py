@@ -24,7 +24,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Callable, List, Optional, Sequence
 
 from connect_ext.config import Settings
@@ -73,7 +73,7 @@ DEFAULT_CONFIRM_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def overage_etag(overage: Optional[Overage]) -> str:

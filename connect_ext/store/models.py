@@ -21,7 +21,7 @@ the two backends behaving the same:
 """
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, FrozenSet, List, Optional
 
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String
@@ -49,7 +49,7 @@ def ensure_utc(value: datetime, name: str = 'timestamp') -> datetime:
         raise TypeError(f'{name} must be a datetime, not {type(value).__name__}')
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f'{name} must be timezone-aware (got a naive datetime)')
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def search_key(text: Optional[str]) -> str:
@@ -87,8 +87,8 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def _json(*, none_as_null: bool = False) -> JSON:

@@ -12,7 +12,7 @@ Concurrency, which matters because several runner replicas may share one Postgre
   (:mod:`.locks`).
 """
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Callable, ContextManager, Iterable, Iterator, List, Mapping, Optional
 
 from sqlalchemy import delete, func, or_, select, update
@@ -47,7 +47,7 @@ from connect_ext.store.records import AuditRecord, CustomerRecord, IdempotentRes
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Store:

@@ -15,7 +15,7 @@ import copy
 import itertools
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 
@@ -42,12 +42,12 @@ Quantity = Union[int, float, str]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def timestamp(moment: datetime) -> str:
     """Connect's timestamps: ISO 8601 with an explicit UTC offset, to the second."""
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 class NotFound(LookupError):

@@ -10,7 +10,7 @@ import json
 import math
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Dict, List, Optional
 from urllib.parse import parse_qs
 
@@ -210,7 +210,7 @@ def openid_configuration(base: str, tenant: str) -> Dict[str, Any]:
 
 def token_error_json(error: TokenError, base: str, correlation_id: str) -> Dict[str, Any]:
     trace_id = str(uuid.uuid4())
-    stamp = datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M:%SZ')
+    stamp = datetime.now(UTC).strftime('%Y-%m-%d %H:%M:%SZ')
     return {
         'error': error.error,
         'error_description': f'AADSTS{error.aadsts}: {error.message} Trace ID: {trace_id} '

@@ -1,5 +1,5 @@
 """GET /api/customers: the overview from the store (never Microsoft), filtered, searched, paged."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +11,7 @@ from testkit.customers import ENABLED, HELD, READY
 
 
 def test_a_customer_row_shows_the_last_known_state(api, store, sim):
-    checked_at = datetime(2026, 11, 1, 8, 30, tzinfo=timezone.utc)
+    checked_at = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
     store.record_overage_state(
         READY, status='enabled', azure_entitlement_id='e0710000-0000-4000-8000-000000000001',
         partner_id='4810001', checked_at=checked_at,
@@ -47,7 +47,7 @@ def test_a_customer_row_shows_the_last_known_state(api, store, sim):
 
 
 def test_status_filter_keeps_only_customers_in_that_state(api, store):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     store.record_overage_state(READY, status='enabled', azure_entitlement_id='e-1',
                                partner_id=None, checked_at=now)
     store.record_overage_state(HELD, status='other_partner', azure_entitlement_id='e-2',

@@ -6,7 +6,7 @@ body``. The ``reference_*`` functions below are the bodies as the service and th
 before the presenters existed (the public contract, field by field, nulls included); the answers
 must equal them on pydantic 1 and 2 alike, times included (``datetime.isoformat()``, ``+00:00``).
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Dict
 
 import pytest
@@ -163,7 +163,7 @@ def ref(customer_id, store) -> CustomerRef:
 @pytest.fixture
 def at_noon(api, pc_client, store, settings, clock):
     """The service on a fixed clock: ``checked_at`` and the audit's ``at`` are known exactly."""
-    times = [datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)]
+    times = [datetime(2026, 11, 29, 12, 0, tzinfo=UTC)]
     service = OverageService(pc_client, store, settings, sleep=clock.sleep, confirm_delays=(0.5,),
                              now=lambda: times[0])
     api.app.dependency_overrides[dependencies.get_overage_service] = lambda: service
@@ -195,7 +195,7 @@ def test_a_state_keeps_its_nulls_and_its_isoformat_time(api, at_noon):
     assert body['customer']['tier2_id'] is None
     assert body['permissions'] == {'can_change': True}
 
-    at_noon[0] = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=timezone.utc)
+    at_noon[0] = datetime(2026, 11, 29, 12, 0, 0, 123456, tzinfo=UTC)
     assert api.get(f'/api/customers/{READY}/overage').json()['checked_at'] == (
         '2026-11-29T12:00:00.123456+00:00'
     )
@@ -265,7 +265,7 @@ def test_the_history_answer_is_the_contract(api, store, at_noon):
 
 def test_the_overview_answer_is_the_contract_nulls_included(api, store):
     store.record_overage_state(READY, status='enabled', azure_entitlement_id='e-1', partner_id=None,
-                               checked_at=datetime(2026, 11, 1, 8, 30, 0, 5, tzinfo=timezone.utc))
+                               checked_at=datetime(2026, 11, 1, 8, 30, 0, 5, tzinfo=UTC))
 
     body = exactly(CustomerPage, api.get('/api/customers', params={'limit': 200}).json())
 

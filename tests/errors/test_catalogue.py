@@ -60,7 +60,7 @@ def test_renders_without_params(code):
 def test_renders_with_every_param(code):
     item = catalogue.entry(code)
     rendered = catalogue.render_entry(code, SAMPLE_PARAMS)
-    for template, text in zip(texts(item), rendered):
+    for template, text in zip(texts(item), rendered, strict=True):
         for name in templates.placeholders(template):
             assert f'<{name}>' in text, (code, name)
         assert '{' not in text

@@ -2,7 +2,7 @@
 import json
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -35,7 +35,7 @@ EVENT = {
     'audit_id': 7, 'from': {'enabled': False, 'azure_subscription_id': None},
     'to': {'enabled': True, 'azure_subscription_id': demo.READY_ENTITLEMENT_ID}, 'error': None,
 }
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 class Receiver:

@@ -1,5 +1,5 @@
 """The note texts, from domain values (no Connect, no Partner Center, no API JSON)."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -40,7 +40,7 @@ def state(status, *, azure_subscription_id=None, azure_subscription_name=None, a
     facts = OverageFacts(customer=CUSTOMER, caller=Caller('owner', 'PA-000-000'),
                          subscriptions=subscriptions, entitlements=entitlements, overage=overage)
     return OverageState(facts=facts, status=status, findings=list(findings), etag='"e"',
-                        checked_at=datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc))
+                        checked_at=datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
 
 
 def note(**overrides):

@@ -1,9 +1,10 @@
 """The scheduled sync on the Partner Center simulator: oldest first, paced, surviving 429 and 5xx,
 one reader per customer even with two workers at once, and resumable after a cut-off."""
+import itertools
 import threading
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from connect.eaas.core.enums import ResultType
@@ -33,7 +34,7 @@ READ_BEFORE = {
 WITHOUT_TENANT = 'TA-2000-0000-0099'
 OLDEST_FIRST = [*NEVER_READ, *READ_BEFORE]
 TENANTS = {**NEVER_READ, **READ_BEFORE}
-LONG_AGO = datetime(2026, 1, 1, tzinfo=timezone.utc)
+LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
 # 500 requests/min * 0.012 = 6 a minute: one token every 10 s, bursts of one.
 SLOW_SHARE = '0.012'
 
@@ -114,7 +115,7 @@ def test_reads_are_paced_at_the_configured_share_of_the_rate_limit(seeded, servi
     slow_sync(seeded, recorder, clock).run()
 
     times = [at for _, _, at in recorder.reads]
-    gaps = [round(later - earlier, 6) for earlier, later in zip(times, times[1:])]
+    gaps = [round(later - earlier, 6) for earlier, later in itertools.pairwise(times)]
     assert gaps == [10.0] * (len(OLDEST_FIRST) - 1)
 
 
@@ -259,7 +260,7 @@ def test_the_wiring_paces_at_the_configured_share(dependencies, clock):
 def test_a_sync_that_cannot_run_fails_the_scheduled_task_with_the_reason(app, caplog):
     class BrokenStore:
         def now(self):
-            return datetime.now(timezone.utc)
+            return datetime.now(UTC)
 
         def claim_customers_for_sync(self, **claim):
             raise RuntimeError('the database is unreachable')

@@ -1,7 +1,7 @@
 """The scheduled sync over 1,000 customers while Partner Center throttles it: it completes, and
 the store ends up telling Microsoft's truth for every customer, including the changes made outside
 the extension since the store last looked."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,7 +17,7 @@ from testkit.world import add_ready_customer, customer_id, distributor_world, en
 
 
 CUSTOMERS = 1000
-LONG_AGO = datetime(2026, 1, 1, tzinfo=timezone.utc)
+LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
 # Partner Center's 500 requests a minute, with a "minute" of three seconds; the sync is let run
 # faster than that, so a fast machine meets the limit's 429s. A slow one may not reach the limit,
 # so one read in twenty is also answered 429 (seeded), whatever the machine.

@@ -65,7 +65,7 @@ MARKER_ANY_CASE = st.tuples(*[st.sampled_from([c.lower(), c.upper()]) for c in '
 
 def _join(words, separators):
     text = words[0]
-    for word, separator in zip(words[1:], separators):
+    for word, separator in zip(words[1:], separators, strict=False):
         text += separator + word
     return text
 

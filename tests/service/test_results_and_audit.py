@@ -65,7 +65,7 @@ def test_every_operation_is_audited_once_and_notified_with_the_same_facts(make_s
     entries = sorted(store.list_audit(customer_id='TA-READY').items, key=lambda e: e.id)
     entries += store.list_audit(customer_id='TA-HELD').items
     assert len(changes) == len(entries) == 4
-    for change, entry in zip(changes, entries):
+    for change, entry in zip(changes, entries, strict=True):
         assert change.audit_id == entry.id
         assert (change.action, change.outcome) == (entry.action, entry.outcome)
         assert change.before == Assignment(entry.from_enabled, entry.from_entitlement)

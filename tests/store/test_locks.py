@@ -57,7 +57,7 @@ def test_two_threads_changing_one_customer_run_one_after_the_other(store):
         thread.join(30)
 
     assert len(events) == 20
-    for enter, leave in zip(events[::2], events[1::2]):
+    for enter, leave in zip(events[::2], events[1::2], strict=True):
         assert (enter[0], leave[0], enter[1]) == ('enter', 'exit', leave[1])
 
 

@@ -1,5 +1,5 @@
 """The store's pure rules: time zones, search keys, prefix bounds, lock keys, field checks."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -17,8 +17,8 @@ from connect_ext.store.queries import prefix_upper_bound
 def test_ensure_utc_converts_aware_times_and_refuses_naive_ones():
     aware = datetime(2025, 3, 1, 14, 0, tzinfo=timezone(timedelta(hours=2)))
 
-    assert ensure_utc(aware) == datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
-    assert ensure_utc(aware).tzinfo == timezone.utc
+    assert ensure_utc(aware) == datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    assert ensure_utc(aware).tzinfo == UTC
     with pytest.raises(ValueError, match='checked_at'):
         ensure_utc(datetime(2025, 3, 1), 'checked_at')
     with pytest.raises(TypeError):
@@ -86,7 +86,7 @@ def test_customer_fields_are_cleaned():
 
     assert cleaned == {
         'name': 'Contoso', 'country': None, 'tenant_id': 'abc', 'ovg_asset_ids': ['AS-1'],
-        'checked_at': datetime(2025, 1, 1, tzinfo=timezone.utc),
+        'checked_at': datetime(2025, 1, 1, tzinfo=UTC),
     }
 
 

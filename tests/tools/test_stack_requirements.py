@@ -2,10 +2,10 @@
 packages it names (scripts/stack_requirements.py)."""
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 
 
 ROOT = Path(__file__).resolve().parents[2]
