@@ -29,10 +29,13 @@ def _requirement(name: str, spec) -> str:
 
 
 def dependencies(pyproject: Dict) -> Iterator[str]:
-    """The project's own requirements (PEP 508, as written), then the groups' (Poetry's specs)."""
-    yield from pyproject['project']['dependencies']
+    """The project's own requirements, then its groups', as pip requirements."""
+    poetry = pyproject['tool']['poetry']
+    for name, spec in poetry['dependencies'].items():
+        if name != 'python':
+            yield _requirement(name, spec)
     for group in GROUPS:
-        for name, spec in pyproject['tool']['poetry']['group'][group]['dependencies'].items():
+        for name, spec in poetry['group'][group]['dependencies'].items():
             yield _requirement(name, spec)
 
 

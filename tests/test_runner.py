@@ -12,6 +12,7 @@ import asyncio
 import base64
 import json
 import os
+import threading
 from typing import Any, Dict, List
 
 import pytest
@@ -46,6 +47,25 @@ from connect.eaas.runner.handlers.events import EventsApp
 from connect.eaas.runner.handlers.web import WebApp
 from connect.eaas.runner.managers.background import BackgroundTasksManager
 from connect.eaas.runner.workers.web import WebWorker
+
+
+def run_async(coroutine_function):
+    """Run a coroutine on a loop of its own, in a thread of its own: the runner's code is asyncio,
+    and an earlier test (Playwright's sync API) may have left a loop running in the main thread."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome['value'] = asyncio.run(coroutine_function())
+        except BaseException as error:  # handed back to the test's thread
+            outcome['error'] = error
+
+    thread = threading.Thread(target=target, name='runner-loop')
+    thread.start()
+    thread.join(timeout=120)
+    if 'error' in outcome:
+        raise outcome['error']
+    return outcome['value']
 
 
 API_ADDRESS = CONNECT_URL.split('/')[2]  # the runner's clients talk to https://{API_ADDRESS}/public/v1
@@ -116,7 +136,7 @@ def web_call(config, method: str, url: str, **options: Any):
         options=WebTaskOptions(correlation_id='corr-1', reply_to='reply-1', **options),
         request=HttpRequest(method=method, url=url, headers={}),
     )
-    asyncio.run(worker.process_task(task))
+    run_async(lambda: worker.process_task(task))
     answer = Message.deserialize(sent[0]).data.response
     return answer.status, answer.headers, base64.decodebytes(answer.content.encode())
 
@@ -177,7 +197,7 @@ def run_event(config, request: Dict[str, Any]):
         ))
         return await asyncio.wait_for(results.get(), timeout=60)
 
-    return asyncio.run(main())
+    return run_async(main)
 
 
 @pytest.fixture
