@@ -302,7 +302,7 @@ def test_the_settings_and_connection_answers_are_the_contract(api, settings):
         'tenant_id_params': list(settings.tenant_id_params),
         'reseller_mpn_param': settings.reseller_mpn_param, 'product_ids': [],
         'webhook_url': None, 'webhook_signed': False, 'customers_may_change': False,
-        'store': 'sqlite',
+        'store': 'sqlite', 'store_durable': False, 'store_warning': None,
         'partner_center': {'api_url': pc.api_url, 'login_url': pc.login_url,
                            'tenant_id': pc.tenant_id or None, 'client_id': pc.client_id or None,
                            'mode': 'app+user'},
