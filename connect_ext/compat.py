@@ -1,6 +1,7 @@
 """One place for the differences between pydantic 1.10 (the runner's) and pydantic 2 (the next).
 
-Models subclass :class:`ApiModel` and are read with :func:`parse` and written with :func:`dump`,
+Payload models subclass :class:`ApiModel`, request bodies :class:`RequestModel`; models are read
+with :func:`parse` and written with :func:`dump`, and a pattern is given with :func:`pattern_kwarg`,
 so no module calls ``parse_obj``/``model_validate`` or ``dict``/``model_dump`` itself.
 """
 from typing import Any, Dict, Type, TypeVar
@@ -22,6 +23,11 @@ if PYDANTIC_V2:  # pragma: no cover - exercised by the pydantic 2 stack in CI
 
         model_config = ConfigDict(populate_by_name=True, extra='ignore')
 
+    class RequestModel(BaseModel):
+        """A web API request body: unknown fields are an error."""
+
+        model_config = ConfigDict(extra='forbid')
+
 else:  # pragma: no cover - exercised by the pydantic 1 stack in CI
 
     class ApiModel(BaseModel):
@@ -30,6 +36,21 @@ else:  # pragma: no cover - exercised by the pydantic 1 stack in CI
         class Config:
             allow_population_by_field_name = True
             extra = 'ignore'
+
+    class RequestModel(BaseModel):
+        """A web API request body: unknown fields are an error."""
+
+        class Config:
+            extra = 'forbid'
+
+
+# The keyword of a regular expression in Field()/Query(): pydantic 2 renamed it.
+PATTERN_KEYWORD = 'pattern' if PYDANTIC_V2 else 'regex'
+
+
+def pattern_kwarg(pattern: str) -> Dict[str, str]:
+    """The ``Field``/``Query`` keyword of a regular expression on both pydantic majors."""
+    return {PATTERN_KEYWORD: pattern}
 
 
 def parse(model: Type[M], data: Any) -> M:

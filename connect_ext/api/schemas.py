@@ -10,33 +10,8 @@ from typing import Any, Dict, List, Optional
 
 from pydantic import BaseModel, Field
 
-from connect_ext.compat import PYDANTIC_V2
+from connect_ext.compat import RequestModel, pattern_kwarg
 from connect_ext.vocabulary import GUID_PATTERN, OVERAGE_STATUSES
-
-
-PATTERN_KEYWORD = 'pattern' if PYDANTIC_V2 else 'regex'
-
-
-def pattern_kwarg(pattern: str) -> Dict[str, str]:
-    """The ``Field``/``Query`` keyword of a regular expression on both pydantic majors."""
-    return {PATTERN_KEYWORD: pattern}
-
-
-if PYDANTIC_V2:  # pragma: no cover - exercised by the pydantic 2 stack in CI
-    from pydantic import ConfigDict
-
-    class RequestModel(BaseModel):
-        """A request body: unknown fields are an error."""
-
-        model_config = ConfigDict(extra='forbid')
-
-else:  # pragma: no cover - exercised by the pydantic 1 stack in CI
-
-    class RequestModel(BaseModel):
-        """A request body: unknown fields are an error."""
-
-        class Config:
-            extra = 'forbid'
 
 
 # The overview's status filter: the vocabulary's statuses, in its order.
