@@ -29,6 +29,19 @@ MICROSOFT_ANSWERS = (
         'distributor to make the change.',
     ),
     entry(
+        'MICROSOFT_FOUND_NO_OVG_SUBSCRIPTION', ERROR, 422,
+        'Microsoft refused to enable overage for this customer[ ({tenant_id})], and Partner Center '
+        'shows no overage-capable (OVG) subscription of it under your partner account.',
+        'Microsoft enables overage only for a customer that holds an active overage-capable '
+        'subscription from any partner. It answered that your account is not eligible to manage '
+        "this customer's overage (Partner Center error 800114); with no OVG subscription under "
+        'your account, the likeliest cause is that the customer holds none anywhere.',
+        'Order an OVG item for the customer (for example a Teams Phone OVG SKU), wait until the '
+        'subscription is active, then enable overage again. If the customer holds one from '
+        'another partner, have it check with that partner that the subscription is active, and '
+        'check that the integration user is an Admin agent.',
+    ),
+    entry(
         'NO_RESELLER_RELATIONSHIP', ERROR, 403,
         'Your partner account has no reseller relationship with this customer in Partner Center'
         '[ ({tenant_id})].',
@@ -134,6 +147,19 @@ MICROSOFT_ACCESS = (
         "The distributor's administrator must check PARTNER_CENTER_CLIENT_ID, "
         'PARTNER_CENTER_CLIENT_SECRET and PARTNER_CENTER_REFRESH_TOKEN (an Admin agent\'s '
         'App+User consent, with MFA), then retry.',
+    ),
+    entry(
+        'PARTNER_CENTER_MFA_REQUIRED', ERROR, 502,
+        'Microsoft Partner Center refused the extension\'s sign-in because it was not made with '
+        'multifactor authentication.',
+        'Partner Center requires every App+User call to carry proof of multifactor '
+        'authentication (Partner Center error 900421): the refresh token in '
+        'PARTNER_CENTER_REFRESH_TOKEN must come from an Admin agent\'s sign-in with MFA, as '
+        "Microsoft's secure application model prescribes. This is a configuration problem of "
+        'the extension, not of your request.',
+        "The distributor's administrator must sign in again as an Admin agent with MFA through "
+        "the secure application model's consent, put the new refresh token in "
+        'PARTNER_CENTER_REFRESH_TOKEN, then retry.',
     ),
     entry(
         'PARTNER_CENTER_ACCESS_DENIED', ERROR, 403,

@@ -80,14 +80,16 @@ SCOPE = (
 # Prerequisites in Partner Center.
 PREREQUISITES = (
     entry(
-        'NO_ACTIVE_OVG_SUBSCRIPTION', BLOCKING, 422,
+        'NO_ACTIVE_OVG_SUBSCRIPTION', WARNING, None,
         'Partner Center shows no active overage-capable (OVG) subscription for this customer '
         'under your partner account.',
-        'Microsoft lets a partner switch overage on only for a customer that holds at least one '
-        'active NCE subscription whose SKU allows overage (consumptionType "overage").',
-        'Order an OVG item for the customer (for example a Teams Phone OVG SKU), wait until the '
-        'subscription is active, then enable overage.',
-        blocks=ENABLE_ONLY,
+        'Microsoft lets a partner switch overage on for a customer that holds at least one '
+        'active NCE subscription whose SKU allows overage (consumptionType "overage"), bought '
+        "from any partner; Partner Center lists only your own subscriptions, so one bought from "
+        'another partner cannot be seen here, and Microsoft decides when you enable.',
+        'If the customer bought its OVG subscription from another partner, go ahead: Microsoft '
+        'checks it when you enable. Otherwise order an OVG item for the customer (for example a '
+        'Teams Phone OVG SKU) and wait until the subscription is active.',
     ),
     entry(
         'LEGACY_AZURE_PRESENT', BLOCKING, 422,

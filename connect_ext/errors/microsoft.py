@@ -8,6 +8,9 @@ The order of the decision:
 
 1. how the call failed, when that says it all: no token (``auth``), throttled, timed out;
 2. Microsoft's error code, when it is one documented for these calls (``MICROSOFT_CODES``);
+   ``800114`` ("not eligible") on a customer of whom the caller saw no OVG subscription
+   (``visible_ovg_subscriptions`` 0 in the context) reads as ``MICROSOFT_FOUND_NO_OVG_SUBSCRIPTION``:
+   Microsoft counts every partner's OVG subscriptions, Partner Center lists only ours;
 3. any other code on a 4xx: ``MICROSOFT_REJECTED``, quoting Microsoft's description;
 4. the HTTP status (``HTTP_STATUSES``);
 5. a failed connection: ``MICROSOFT_UNAVAILABLE``; anything else: ``MICROSOFT_REJECTED``.
@@ -32,6 +35,9 @@ from connect_ext.partner_center.errors import (
 
 
 FALLBACK_CODE = 'MICROSOFT_REJECTED'
+NOT_ELIGIBLE = '800114'
+# The context key that says how many OVG subscriptions of the customer the caller could see.
+VISIBLE_OVG_SUBSCRIPTIONS = 'visible_ovg_subscriptions'
 
 # Documented Partner Center error codes -> public code.
 MICROSOFT_CODES: Mapping[str, str] = {
@@ -43,6 +49,8 @@ MICROSOFT_CODES: Mapping[str, str] = {
     # Access: the extension's own credentials and role.
     '400': 'PARTNER_CENTER_CREDENTIALS_REJECTED',
     '800001': 'PARTNER_CENTER_CREDENTIALS_REJECTED',
+    # 401 on an App+User call whose token carries no MFA claim (docs/conformance.md).
+    '900421': 'PARTNER_CENTER_MFA_REQUIRED',
     '2032': 'PARTNER_CENTER_ACCESS_DENIED',
     '900150': 'PARTNER_CENTER_ACCESS_DENIED',
     '20002': 'NO_RESELLER_RELATIONSHIP',
@@ -97,10 +105,12 @@ KIND_CODES: Mapping[str, str] = {
 }
 
 
-def public_code(error: PartnerCenterError) -> str:
+def public_code(error: PartnerCenterError, context: Optional[Mapping[str, Any]] = None) -> str:
     """The public code ``error`` translates to (see the module's decision order)."""
     if error.kind in (AUTH, THROTTLED, TIMEOUT):
         return KIND_CODES[error.kind]
+    if error.code == NOT_ELIGIBLE and (context or {}).get(VISIBLE_OVG_SUBSCRIPTIONS) == 0:
+        return 'MICROSOFT_FOUND_NO_OVG_SUBSCRIPTION'
     if error.code in MICROSOFT_CODES:
         return MICROSOFT_CODES[error.code]
     if error.code and error.kind == REJECTED:
@@ -127,10 +137,11 @@ def translate(
     """The public error for ``error``.
 
     ``context`` holds what the caller knows about the attempt — ``tenant_id``,
-    ``azure_subscription_id``, ``partner_id``, ``subscription_id``, ``customer_id`` — to fill the
-    messages; it is also copied into ``details`` next to ``details.microsoft``.
+    ``azure_subscription_id``, ``partner_id``, ``subscription_id``, ``customer_id``,
+    ``visible_ovg_subscriptions`` — to fill the messages; it is also copied into ``details`` next
+    to ``details.microsoft``.
     """
-    code = public_code(error)
+    code = public_code(error, context)
     context = {name: value for name, value in (context or {}).items() if value is not None}
     params = {**context, **{k: v for k, v in _microsoft_params(error).items() if v is not None}}
     retry_after = error.retry_after if code == 'THROTTLED' else None

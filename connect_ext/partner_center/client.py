@@ -17,7 +17,12 @@ from typing import Any, Callable, Dict, List, Optional
 import requests
 
 from connect_ext.config import PartnerCenterSettings
-from connect_ext.partner_center.auth import MsalTokenProvider, TokenProvider, mode_of
+from connect_ext.partner_center.auth import (
+    MODE_APP_PLUS_USER,
+    MsalTokenProvider,
+    TokenProvider,
+    mode_of,
+)
 from connect_ext.partner_center.errors import PartnerCenterError
 from connect_ext.partner_center.http import API_PREFIX, PartnerCenterHttp
 from connect_ext.partner_center.models import AzureEntitlement, Customer, Overage, Sku, Subscription
@@ -166,9 +171,19 @@ class PartnerCenterClient:
         return parse_model(Sku, json_object(payload, 'GET', path), 'GET', path)
 
     def check_connection(self) -> Dict[str, Any]:
-        """Obtain a token and make one cheap read; raises PartnerCenterError when either fails."""
-        self._http.json('GET', f'{API_PREFIX}/profiles/organization')
-        return {'ok': True, 'mode': mode_of(self._settings)}
+        """Obtain a token and make one cheap read that the configured mode may make; raises
+        PartnerCenterError when either fails.
+
+        App+User reads the partner's organization profile, which Microsoft serves to App+User
+        credentials only; app-only reads one customer of the partner's list (``size=1``), which
+        both modes may read (docs/conformance.md lists the sources).
+        """
+        mode = mode_of(self._settings)
+        if mode == MODE_APP_PLUS_USER:
+            self._http.json('GET', f'{API_PREFIX}/profiles/organization')
+        else:
+            self._http.json('GET', f'{API_PREFIX}/customers', params={'size': '1'})
+        return {'ok': True, 'mode': mode}
 
     # -- paths ----------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@
 - ``rejected``: Microsoft answered 4xx (its error body parsed when there is one);
 - ``throttled``: 429 after the retry budget (``retry_after`` holds Microsoft's last hint);
 - ``unavailable``: 5xx, a non-JSON 5xx page, or the connection failed, after the retry budget;
-- ``timeout``: no answer in time after the retry budget — a write may or may not have been applied;
+- ``timeout``: no answer in time, or Microsoft's 408, after the retry budget — a write may or may
+  not have been applied;
 - ``auth``: no access token could be obtained (bad client id/secret, expired refresh token).
 
 ``code`` is always a string (Microsoft sends numbers too) or ``None`` when the body had none.

@@ -241,6 +241,7 @@ class PartnerCenterHttp:
                 wall_clock=self._wall_clock,
                 rng=self._rng,
                 on_retry=on_retry,
+                method=call.method,
             )
         except requests.RequestException as error:
             raise self._transport_error(call, error) from None

@@ -14,7 +14,13 @@ import pydantic
 import requests
 
 from connect_ext.compat import parse
-from connect_ext.partner_center.errors import REJECTED, THROTTLED, UNAVAILABLE, PartnerCenterError
+from connect_ext.partner_center.errors import (
+    REJECTED,
+    THROTTLED,
+    TIMEOUT,
+    UNAVAILABLE,
+    PartnerCenterError,
+)
 from connect_ext.partner_center.models import OVERAGE_TYPE_PHONE_SERVICES
 from connect_ext.vocabulary import is_guid
 
@@ -22,6 +28,7 @@ from connect_ext.vocabulary import is_guid
 M = TypeVar('M', bound=pydantic.BaseModel)
 
 MAX_DESCRIPTION_CHARS = 1024
+REQUEST_TIMEOUT_STATUS = 408
 QUALIFICATION_DENIED = 'denied'
 
 _CATALOG_ID = re.compile(r'[A-Za-z0-9]{1,40}')
@@ -214,9 +221,13 @@ def read_error_body(response: requests.Response) -> ErrorBody:
 
 
 def kind_of_status(status: int) -> str:
-    """429 is throttling, other 4xx a rejection; 5xx (and anything unexpected) unavailability."""
+    """429 is throttling; 408 a time-out (Microsoft may have applied a write it stopped waiting
+    on, so it is read back as any time-out is); other 4xx a rejection; 5xx (and anything
+    unexpected) unavailability."""
     if status == 429:
         return THROTTLED
+    if status == REQUEST_TIMEOUT_STATUS:
+        return TIMEOUT
     if 400 <= status <= 499:
         return REJECTED
     return UNAVAILABLE

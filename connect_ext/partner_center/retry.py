@@ -6,6 +6,9 @@ Microsoft's guidance, as rules:
   HTTP-date), then send again;
 - 5xx, time-outs and dropped connections are transient: back off exponentially, with jitter so
   that many workers do not come back in step;
+- 408 (Microsoft stopped waiting) is transient for a read, which the .NET SDK sends again like any
+  status outside its never-retried list; a write that got 408 is not sent again here: it may
+  have been applied, and the service reads it back instead;
 - any other 4xx is Microsoft's answer, not an accident: it is never sent again;
 - a logical call has a bounded budget (attempts and seconds), so an event handler or a web
   request is never held for long; a wait that would overrun the budget is not started.
@@ -27,6 +30,9 @@ import tenacity
 
 
 THROTTLED_STATUS = 429
+REQUEST_TIMEOUT_STATUS = 408
+# Methods that only read: sending one again cannot change anything at Microsoft.
+READ_METHODS = frozenset({'GET', 'HEAD'})
 DEFAULT_BASE_DELAY_SECONDS = 1.0
 DEFAULT_MAX_DELAY_SECONDS = 16.0
 
@@ -61,8 +67,10 @@ class RetryPolicy:
         )
 
 
-def is_retryable_status(status: int) -> bool:
-    """429 and 5xx may succeed later; every other status is a final answer."""
+def is_retryable_status(status: int, method: str = 'GET') -> bool:
+    """429 and 5xx may succeed later, and 408 for a read; every other status is a final answer."""
+    if status == REQUEST_TIMEOUT_STATUS:
+        return method.upper() in READ_METHODS
     return status == THROTTLED_STATUS or 500 <= status <= 599
 
 
@@ -171,8 +179,9 @@ def run_with_retries(
     wall_clock: Callable[[], float],
     rng: random.Random,
     on_retry: Callable[[int, float, 'tenacity.Future'], None],
+    method: str = 'GET',
 ) -> requests.Response:
-    """Call ``attempt`` until its response is final or the budget is spent.
+    """Call ``attempt`` (a ``method`` request) until its response is final or the budget is spent.
 
     Returns the last response (2xx, a 4xx, or the last 429/5xx when the budget ran out) or
     raises the last exception (a transient one after the budget, any other one at once).
@@ -192,7 +201,7 @@ def run_with_retries(
     def should_retry(state: tenacity.RetryCallState) -> bool:
         if state.outcome.failed:
             return is_transient_error(state.outcome.exception())
-        return is_retryable_status(state.outcome.result().status_code)
+        return is_retryable_status(state.outcome.result().status_code, method)
 
     def should_stop(state: tenacity.RetryCallState) -> bool:
         if state.attempt_number >= policy.max_attempts:

@@ -30,7 +30,7 @@ from typing import Any, Callable, List, Optional, Sequence
 from connect_ext.config import Settings
 from connect_ext.customers.refs import known_fields
 from connect_ext.errors.error import OverageError
-from connect_ext.errors.microsoft import translate
+from connect_ext.errors.microsoft import VISIBLE_OVG_SUBSCRIPTIONS, translate
 from connect_ext.overage.facts import Caller, CustomerRef, OverageFacts
 from connect_ext.overage.prerequisites import (
     Finding,
@@ -263,6 +263,8 @@ class OverageService:
                     context={
                         'tenant_id': customer.tenant_id,
                         'azure_subscription_id': intent.azure_subscription_id,
+                        # Microsoft counts every partner's OVG subscriptions; we see only ours.
+                        VISIBLE_OVG_SUBSCRIPTIONS: len(facts.active_ovg_subscriptions),
                     },
                 ) from error
             outcome = SUCCEEDED

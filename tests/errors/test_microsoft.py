@@ -45,6 +45,7 @@ DOCUMENTED = [
     (401, '400', 'Access denied.', 'PARTNER_CENTER_CREDENTIALS_REJECTED', 502),
     (401, '800001', 'Partner Token missing in request context.',
      'PARTNER_CENTER_CREDENTIALS_REJECTED', 502),
+    (401, '900421', 'Multifactor authentication is required.', 'PARTNER_CENTER_MFA_REQUIRED', 502),
     (403, '2032', 'Access denied.', 'PARTNER_CENTER_ACCESS_DENIED', 403),
     (403, '900150', 'The supplied role does not have the rights to perform the requested '
      'operation.', 'PARTNER_CENTER_ACCESS_DENIED', 403),
@@ -98,6 +99,37 @@ def test_documented_codes(status, code, description, public, http_status):
 
 def test_every_documented_code_is_tested():
     assert {row[1] for row in DOCUMENTED} | {'800003'} == set(MICROSOFT_CODES)
+
+
+def test_mfa_required_says_how_to_renew_the_refresh_token():
+    """conformance: PC-08"""
+    translated = translate(rejected(401, 900421, 'Multifactor authentication is required.',
+                                    method='GET'))
+
+    assert (translated.code, translated.http_status) == ('PARTNER_CENTER_MFA_REQUIRED', 502)
+    assert '900421' in translated.reason
+    assert 'secure application model' in translated.reason
+    assert 'Admin agent with MFA' in translated.action
+    assert 'PARTNER_CENTER_REFRESH_TOKEN' in translated.action
+
+
+def test_not_eligible_for_a_customer_with_no_ovg_subscription_we_can_see():
+    """Microsoft counts every partner's OVG subscriptions: with none of ours in sight, 800114
+    most likely means the customer has none at all.
+
+    conformance: PC-26
+    """
+    error = rejected(403, '800114', 'You are not eligible to manage overage for this customer.')
+
+    none_seen = translate(error, context={'tenant_id': TENANT, 'visible_ovg_subscriptions': 0})
+    some_seen = translate(error, context={'tenant_id': TENANT, 'visible_ovg_subscriptions': 1})
+    unknown = translate(error, context={'tenant_id': TENANT})
+
+    assert (none_seen.code, none_seen.http_status) == ('MICROSOFT_FOUND_NO_OVG_SUBSCRIPTION', 422)
+    assert TENANT in none_seen.message
+    assert '800114' in none_seen.reason
+    assert none_seen.details['microsoft']['code'] == '800114'
+    assert some_seen.code == unknown.code == 'NOT_ELIGIBLE_TO_MANAGE_OVERAGE'
 
 
 def test_code_sent_as_a_json_number_is_the_same():
@@ -165,7 +197,7 @@ STATUSES = [
     (404, 'MICROSOFT_NOT_FOUND', 404, 'rejected'),
     (405, 'PARTNER_CENTER_INTEGRATION_ERROR', 502, 'rejected'),
     (406, 'PARTNER_CENTER_INTEGRATION_ERROR', 502, 'rejected'),
-    (408, 'MICROSOFT_TIMEOUT', 504, 'rejected'),
+    (408, 'MICROSOFT_TIMEOUT', 504, 'timeout'),
     (409, 'MICROSOFT_CONFLICT', 409, 'rejected'),
     (412, 'STALE_STATE', 412, 'rejected'),
     (429, 'THROTTLED', 429, 'rejected'),

@@ -151,19 +151,28 @@ def test_derived_facts():
 
 # --- prerequisites in Partner Center -------------------------------------------------------------
 
-def test_no_active_ovg_subscription_blocks_enable_only():
+def test_no_ovg_subscription_we_can_see_is_a_warning_that_lets_microsoft_decide():
+    """Partner Center lists only our own subscriptions; Microsoft counts every partner's.
+
+    conformance: PC-18, PC-26
+    """
     suspended_ovg = subscription(id=OVG.id, offerId=OVG.offer_id, status='suspended',
                                  consumptionType='overage')
     findings = evaluate(facts(subscriptions=[suspended_ovg, M365, AZURE_PLAN]), Settings(),
                         Intent.enable(AZURE_SUB))
     finding = by_code(findings, 'NO_ACTIVE_OVG_SUBSCRIPTION')
-    assert finding.severity == 'blocking'
-    assert finding.blocks_intent(Intent.enable(AZURE_SUB))
+    assert finding.severity == 'warning'
+    assert finding.blocks == ()
+    assert blocking_findings(findings, Intent.enable(AZURE_SUB)) == []
     assert not finding.blocks_intent(Intent.disable())
     assert 'no active overage-capable (OVG) subscription' in finding.message
-    assert 'Order an OVG item' in finding.action
-    assert findings[0].code == 'NO_ACTIVE_OVG_SUBSCRIPTION'
+    assert 'another partner' in finding.reason
+    assert 'Microsoft decides' in finding.reason
+    assert 'go ahead' in finding.action
+    assert 'order an OVG item' in finding.action
     assert 'NO_MARGIN_OR_PEC' not in codes(findings)
+    with pytest.raises(ValueError, match='not an error'):
+        finding.to_error()
 
 
 def test_an_ovg_name_alone_does_not_make_a_subscription_overage_capable_for_microsoft():
@@ -473,7 +482,8 @@ def test_disable_is_not_blocked_by_enable_prerequisites():
     assert {'NO_ACTIVE_OVG_SUBSCRIPTION', 'LEGACY_AZURE_PRESENT', 'NO_ACTIVE_AZURE_PLAN'} <= set(
         codes(findings))
     assert blocking_findings(findings, Intent.disable()) == []
-    assert len(blocking_findings(findings, Intent.enable(AZURE_SUB))) == 3
+    assert {f.code for f in blocking_findings(findings, Intent.enable(AZURE_SUB))} == {
+        'LEGACY_AZURE_PRESENT', 'NO_ACTIVE_AZURE_PLAN'}
 
 
 # --- no tenant yet, ordering, intents ------------------------------------------------------------

@@ -195,24 +195,38 @@ def test_get_sku_asks_for_the_country_and_reads_the_consumption_type(client, moc
     assert sku.is_overage_capable
 
 
-@pytest.mark.parametrize(('refresh_token', 'mode'), [('', 'app-only'), ('rt', 'app+user')])
-def test_check_connection_reads_the_organization_profile(make_client, mocked, refresh_token, mode):
+def test_check_connection_in_app_plus_user_mode_reads_the_organization_profile(make_client, mocked):
+    """conformance: PC-09"""
     mocked.add(responses.GET, f'{API_URL}/v1/profiles/organization', json={
         'id': 'a1b2c3d4-0000-4000-8000-00000000d157', 'companyName': 'Distributor',
         'attributes': {'objectType': 'OrganizationProfile'},
     })
 
-    assert make_client(refresh_token=refresh_token).check_connection() == {'ok': True, 'mode': mode}
+    assert make_client(refresh_token='rt').check_connection() == {'ok': True,
+                                                                  'mode': 'app+user'}
 
 
-def test_check_connection_fails_loudly(client, mocked):
+def test_check_connection_in_app_only_mode_reads_one_customer_not_the_profile(make_client, mocked):
+    """The organization profile is App+User only; the customers list serves both modes.
+
+    conformance: PC-09, PC-10
+    """
+    mocked.add(
+        responses.GET, f'{API_URL}/v1/customers', json=collection([CUSTOMER]),
+        match=[matchers.query_param_matcher({'size': '1'})],
+    )
+
+    assert make_client(refresh_token='').check_connection() == {'ok': True, 'mode': 'app-only'}
+
+
+def test_check_connection_fails_loudly(make_client, mocked):
     mocked.add(
         responses.GET, f'{API_URL}/v1/profiles/organization', status=403,
         json=error_body(900150, 'The supplied role does not have the rights.'),
     )
 
     with pytest.raises(PartnerCenterError) as caught:
-        client.check_connection()
+        make_client(refresh_token='rt').check_connection()
 
     assert caught.value.code == '900150'
 

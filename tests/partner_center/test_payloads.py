@@ -35,6 +35,11 @@ def test_kind_of_status():
     ]
 
 
+def test_a_408_is_a_time_out_a_write_may_have_survived():
+    """conformance: PC-40"""
+    assert kind_of_status(408) == 'timeout'
+
+
 def test_select_overage_item_rules():
     untyped = {'azureEntitlementId': ENTITLEMENT_ID, 'overageEnabled': True}
     assert select_overage_item([untyped]) is untyped

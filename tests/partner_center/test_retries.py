@@ -79,8 +79,18 @@ def test_backoff_grows_with_jitter_and_is_capped():
 
 
 def test_which_outcomes_are_retried():
-    assert [status for status in (400, 401, 403, 404, 409, 412, 429, 500, 503, 504)
-            if is_retryable_status(status)] == [429, 500, 503, 504]
+    """As Microsoft's SDK: never 400, 401, 403, 404, 409, 417, 429 (we wait out a 429 though);
+    408 only for reads here, a write's 408 being read back by the service.
+
+    conformance: PC-42
+    """
+    statuses = (400, 401, 403, 404, 408, 409, 412, 417, 429, 500, 503, 504)
+    assert [status for status in statuses
+            if is_retryable_status(status)] == [408, 429, 500, 503, 504]
+    assert [status for status in statuses
+            if is_retryable_status(status, 'PUT')] == [429, 500, 503, 504]
+    assert is_retryable_status(408, 'get')
+    assert not is_retryable_status(408, 'POST')
     assert is_transient_error(requests.exceptions.ReadTimeout())
     assert is_transient_error(requests.exceptions.ConnectTimeout())
     assert is_transient_error(requests.ConnectionError())
@@ -241,6 +251,33 @@ def test_4xx_is_never_retried(client, mocked, clock, status):
         put_overage(client)
 
     assert caught.value.kind == 'rejected'
+    assert len(mocked.calls) == 1
+    assert clock.sleeps == []
+
+
+def test_a_408_on_a_read_is_sent_again_under_the_same_request_id(client, mocked, clock):
+    """conformance: PC-42"""
+    mocked.add(responses.GET, OVERAGE_URL, status=408, json=error_body(408, 'Request timed out.'))
+    mocked.add(responses.GET, OVERAGE_URL, json=collection([overage_item()]))
+
+    assert client.get_overage(CUSTOMER_TENANT).overage_enabled is True
+
+    first, retried = (call.request.headers for call in mocked.calls)
+    assert first['MS-RequestId'] == retried['MS-RequestId']
+    assert len(clock.sleeps) == 1
+
+
+def test_a_408_on_a_write_is_not_sent_again_and_is_a_time_out(client, mocked, clock):
+    """The write may have been applied: the service reads it back rather than sending it again.
+
+    conformance: PC-40, PC-42
+    """
+    mocked.add(responses.PUT, OVERAGE_URL, status=408, json=error_body(408, 'Request timed out.'))
+
+    with pytest.raises(PartnerCenterError) as caught:
+        put_overage(client)
+
+    assert (caught.value.kind, caught.value.status) == ('timeout', 408)
     assert len(mocked.calls) == 1
     assert clock.sleeps == []
 

@@ -316,3 +316,92 @@ def test_the_second_read_lists_known_plans_without_waiting_for_subscriptions(ser
         f'/v1/customers/{demo.READY_CUSTOMER_ID}/subscriptions/{demo.READY_PLAN_ID}/azureEntitlements',
     ]
     assert len(paths) == 5  # customer, qualifications, subscriptions, overage, the known plan
+
+
+# -- Microsoft decides what Partner Center does not show us ----------------------------------------
+
+OVG_FROM_OTHER = customer(demo.OVG_FROM_OTHER_CUSTOMER_ID, 'TA-MIXED')
+NO_OVG = customer(demo.NO_OVG_CUSTOMER_ID, 'TA-NO-OVG')
+
+
+def test_an_ovg_subscription_we_cannot_see_does_not_stop_the_change(service, sim):
+    """The customer's only OVG subscription was sold by another partner: Partner Center does not
+    list it to us, Microsoft counts it, and the change goes through.
+
+    conformance: PC-18, PC-26
+    """
+    state = service.state(OVG_FROM_OTHER, OWNER)
+    finding = next(f for f in state.findings if f.code == 'NO_ACTIVE_OVG_SUBSCRIPTION')
+    assert finding.severity == 'warning'
+    assert not finding.blocks_intent('enable')
+
+    result = service.enable(OVG_FROM_OTHER, OWNER, demo.OVG_FROM_OTHER_ENTITLEMENT_ID)
+
+    assert result.outcome == 'succeeded'
+    assert len(puts(sim)) == 1
+    assert 'NO_ACTIVE_OVG_SUBSCRIPTION' in {f.code for f in result.warnings}
+    shown = _overage(sim, demo.OVG_FROM_OTHER_CUSTOMER_ID)
+    assert (shown.overage_enabled, shown.azure_entitlement_id) == (
+        True, demo.OVG_FROM_OTHER_ENTITLEMENT_ID)
+
+
+def test_microsofts_refusal_when_the_customer_has_no_ovg_subscription_anywhere(service, store, sim):
+    """conformance: PC-26"""
+    with pytest.raises(OverageError) as caught:
+        service.enable(NO_OVG, OWNER, demo.NO_OVG_ENTITLEMENT_ID)
+
+    error = caught.value
+    assert (error.code, error.http_status) == ('MICROSOFT_FOUND_NO_OVG_SUBSCRIPTION', 422)
+    assert error.details['microsoft']['code'] == '800114'
+    assert error.details['visible_ovg_subscriptions'] == 0
+    assert 'Order an OVG item' in error.action
+    assert len(puts(sim)) == 1
+    (entry,) = store.list_audit(customer_id='TA-NO-OVG').items
+    assert (entry.outcome, entry.error_code) == ('failed', 'MICROSOFT_FOUND_NO_OVG_SUBSCRIPTION')
+
+
+# -- a 408 after a write ------------------------------------------------------------------------
+
+def test_a_408_after_an_applied_write_is_read_back_and_succeeds(service, store, sim):
+    """Microsoft stopped waiting but made the change: the read-back finds it, nothing is sent
+    twice.
+
+    conformance: PC-40, PC-42
+    """
+    sim.faults.add(faults.request_timeout(applied=True, method='PUT', path='/overage$', times=1))
+
+    result = service.enable(READY, OWNER, demo.READY_ENTITLEMENT_ID)
+
+    assert result.outcome == 'succeeded'
+    assert [call.status for call in puts(sim)] == [408]
+    (entry,) = store.list_audit(customer_id='TA-READY').items
+    assert entry.outcome == 'succeeded'
+
+
+def test_a_408_after_a_write_microsoft_did_not_make_is_a_time_out(service, store, sim):
+    """conformance: PC-40, PC-42"""
+    sim.faults.add(faults.request_timeout(method='PUT', path='/overage$'))
+
+    with pytest.raises(OverageError) as caught:
+        service.enable(READY, OWNER, demo.READY_ENTITLEMENT_ID)
+
+    assert (caught.value.code, caught.value.http_status) == ('MICROSOFT_TIMEOUT', 504)
+    assert [call.status for call in puts(sim)] == [408]
+    assert _overage(sim, demo.READY_CUSTOMER_ID) is None
+
+
+# -- MFA ------------------------------------------------------------------------------------------
+
+def test_an_app_plus_user_token_without_mfa_is_a_credentials_problem_that_says_so(make_service, sim):
+    """conformance: PC-08"""
+    service = make_service(refresh_token=demo.DISTRIBUTOR_NO_MFA_REFRESH_TOKEN)
+
+    with pytest.raises(OverageError) as caught:
+        service.state(READY, OWNER)
+
+    error = caught.value
+    assert (error.code, error.http_status) == ('PARTNER_CENTER_MFA_REQUIRED', 502)
+    assert error.details['microsoft']['status'] == 401
+    assert error.details['microsoft']['code'] == '900421'
+    assert 'PARTNER_CENTER_REFRESH_TOKEN' in error.action
+    assert 'MFA' in error.action
