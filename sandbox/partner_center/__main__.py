@@ -10,7 +10,7 @@ import sys
 from typing import List, Optional
 
 from sandbox.partner_center import demo
-from sandbox.partner_center.faults import Faults, RateLimit
+from sandbox.partner_center.faults import Faults, RateLimit, microsoft_rate_limits
 from sandbox.partner_center.server import SimulatorServer
 from sandbox.partner_center.world import World
 
@@ -26,7 +26,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--propagation-delay', type=float, default=0.0,
                         help='seconds before a written overage state shows in GET')
     parser.add_argument('--rate-limit', type=int, default=0,
-                        help='requests per minute per partner tenant (0: none)')
+                        help='one budget of requests per minute per partner tenant on every '
+                             'throttled path (0: none)')
+    parser.add_argument('--microsoft-limits', action='store_true',
+                        help="Partner Center's throttling as documented (docs/conformance.md); "
+                             'with --rate-limit, both apply')
+    parser.add_argument('--no-mfa-enforcement', action='store_true',
+                        help='accept App+User tokens without the MFA claim')
     parser.add_argument('--time-scale', type=float, default=1.0,
                         help='how many times faster the rate limiter\'s minute passes')
     parser.add_argument('--seed', type=int, default=0, help='seed of the fault RNG')
@@ -56,8 +62,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     world = demo.demo_world() if args.demo else World()
     world.propagation_delay = args.propagation_delay
+    world.enforce_mfa = not args.no_mfa_enforcement
     rate_limit = RateLimit(args.rate_limit, args.time_scale) if args.rate_limit else None
-    server = SimulatorServer(world, Faults(rate_limit=rate_limit, seed=args.seed),
+    limits = microsoft_rate_limits(args.time_scale) if args.microsoft_limits else []
+    server = SimulatorServer(world, Faults(rate_limit=rate_limit, rate_limits=limits,
+                                           seed=args.seed),
                              host=args.host, port=args.port, tls_dir=args.tls_dir)
     server.prepare()
     print(banner(server, args.demo), flush=True)  # noqa: T201 - the CLI's output

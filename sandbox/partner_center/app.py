@@ -36,6 +36,7 @@ from sandbox.partner_center.world import (
 SOURCE = 'PartnerFD'
 CONTROL_PREFIX = '/_simulator'
 SERVER_ERROR_TEXT = {
+    408: (408, 'The request timed out.', 'Request Timeout'),
     500: (800003, 'Unexpected service error.', 'Internal Server Error'),
     502: (502, 'Bad gateway.', 'Bad Gateway'),
     503: (503, 'The service is temporarily unavailable.', 'Service Unavailable'),
@@ -151,11 +152,13 @@ def world_json(world: World) -> Dict[str, Any]:
         return {
             'propagation_delay': world.propagation_delay,
             'token_lifetime': world.token_lifetime,
+            'enforce_mfa': world.enforce_mfa,
             'partners': [{
                 'tenant_id': p.tenant_id, 'mpn_id': p.mpn_id, 'name': p.name,
                 'apps': dict(p.apps), 'resellers': dict(p.resellers),
                 'users': [{'refresh_token': token, 'name': u.name, 'admin_agent': u.admin_agent,
-                           'revoked': token in p.revoked} for token, u in p.users.items()],
+                           'mfa': u.mfa, 'revoked': token in p.revoked}
+                          for token, u in p.users.items()],
             } for p in world.partners.values()],
             'customers': [{
                 **customer_json(c),
@@ -229,13 +232,15 @@ def _b64url(data: Dict[str, Any]) -> str:
 
 
 def user_token_extras(base: str, tenant: str, client_id: str, user_name: str,
-                      lifetime: float) -> Dict[str, str]:
-    """An (unsigned) id_token and client_info, as Entra adds them when ``openid`` is asked."""
+                      lifetime: float, mfa: bool = True) -> Dict[str, str]:
+    """An (unsigned) id_token and client_info, as Entra adds them when ``openid`` is asked;
+    ``amr`` names the sign-in's methods (``mfa`` among them after multifactor authentication)."""
     oid = str(uuid.uuid5(uuid.NAMESPACE_URL, user_name))
     now = int(time.time())
     claims = {'iss': f'{base}/{tenant}/v2.0', 'sub': oid, 'aud': client_id, 'iat': now,
               'nbf': now, 'exp': now + int(lifetime), 'oid': oid, 'tid': tenant,
-              'name': user_name, 'preferred_username': user_name, 'ver': '2.0'}
+              'name': user_name, 'preferred_username': user_name, 'ver': '2.0',
+              'amr': ['pwd', 'mfa'] if mfa else ['pwd']}
     id_token = f"{_b64url({'alg': 'none', 'typ': 'JWT'})}.{_b64url(claims)}."
     return {'id_token': id_token, 'client_info': _b64url({'uid': oid, 'utid': tenant})}
 
@@ -283,6 +288,10 @@ async def _answer_with_faults(decision: Decision, faults: Faults, request: Reque
     if rule is not None and rule.kind == 'throttle':
         return throttled_response(rule.retry_after)
     if rule is not None and rule.kind == 'error':
+        if rule.applied:  # carried out (its answer read to the end), the client told it failed
+            carried_out = await call_next(request)
+            async for _ in carried_out.body_iterator:
+                pass
         return server_error_response(rule.status, rule.html)
     if rule is not None and rule.kind == 'timeout':
         # Not applied; the pipeline holds this gateway page until the client has given up.
@@ -414,7 +423,8 @@ def _grant(world: World, base: str, tenant: str, form: Dict[str, str], client_id
             tenant, client_id, client_secret, form.get('refresh_token', ''), scope)
         extras = {'refresh_token': refresh}
         if 'openid' in scope.split():
-            extras.update(user_token_extras(base, tenant, client_id, user.name, lifetime))
+            extras.update(user_token_extras(base, tenant, client_id, user.name, lifetime,
+                                            user.mfa))
     else:
         raise TokenError(400, 'unsupported_grant_type', 70003,
                          f'The app requested an unsupported grant type {grant_type!r}.')
@@ -430,6 +440,7 @@ def _add_partner_center_routes(app: FastAPI, world: World) -> None:  # noqa: C90
     @app.get('/v1/profiles/organization')
     async def organization(request: Request):
         caller = caller_of(request)
+        world.require_app_plus_user(caller)
         with world.lock:
             partner = world.partners[caller.partner]
             return {
@@ -438,6 +449,22 @@ def _add_partner_center_routes(app: FastAPI, world: World) -> None:  # noqa: C90
                 'email': f'admin@{partner.mpn_id}.example', 'culture': 'en-US', 'language': 'en',
                 'attributes': {'objectType': 'OrganizationProfile'},
             }
+
+    @app.get('/v1/customers')
+    async def customers(request: Request, size: Optional[str] = None):
+        caller = caller_of(request)
+        offset = _continuation_offset(request.headers.get('MS-ContinuationToken'))
+        page_size = _page_size(size)
+        found = world.customers_of(caller)
+        page = found[offset:offset + page_size]
+        body = collection([customer_json(c) for c in page], f'/customers?size={page_size}')
+        if offset + page_size < len(found):
+            body['continuationToken'] = _continuation_token(offset + page_size)
+            body['links']['next'] = {
+                'uri': f'/customers?size={page_size}&seekOperation=Next', 'method': 'GET',
+                'headers': [{'key': 'MS-ContinuationToken', 'value': body['continuationToken']}],
+            }
+        return body
 
     @app.get('/v1/customers/{tenant}')
     async def customer(tenant: str, request: Request):
@@ -490,6 +517,38 @@ def _add_partner_center_routes(app: FastAPI, world: World) -> None:  # noqa: C90
         return sku_json(world.sku(product_id, sku_id, country))
 
 
+MAX_PAGE_SIZE = 500
+
+
+def _page_size(size: Optional[str]) -> int:
+    """``size`` of a customers page: 1 to 500 (the simulator's bound); 400 800002 otherwise."""
+    try:
+        value = int(size) if size is not None else MAX_PAGE_SIZE
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_PAGE_SIZE:
+        raise ApiError(400, 800002, f'Invalid request input: size must be 1 to {MAX_PAGE_SIZE}.',
+                       data=['size'])
+    return value
+
+
+def _continuation_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f'offset:{offset}'.encode()).decode()
+
+
+def _continuation_offset(token: Optional[str]) -> int:
+    """Where a page starts: 0 without a token; 400 800002 for a token this simulator did not give."""
+    if not token:
+        return 0
+    try:
+        kind, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(':')
+        if kind == 'offset' and offset.isdigit():
+            return int(offset)
+    except ValueError:
+        pass
+    raise ApiError(400, 800002, 'Invalid request input: the continuation token is not valid.')
+
+
 def _add_fault_routes(app: FastAPI, faults: Faults, calls: CallLog) -> None:
     @app.get(CONTROL_PREFIX + '/faults')
     async def read_faults():
@@ -539,7 +598,11 @@ def _add_world_routes(app: FastAPI, world: World, faults: Faults, calls: CallLog
                     world.propagation_delay = float(changes['propagation_delay'])
                 if 'token_lifetime' in changes:
                     world.token_lifetime = float(changes['token_lifetime'])
+                if 'enforce_mfa' in changes:
+                    if not isinstance(changes['enforce_mfa'], bool):
+                        raise ValueError('enforce_mfa must be true or false')
+                    world.enforce_mfa = changes['enforce_mfa']
         except (ValueError, TypeError, AttributeError) as error:
             return JSONResponse({'error': str(error)}, status_code=400)
         return {'propagation_delay': world.propagation_delay,
-                'token_lifetime': world.token_lifetime}
+                'token_lifetime': world.token_lifetime, 'enforce_mfa': world.enforce_mfa}

@@ -3,7 +3,8 @@ customer per situation the extension must explain. Every id is a constant so the
 Connect simulator's assets and the tests can refer to the same customers.
 
 The distributor's credentials (``DISTRIBUTOR_*``) are what the sandbox puts in the extension's
-variables; the Admin Agent refresh token gives App+User access, the sales agent's does not.
+variables; the Admin Agent refresh token gives App+User access, the sales agent's does not, and
+the one consented without MFA is refused (401 900421) while the world enforces MFA.
 """
 from typing import Dict
 
@@ -18,6 +19,8 @@ DISTRIBUTOR_CLIENT_ID = 'a9910000-0000-4000-8000-000000000001'
 DISTRIBUTOR_CLIENT_SECRET = 'demo-distributor-client-secret'
 DISTRIBUTOR_REFRESH_TOKEN = 'demo-distributor-admin-agent-refresh-token'
 DISTRIBUTOR_SALES_AGENT_REFRESH_TOKEN = 'demo-distributor-sales-agent-refresh-token'
+# An Admin Agent's consent given without multifactor authentication: 401 900421 once enforced.
+DISTRIBUTOR_NO_MFA_REFRESH_TOKEN = 'demo-distributor-admin-agent-without-mfa-refresh-token'
 
 RESELLER_MPN_ID = '4820002'
 RESELLER_NAME = 'Demo Reseller Inc'
@@ -111,6 +114,7 @@ def _add_partners(world: World) -> None:
         refresh_tokens={DISTRIBUTOR_REFRESH_TOKEN: True,
                         DISTRIBUTOR_SALES_AGENT_REFRESH_TOKEN: False},
     )
+    world.add_user(DISTRIBUTOR_TENANT_ID, DISTRIBUTOR_NO_MFA_REFRESH_TOKEN, mfa=False)
     world.add_reseller(DISTRIBUTOR_TENANT_ID, RESELLER_MPN_ID, RESELLER_NAME)
     world.add_partner(
         OTHER_PARTNER_TENANT_ID, OTHER_PARTNER_MPN_ID, OTHER_PARTNER_NAME,

@@ -4,14 +4,18 @@
 
 - ``latency``: wait ``latency_ms`` (± ``jitter_ms``) before answering normally;
 - ``throttle``: 429 with ``Retry-After`` and Microsoft's throttling body;
-- ``error``: a 500/502/503/504, as Partner Center's JSON error or as a gateway's HTML page;
+- ``error``: a 408/500/502/503/504, as Partner Center's JSON error or as a gateway's HTML page;
+  with ``applied`` the request is carried out first and its answer replaced by the error (a
+  write Microsoft made although the client was told it failed);
 - ``timeout``: hold the answer ``hold_seconds`` (the client gives up), apply nothing, then 504;
 - ``lost``: apply the request, then hold like a time-out ("applied but the answer was lost").
 
 A rule fires with ``probability`` (a seeded RNG, so runs repeat) and, when ``times`` is set, only
 on the next ``times`` matching calls. Latency rules add up; the first other rule that fires
-decides the answer. An optional :class:`RateLimit` then counts each partner tenant's calls on the
-enforced paths in a sliding minute (shortened by ``time_scale``) and answers 429 past the limit.
+decides the answer. Optional :class:`RateLimit` s then count calls on their paths in a sliding
+minute (shortened by ``time_scale``), per partner tenant or per partner and customer, and answer
+429 past a limit. :func:`microsoft_rate_limits` is the set Microsoft documents (and the assumed
+one on the overage path); a plain ``RateLimit(n)`` is one shared budget on every throttled path.
 
 :class:`CallLog` records every call the server answered, for tests and the sandbox to inspect.
 """
@@ -21,15 +25,30 @@ import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Callable, Deque, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Callable, Deque, Dict, Iterable, List, Mapping, Optional, Tuple
 
 
 KINDS = ('latency', 'throttle', 'error', 'timeout', 'lost')
-ERROR_STATUSES = (500, 502, 503, 504)
+ERROR_STATUSES = (408, 500, 502, 503, 504)
 # By default faults hit the Partner Center API only (not the token endpoint nor /_simulator).
 DEFAULT_PATH = r'^/v1/'
-# Microsoft's throttled resources: the customer, its subscriptions, Azure entitlements, overage.
+# Every throttled resource at once: the customer, its subscriptions, Azure entitlements, overage
+# (``subscriptions/overage`` matches as a subscription id): one shared budget.
 ENFORCED_PATHS = r'^/v1/customers/[^/]+(/subscriptions(/[^/]+(/azure[eE]ntitlements)?)?)?/?$'
+# The reads Microsoft documents as throttled (docs/conformance.md): the customer, its
+# subscriptions, one subscription, the Azure entitlements of an Azure plan; not the overage path.
+DOCUMENTED_READ_PATHS = (r'^/v1/customers/[^/]+(/subscriptions(/(?!overage/?$)[^/]+'
+                         r'(/azure[eE]ntitlements)?)?)?/?$')
+OVERAGE_PATH = r'^/v1/customers/[^/]+/subscriptions/overage/?$'
+PER_PARTNER = 'partner'
+PER_PARTNER_CUSTOMER = 'partner_customer'
+SCOPES = (PER_PARTNER, PER_PARTNER_CUSTOMER)
+# Microsoft's figures (docs/conformance.md): 500 a minute per partner tenant is documented for the
+# subscription reads; the per partner+customer figure and the overage path's are assumed.
+DOCUMENTED_READS_PER_PARTNER = 500
+ASSUMED_READS_PER_PARTNER_CUSTOMER = 100
+ASSUMED_OVERAGE_PER_PARTNER = 500
+_CUSTOMER_IN_PATH = re.compile(r'^/v1/customers/([^/]+)')
 
 
 def _compile(pattern: str) -> 're.Pattern[str]':
@@ -52,6 +71,7 @@ class FaultRule:
     status: int = 503
     html: bool = False
     hold_seconds: float = 1.0
+    applied: bool = False
     fired: int = 0
 
     def __post_init__(self):
@@ -92,6 +112,11 @@ def server_error(status: int = 503, html: bool = False, **match: Any) -> FaultRu
     return FaultRule('error', status=status, html=html, **match)
 
 
+def request_timeout(applied: bool = False, **match: Any) -> FaultRule:
+    """408: Microsoft stopped waiting; with ``applied`` the write was made all the same."""
+    return FaultRule('error', status=408, applied=applied, **match)
+
+
 def timeout(hold_seconds: float = 1.0, **match: Any) -> FaultRule:
     return FaultRule('timeout', hold_seconds=hold_seconds, **match)
 
@@ -102,27 +127,57 @@ def lost_answer(hold_seconds: float = 1.0, **match: Any) -> FaultRule:
 
 @dataclass
 class RateLimit:
-    """``requests_per_minute`` per partner tenant; with ``time_scale`` 60 a "minute" is 1 s."""
+    """``requests_per_minute`` on ``path`` (and ``method``), counted per partner tenant or, with
+    ``per="partner_customer"``, per partner tenant and customer tenant; with ``time_scale`` 60 a
+    "minute" is 1 s."""
 
     requests_per_minute: int
     time_scale: float = 1.0
     path: str = ENFORCED_PATHS
+    per: str = PER_PARTNER
+    method: str = '*'
+    name: str = ''
 
     def __post_init__(self):
         if self.requests_per_minute < 1 or self.time_scale <= 0:
             raise ValueError('requests_per_minute must be >= 1 and time_scale > 0')
+        if self.per not in SCOPES:
+            raise ValueError(f'per must be one of {SCOPES}, not {self.per!r}')
         self._path = _compile(self.path)
 
     @property
     def window(self) -> float:
         return 60.0 / self.time_scale
 
-    def applies_to(self, path: str) -> bool:
+    def applies_to(self, path: str, method: str = 'GET') -> bool:
+        if self.method not in ('*', '') and self.method.upper() != method.upper():
+            return False
         return bool(self._path.search(path))
+
+    def counter(self, partner: str, path: str) -> Optional[Tuple[str, ...]]:
+        """Whose budget the call spends: the partner's, or the partner's with this customer."""
+        if self.per == PER_PARTNER:
+            return (partner,)
+        found = _CUSTOMER_IN_PATH.match(path)
+        return (partner, found.group(1).lower()) if found else None
 
     def to_dict(self) -> Dict[str, Any]:
         return {'requests_per_minute': self.requests_per_minute, 'time_scale': self.time_scale,
-                'path': self.path}
+                'path': self.path, 'per': self.per, 'method': self.method, 'name': self.name}
+
+
+def microsoft_rate_limits(time_scale: float = 1.0) -> List[RateLimit]:
+    """Partner Center's throttling as far as it is known (docs/conformance.md, "Throttling"):
+    the documented reads per partner tenant and per partner+customer pair, and the overage path
+    per partner tenant (assumed: Microsoft lists no figure for it)."""
+    return [
+        RateLimit(DOCUMENTED_READS_PER_PARTNER, time_scale, DOCUMENTED_READ_PATHS, PER_PARTNER,
+                  'GET', 'documented reads per partner tenant'),
+        RateLimit(ASSUMED_READS_PER_PARTNER_CUSTOMER, time_scale, DOCUMENTED_READ_PATHS,
+                  PER_PARTNER_CUSTOMER, 'GET', 'documented reads per partner and customer'),
+        RateLimit(ASSUMED_OVERAGE_PER_PARTNER, time_scale, OVERAGE_PATH, PER_PARTNER, '*',
+                  'overage path per partner tenant (assumed)'),
+    ]
 
 
 @dataclass(frozen=True)
@@ -138,21 +193,29 @@ class Faults:
     """The run-time fault configuration, shared by the app and the test (thread-safe)."""
 
     def __init__(self, rules: Iterable[FaultRule] = (), *, rate_limit: Optional[RateLimit] = None,
-                 seed: int = 0, clock: Callable[[], float] = time.monotonic):
+                 rate_limits: Iterable[RateLimit] = (), seed: int = 0,
+                 clock: Callable[[], float] = time.monotonic):
         self._lock = threading.Lock()
         self.clock = clock
         self._release_generation = 0
-        self.configure(rules=rules, rate_limit=rate_limit, seed=seed)
+        self.configure(rules=rules, rate_limit=rate_limit, rate_limits=rate_limits, seed=seed)
 
     def configure(self, *, rules: Iterable[FaultRule] = (), rate_limit: Optional[RateLimit] = None,
-                  seed: int = 0) -> None:
-        """Replace every rule, the rate limit and the RNG seed."""
+                  rate_limits: Iterable[RateLimit] = (), seed: int = 0) -> None:
+        """Replace every rule, the rate limits (``rate_limit`` first, then ``rate_limits``) and
+        the RNG seed."""
         with self._lock:
             self.rules: List[FaultRule] = list(rules)
-            self.rate_limit = rate_limit
+            self.rate_limits: List[RateLimit] = [*([rate_limit] if rate_limit else []),
+                                                 *rate_limits]
             self.seed = seed
             self._random = random.Random(seed)
-            self._seen: Dict[str, Deque[float]] = {}
+            self._seen: Dict[Tuple[int, Tuple[str, ...]], Deque[float]] = {}
+
+    @property
+    def rate_limit(self) -> Optional[RateLimit]:
+        """The first rate limit (the only one, unless several were set), or None."""
+        return self.rate_limits[0] if self.rate_limits else None
 
     def add(self, rule: FaultRule) -> FaultRule:
         with self._lock:
@@ -160,8 +223,12 @@ class Faults:
             return rule
 
     def set_rate_limit(self, rate_limit: Optional[RateLimit]) -> None:
+        """Only this rate limit from now on (None: none), counting from zero."""
+        self.set_rate_limits([rate_limit] if rate_limit else [])
+
+    def set_rate_limits(self, rate_limits: Iterable[RateLimit]) -> None:
         with self._lock:
-            self.rate_limit = rate_limit
+            self.rate_limits = list(rate_limits)
             self._seen = {}
 
     def clear(self) -> None:
@@ -193,19 +260,29 @@ class Faults:
                 else:
                     outcome = rule
             throttled_for = None
-            if outcome is None and partner and self.rate_limit and self.rate_limit.applies_to(path):
-                throttled_for = self._admit(partner, self.rate_limit)
+            if outcome is None and partner:
+                throttled_for = self._admit(method, path, partner)
             return Decision(delay, outcome, throttled_for)
 
-    def _admit(self, partner: str, limit: RateLimit) -> Optional[float]:
-        """Count the call in the partner's sliding window, or say how long until one frees up."""
+    def _admit(self, method: str, path: str, partner: str) -> Optional[float]:
+        """Count the call in the sliding window of every limit that applies to it, or, when one
+        is full, count it nowhere and say how long until every one has room again."""
         now = self.clock()
-        seen = self._seen.setdefault(partner, deque())
-        while seen and seen[0] <= now - limit.window:
-            seen.popleft()
-        if len(seen) >= limit.requests_per_minute:
-            return max(0.001, seen[0] + limit.window - now)
-        seen.append(now)
+        windows = []
+        for index, limit in enumerate(self.rate_limits):
+            counter = limit.counter(partner, path) if limit.applies_to(path, method) else None
+            if counter is None:
+                continue
+            seen = self._seen.setdefault((index, counter), deque())
+            while seen and seen[0] <= now - limit.window:
+                seen.popleft()
+            windows.append((limit, seen))
+        waits = [max(0.001, seen[0] + limit.window - now) for limit, seen in windows
+                 if len(seen) >= limit.requests_per_minute]
+        if waits:
+            return max(waits)
+        for _, seen in windows:
+            seen.append(now)
         return None
 
     def to_dict(self) -> Dict[str, Any]:
@@ -214,6 +291,7 @@ class Faults:
                 'seed': self.seed,
                 'rules': [rule.to_dict() for rule in self.rules],
                 'rate_limit': self.rate_limit.to_dict() if self.rate_limit else None,
+                'rate_limits': [limit.to_dict() for limit in self.rate_limits],
             }
 
     def configure_from(self, data: Mapping[str, Any]) -> None:
@@ -222,9 +300,12 @@ class Faults:
         for item in data.get('rules') or []:
             values = {k: v for k, v in dict(item).items() if k != 'fired'}
             rules.append(FaultRule(**values))
-        limit = data.get('rate_limit')
-        self.configure(rules=rules, rate_limit=RateLimit(**limit) if limit else None,
-                       seed=int(data.get('seed') or 0))
+        if data.get('rate_limits') is not None:
+            limits = [RateLimit(**dict(item)) for item in data['rate_limits']]
+        else:
+            limit = data.get('rate_limit')
+            limits = [RateLimit(**dict(limit))] if limit else []
+        self.configure(rules=rules, rate_limits=limits, seed=int(data.get('seed') or 0))
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ class SimulatorHandle:
                 found = self.world.partners[key]
             client_id, client_secret = next(iter(found.apps.items()), ('', ''))
             if refresh_token is None and not app_only:
-                admins = [t for t, user in found.users.items() if user.admin_agent]
+                admins = [t for t, user in found.users.items() if user.admin_agent and user.mfa]
                 refresh_token = admins[0] if admins else ''
         values = {
             'api_url': self.api_url, 'login_url': self.login_url, 'tenant_id': found.tenant_id,

@@ -27,6 +27,15 @@ LEGACY_AZURE_OFFER_ID = 'MS-AZR-0145P'
 PARTNER_CENTER_RESOURCE = 'https://api.partnercenter.microsoft.com'
 OVERAGE_TYPE = 'PhoneServices'
 DEFAULT_TOKEN_LIFETIME = 3599.0
+# 401 for an App+User token without the MFA claim. The status and the code are Microsoft's
+# (docs/conformance.md); the wording of the description is the simulator's own.
+MFA_REQUIRED_CODE = 900421
+MFA_REQUIRED_DESCRIPTION = ('Multifactor authentication is required: the access token carries no '
+                            'MFA claim.')
+# 403 for an app-only token on an App+User-only call: the status and the sentence are what
+# Microsoft was reported to answer; the code is assumed (docs/conformance.md).
+APP_PLUS_USER_ONLY_CODE = 900150
+APP_PLUS_USER_ONLY_DESCRIPTION = "This resource can't be accessed by application credentials."
 # Scopes are accepted for Partner Center itself and for the simulator's own (loopback) address.
 KNOWN_RESOURCES = (PARTNER_CENTER_RESOURCE + '/', 'https://127.0.0.1', 'https://localhost')
 
@@ -59,6 +68,9 @@ class TokenError(Exception):
 class User:
     name: str
     admin_agent: bool
+    # The refresh token came from a sign-in with multifactor authentication, so the access
+    # tokens issued from it carry the MFA claim (``amr`` has ``mfa``).
+    mfa: bool = True
 
 
 @dataclass
@@ -149,11 +161,13 @@ class Sku:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who an access token speaks for: app-only tokens have ``user`` None and count as allowed."""
+    """Who an access token speaks for: app-only tokens have ``user`` None and count as allowed;
+    ``mfa`` says an App+User token carries the MFA claim."""
 
     partner: str
     user: Optional[str]
     admin_agent: bool
+    mfa: bool = True
 
     @property
     def app_only(self) -> bool:
@@ -201,15 +215,19 @@ class World:
 
     ``clock`` (monotonic seconds) drives token expiry and the propagation delay, so tests can
     move time without sleeping. ``propagation_delay`` seconds pass before a written overage state
-    shows in ``GET …/overage`` (the write itself and every rule see it at once).
+    shows in ``GET …/overage`` (the write itself and every rule see it at once). With
+    ``enforce_mfa`` (the default, as Microsoft enforces it) an App+User token without the MFA
+    claim gets 401 ``900421`` on every Partner Center call.
     """
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic,
-                 propagation_delay: float = 0.0, token_lifetime: float = DEFAULT_TOKEN_LIFETIME):
+                 propagation_delay: float = 0.0, token_lifetime: float = DEFAULT_TOKEN_LIFETIME,
+                 enforce_mfa: bool = True):
         self.clock = clock
         self.lock = threading.RLock()
         self.propagation_delay = propagation_delay
         self.token_lifetime = token_lifetime
+        self.enforce_mfa = enforce_mfa
         self.partners: Dict[str, Partner] = {}
         self.customers: Dict[str, Customer] = {}
         self.subscriptions: Dict[str, Subscription] = {}
@@ -250,11 +268,13 @@ class World:
             self._partner(partner).apps[client_id] = client_secret
 
     def add_user(self, partner: Ref, refresh_token: str, *, admin_agent: bool = True,
-                 name: Optional[str] = None) -> User:
+                 name: Optional[str] = None, mfa: bool = True) -> User:
+        """A user of ``partner`` whose consent gave ``refresh_token`` (``mfa``: signed in with MFA)."""
         with self.lock:
             owner = self._partner(partner)
             role = 'admin' if admin_agent else 'sales'
-            user = User(name or f'{role}{len(owner.users) + 1}@{owner.mpn_id}.example', admin_agent)
+            user = User(name or f'{role}{len(owner.users) + 1}@{owner.mpn_id}.example', admin_agent,
+                        mfa)
             owner.users[refresh_token] = user
             return user
 
@@ -406,6 +426,7 @@ class World:
             'subscriptions': self.subscriptions, 'entitlements': self.entitlements,
             'skus': self.skus, 'overage': self.overage,
             'propagation_delay': self.propagation_delay, 'token_lifetime': self.token_lifetime,
+            'enforce_mfa': self.enforce_mfa,
         }
 
     # ------------------------------------------------------------------ lookups
@@ -462,7 +483,8 @@ class World:
                 raise TokenError(400, 'invalid_grant', 50173,
                                  'The provided grant has expired due to it being revoked.')
             _require_scope(scope, app_only=False)
-            token, lifetime = self._grant(Caller(partner.tenant_id, user.name, user.admin_agent))
+            token, lifetime = self._grant(Caller(partner.tenant_id, user.name, user.admin_agent,
+                                                 user.mfa))
             rotated = 'rt-' + secrets.token_urlsafe(24)
             partner.users[rotated] = user
             return token, lifetime, rotated, user
@@ -495,7 +517,15 @@ class World:
         return token, self.token_lifetime
 
     def authenticate(self, authorization: Optional[str]) -> Caller:
-        """The caller behind an ``Authorization: Bearer`` header, or 401 as Partner Center says."""
+        """The caller behind an ``Authorization: Bearer`` header, or 401 as Partner Center says:
+        ``800001`` without a token, ``400`` for an invalid or expired one, ``900421`` for an
+        App+User token without the MFA claim while MFA is enforced."""
+        caller = self._token_caller(authorization)
+        if self.enforce_mfa and not caller.app_only and not caller.mfa:
+            raise ApiError(401, MFA_REQUIRED_CODE, MFA_REQUIRED_DESCRIPTION)
+        return caller
+
+    def _token_caller(self, authorization: Optional[str]) -> Caller:
         scheme, _, token = (authorization or '').strip().partition(' ')
         if scheme.lower() != 'bearer' or not token.strip():
             raise ApiError(401, 800001, 'Partner Token missing in request context.')
@@ -506,13 +536,25 @@ class World:
             return grant.caller
 
     def peek_caller(self, authorization: Optional[str]) -> Optional[Caller]:
-        """Like :meth:`authenticate` but None instead of an error (for logs and rate limits)."""
+        """Who a valid token speaks for (MFA or not), None for no valid token (logs, rate limits)."""
         try:
-            return self.authenticate(authorization)
+            return self._token_caller(authorization)
         except ApiError:
             return None
 
+    @staticmethod
+    def require_app_plus_user(caller: Caller) -> None:
+        """403 for an app-only token on a call Microsoft serves to App+User credentials only."""
+        if caller.app_only:
+            raise ApiError(403, APP_PLUS_USER_ONLY_CODE, APP_PLUS_USER_ONLY_DESCRIPTION)
+
     # ------------------------------------------------------------------ reads (Partner Center)
+    def customers_of(self, caller: Caller) -> List[Customer]:
+        """The caller's customers (those it has a relationship with), in tenant id order."""
+        with self.lock:
+            return sorted((c for c in self.customers.values() if caller.partner in c.partners),
+                          key=lambda c: c.tenant_id)
+
     def customer_for(self, caller: Caller, tenant: str) -> Customer:
         """The customer if the caller may read it: 400 900118 bad id, 404 60003, 403 20002."""
         with self.lock:

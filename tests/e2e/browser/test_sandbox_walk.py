@@ -57,10 +57,6 @@ BLOCKED: Dict[str, Tuple[str, str]] = {
     'china': (
         'CHINA_NOT_SUPPORTED',
         'Overage cannot be managed here for a customer in China.'),
-    'no_ovg_subscription': (
-        'NO_ACTIVE_OVG_SUBSCRIPTION',
-        'Partner Center shows no active overage-capable (OVG) subscription for this customer '
-        'under your partner account.'),
     'education': (
         'CUSTOMER_QUALIFICATION_NOT_SUPPORTED',
         'The customer has a Microsoft qualification (Education) that overage does not cover.'),
@@ -239,6 +235,32 @@ def walk_held_by_other_partner(page, expect) -> None:
     assert f"What to do: {error['action']}".startswith(HELD_ACTION)
 
 
+NO_OVG_MESSAGE = ('Partner Center shows no active overage-capable (OVG) subscription for this '
+                  'customer under your partner account.')
+
+
+def walk_no_ovg_subscription(page, expect) -> None:
+    """We cannot see other partners' OVG subscriptions: a warning, and Microsoft decides.
+
+    conformance: PC-18, PC-26
+    """
+    frame = open_from_list(page, expect, 'no_ovg_subscription', 'Disabled')
+    finding = frame.locator('[data-test=findings] [data-code=NO_ACTIVE_OVG_SUBSCRIPTION]')
+    expect(finding.locator('.finding__severity')).to_have_text('Warning')
+    expect(finding.locator('.finding__message')).to_have_text(NO_OVG_MESSAGE)
+    frame.get_by_role('button', name='Edit').click()
+    expect(frame.get_by_role('radio', name='To an Azure subscription', exact=False)
+           ).to_be_enabled()
+
+    # Microsoft, which sees every partner's subscriptions, refuses: the answer says why.
+    customer_id = seed.BY_SITUATION['no_ovg_subscription'].customer_id
+    refused = try_to_enable(page, customer_id, demo.NO_OVG_ENTITLEMENT_ID)
+    assert refused.status == 422, refused.text()
+    assert refused.json()['error']['code'] == 'MICROSOFT_FOUND_NO_OVG_SUBSCRIPTION'
+    after = page.request.get(f'/api/customers/{customer_id}/overage').json()
+    assert after['status'] == 'disabled'
+
+
 def walk_blocked(situation: str) -> Callable:
     code, message = BLOCKED[situation]
 
@@ -299,6 +321,7 @@ WALKS: Dict[str, Callable] = {
     'enabled': walk_enabled,
     'held_by_other_partner': walk_held_by_other_partner,
     'reseller_customer': walk_reseller_customer,
+    'no_ovg_subscription': walk_no_ovg_subscription,
     **{situation: walk_blocked(situation) for situation in BLOCKED},
 }
 

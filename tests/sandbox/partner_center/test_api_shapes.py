@@ -34,6 +34,7 @@ def customer_path(tenant, suffix=''):
 OVERAGE = customer_path(demo.READY_CUSTOMER_ID, '/subscriptions/overage')
 
 
+# conformance: PC-13
 def test_ids_are_echoed_and_generated_when_absent(api):
     sent = {'MS-RequestId': str(uuid.uuid4()), 'MS-CorrelationId': str(uuid.uuid4())}
 
@@ -46,6 +47,7 @@ def test_ids_are_echoed_and_generated_when_absent(api):
     assert uuid.UUID(generated.headers['MS-CorrelationId'])
 
 
+# conformance: PC-07, PC-12
 def test_missing_token_is_401_800001_with_www_authenticate(api):
     correlation = str(uuid.uuid4())
     response = api('GET', OVERAGE, token_value=None, headers={'MS-CorrelationId': correlation})
@@ -57,6 +59,7 @@ def test_missing_token_is_401_800001_with_www_authenticate(api):
     assert response.headers['MS-CorrelationId'] == correlation
 
 
+# conformance: PC-07
 def test_unknown_token_is_401_code_400(api):
     response = api('GET', OVERAGE, token_value='forged')
 
@@ -155,6 +158,7 @@ def test_customer_and_qualifications_shapes(api):
     assert commercial.json() == []
 
 
+# conformance: PC-22
 def test_sku_needs_a_country(api):
     path = f'/v1/products/{demo.OVG_PRODUCT_ID}/skus/{demo.OVG_SKU_ID}'
 
@@ -166,13 +170,100 @@ def test_sku_needs_a_country(api):
     assert (missing.status_code, missing.json()['code']) == (400, 800002)
 
 
+def app_only_token(sim):
+    return sim.world.issue_app_token(
+        demo.DISTRIBUTOR_TENANT_ID, demo.DISTRIBUTOR_CLIENT_ID, demo.DISTRIBUTOR_CLIENT_SECRET,
+        'https://api.partnercenter.microsoft.com/.default')[0]
+
+
 def test_organization_profile(api):
+    """conformance: PC-09"""
     profile = api('GET', '/v1/profiles/organization').json()
 
     assert (profile['id'], profile['companyName']) == (demo.DISTRIBUTOR_TENANT_ID,
                                                        demo.DISTRIBUTOR_NAME)
 
 
+def test_organization_profile_is_403_for_app_only_tokens(sim, api):
+    """conformance: PC-09, PC-12"""
+    response = api('GET', '/v1/profiles/organization', token_value=app_only_token(sim))
+
+    assert response.status_code == 403
+    assert response.json() == {'code': 900150, 'description': "This resource can't be accessed "
+                               'by application credentials.', 'data': [], 'source': 'PartnerFD'}
+
+
+def test_customers_list_pages_with_a_continuation_token_in_both_modes(sim, api):
+    """conformance: PC-10, PC-14"""
+    first = api('GET', '/v1/customers', params={'size': 5}, token_value=app_only_token(sim))
+    body = first.json()
+    link = body['links']['next']
+    headers = {h['key']: h['value'] for h in link['headers']}
+    pages = [body]
+    while 'next' in pages[-1]['links']:
+        page_link = pages[-1]['links']['next']
+        sent = {h['key']: h['value'] for h in page_link['headers']}
+        pages.append(api('GET', '/v1' + page_link['uri'], headers=sent).json())
+    everyone = api('GET', '/v1/customers').json()
+
+    assert first.status_code == 200
+    assert (body['totalCount'], body['attributes'], link['method']) == (
+        5, {'objectType': 'Collection'}, 'GET')
+    assert 'seekOperation=Next' in link['uri']
+    assert 'MS-ContinuationToken' in headers
+    assert body['continuationToken'] == headers['MS-ContinuationToken']
+    ours = [c['id'] for page in pages for c in page['items']]
+    assert len(pages) > 1
+    assert len(ours) == len(set(ours))
+    assert set(ours) == {c['id'] for c in everyone['items']}
+    assert 'next' not in everyone['links']
+    assert demo.NOT_OUR_CUSTOMER_ID not in ours  # only the caller's customers
+    assert body['items'][0]['attributes'] == {'objectType': 'Customer'}
+
+
+# conformance: PC-10
+@pytest.mark.parametrize('size', ['0', '501', 'many'])
+def test_customers_page_size_is_bounded(api, size):
+    response = api('GET', '/v1/customers', params={'size': size})
+
+    assert (response.status_code, response.json()['code']) == (400, 800002)
+
+
+# conformance: PC-10
+def test_a_continuation_token_the_simulator_did_not_give_is_400(api):
+    response = api('GET', '/v1/customers', headers={'MS-ContinuationToken': 'bogus!'})
+
+    assert (response.status_code, response.json()['code']) == (400, 800002)
+
+
+def test_an_app_plus_user_token_without_mfa_is_401_900421(sim, api):
+    """conformance: PC-08, PC-07"""
+    token = sim.world.issue_user_token(
+        demo.DISTRIBUTOR_TENANT_ID, demo.DISTRIBUTOR_CLIENT_ID, demo.DISTRIBUTOR_CLIENT_SECRET,
+        demo.DISTRIBUTOR_NO_MFA_REFRESH_TOKEN, 'https://api.partnercenter.microsoft.com/x')[0]
+    correlation = str(uuid.uuid4())
+
+    response = api('GET', OVERAGE, token_value=token, headers={'MS-CorrelationId': correlation})
+
+    assert response.status_code == 401
+    assert response.json()['code'] == 900421
+    assert response.json()['source'] == 'PartnerFD'
+    assert response.headers['WWW-Authenticate'] == f'OAuth realm=urn:cpsvc:cpid:{correlation}'
+    assert sim.calls.all()[-1].partner == demo.DISTRIBUTOR_TENANT_ID  # counted as the partner's
+
+
+def test_a_408_is_microsofts_error_json(sim, api):
+    """conformance: PC-40"""
+    sim.faults.add(f.request_timeout(times=1))
+
+    response = api('GET', OVERAGE)
+
+    assert response.status_code == 408
+    assert response.json() == {'code': 408, 'description': 'The request timed out.', 'data': [],
+                               'source': 'PartnerFD'}
+
+
+# conformance: PC-15
 def test_unknown_route_is_404_in_microsofts_shape(api):
     response = api('GET', '/v1/nothing/here')
 
@@ -181,6 +272,7 @@ def test_unknown_route_is_404_in_microsofts_shape(api):
     assert response.json()['source'] == 'PartnerFD'
 
 
+# conformance: PC-34
 @pytest.mark.parametrize(('retry_after', 'header'), [
     (2, '2'), (0.25, '0.25'), (1.5, '1.5'), (0.0001, '0.001'), (0, '0'), (2.0004, '2.001'),
 ])
@@ -194,6 +286,7 @@ def test_throttled_answer_is_microsofts_429(sim, api, retry_after, header):
                                f'Try again in {header} seconds.'}
 
 
+# conformance: PC-39
 def test_html_gateway_error_page(sim, api):
     sim.faults.add(f.server_error(502, html=True, times=1))
 

@@ -27,6 +27,7 @@ def token_endpoint(sim, tenant=demo.DISTRIBUTOR_TENANT_ID):
     return f'{sim.login_url}/{tenant}/oauth2/v2.0/token'
 
 
+# conformance: PC-01
 def test_discovery_document_has_what_msal_reads(sim):
     url = f'{sim.login_url}/{demo.DISTRIBUTOR_TENANT_ID}/v2.0/.well-known/openid-configuration'
 
@@ -39,6 +40,7 @@ def test_discovery_document_has_what_msal_reads(sim):
     assert 'device_authorization_endpoint' in config
 
 
+# conformance: PC-01
 def test_discovery_of_an_unknown_tenant_is_400_invalid_tenant(sim):
     url = f'{sim.login_url}/{demo.UNKNOWN_CUSTOMER_ID}/v2.0/.well-known/openid-configuration'
 
@@ -49,6 +51,7 @@ def test_discovery_of_an_unknown_tenant_is_400_invalid_tenant(sim):
     assert response.json()['error_codes'] == [90002]
 
 
+# conformance: PC-02, PC-06
 def test_msal_client_credentials(sim):
     result = msal_app(sim).acquire_token_for_client(APP_ONLY)
 
@@ -58,6 +61,7 @@ def test_msal_client_credentials(sim):
     assert sim.world.peek_caller(f"Bearer {result['access_token']}").app_only
 
 
+# conformance: PC-03
 def test_msal_refresh_token_grant_returns_a_rotated_refresh_token(sim):
     app = msal_app(sim)
 
@@ -73,6 +77,7 @@ def test_msal_refresh_token_grant_returns_a_rotated_refresh_token(sim):
     assert 'access_token' in again
 
 
+# conformance: PC-04
 @pytest.mark.parametrize(('kwargs', 'error', 'aadsts'), [
     ({'secret': 'wrong'}, 'invalid_client', 7000215),
     ({'client_id': 'not-registered'}, 'unauthorized_client', 700016),
@@ -87,12 +92,14 @@ def test_msal_sees_entra_errors(sim, kwargs, error, aadsts):
     assert result['error_description'].startswith(f'AADSTS{aadsts}: ')
 
 
+# conformance: PC-04
 def test_msal_unknown_refresh_token_is_invalid_grant(sim):
     result = msal_app(sim).acquire_token_by_refresh_token('never-issued', DELEGATED)
 
     assert (result['error'], result['error_codes']) == ('invalid_grant', [9002313])
 
 
+# conformance: PC-04
 @pytest.mark.parametrize(('form', 'status', 'error'), [
     ({'client_id': demo.DISTRIBUTOR_CLIENT_ID}, 400, 'invalid_request'),
     ({'grant_type': 'password', 'client_id': demo.DISTRIBUTOR_CLIENT_ID}, 400,
@@ -108,6 +115,7 @@ def test_token_endpoint_errors(sim, form, status, error):
     assert response.headers['Cache-Control'] == 'no-store'
 
 
+# conformance: PC-05
 def test_client_secret_basic_is_accepted(sim):
     pair = f'{demo.DISTRIBUTOR_CLIENT_ID}:{demo.DISTRIBUTOR_CLIENT_SECRET}'.encode()
     response = requests.post(
@@ -158,6 +166,26 @@ def test_token_calls_are_logged_with_the_tenant(sim):
 
     posts = sim.calls.matching('POST', '/oauth2/v2.0/token$')
     assert [(c.status, c.partner) for c in posts] == [(200, demo.DISTRIBUTOR_TENANT_ID)]
+
+
+def claims_of(id_token):
+    payload = id_token.split('.')[1]
+    return json.loads(base64.urlsafe_b64decode(payload + '=' * (-len(payload) % 4)))
+
+
+def test_the_id_token_says_whether_the_sign_in_had_mfa(sim):
+    """Entra issues a token to a sign-in without MFA; Partner Center refuses it (PC-08).
+
+    conformance: PC-03, PC-08
+    """
+    app = msal_app(sim)
+
+    with_mfa = app.acquire_token_by_refresh_token(demo.DISTRIBUTOR_REFRESH_TOKEN, DELEGATED)
+    without = app.acquire_token_by_refresh_token(demo.DISTRIBUTOR_NO_MFA_REFRESH_TOKEN, DELEGATED)
+
+    assert 'mfa' in claims_of(with_mfa['id_token'])['amr']
+    assert claims_of(without['id_token'])['amr'] == ['pwd']
+    assert sim.world.peek_caller(f"Bearer {without['access_token']}").mfa is False
 
 
 def test_id_token_is_a_decodable_jwt(sim):

@@ -61,6 +61,7 @@ def test_jitter_stays_within_bounds_and_repeats_with_the_seed():
 
 
 def test_rate_limit_counts_each_partner_in_a_sliding_scaled_minute():
+    """conformance: PC-38"""
     clock = FakeClock()
     faults = f.Faults(rate_limit=f.RateLimit(2, time_scale=60), clock=clock)
 
@@ -90,6 +91,85 @@ def test_an_injected_fault_is_not_counted_by_the_rate_limiter():
     assert faults.decide('GET', OVERAGE, 'a').throttled_for is not None
 
 
+# ---------------------------------------------------------------------- Microsoft's throttling
+SUBSCRIPTIONS = CUSTOMER + '/subscriptions'
+OTHER_CUSTOMER = '/v1/customers/c0570000-0000-4000-8000-000000000002'
+
+
+@pytest.mark.parametrize(('path', 'documented_read'), [
+    (CUSTOMER, True), (SUBSCRIPTIONS, True), (SUBSCRIPTIONS + '/abc', True),
+    (SUBSCRIPTIONS + '/abc/azureEntitlements', True),
+    (SUBSCRIPTIONS + '/abc/azureentitlements', True),
+    (OVERAGE, False), (CUSTOMER + '/qualifications', False), ('/v1/customers', False),
+])
+def test_the_documented_reads_are_the_customer_its_subscriptions_and_entitlements(
+        path, documented_read):
+    """conformance: PC-35, PC-37"""
+    limits = f.microsoft_rate_limits()
+
+    assert limits[0].applies_to(path) is documented_read
+    assert limits[2].applies_to(OVERAGE)
+    assert limits[2].applies_to(OVERAGE, 'PUT')
+    assert not limits[0].applies_to(CUSTOMER, 'PUT')
+
+
+def test_microsoft_limits_count_per_partner_and_per_partner_and_customer():
+    """500 a minute per partner tenant, a smaller share per partner+customer pair, and the
+    overage path apart (assumed).
+
+    conformance: PC-35, PC-36, PC-37
+    """
+    clock = FakeClock()
+    faults = f.Faults(rate_limits=f.microsoft_rate_limits(time_scale=60), clock=clock)
+    per_pair = f.ASSUMED_READS_PER_PARTNER_CUSTOMER
+
+    assert all(faults.decide('GET', CUSTOMER, 'a').throttled_for is None for _ in range(per_pair))
+    assert faults.decide('GET', SUBSCRIPTIONS, 'a').throttled_for is not None  # this pair is full
+    assert faults.decide('GET', OTHER_CUSTOMER, 'a').throttled_for is None  # another customer
+    assert faults.decide('GET', CUSTOMER, 'b').throttled_for is None  # another partner
+    assert faults.decide('PUT', OVERAGE, 'a').throttled_for is None  # the overage path's own
+    clock.advance(1.0)
+    assert faults.decide('GET', CUSTOMER, 'a').throttled_for is None
+
+
+def test_a_call_refused_by_one_limit_is_counted_by_none():
+    """conformance: PC-36"""
+    clock = FakeClock()
+    faults = f.Faults(rate_limits=[
+        f.RateLimit(1, time_scale=60, per=f.PER_PARTNER_CUSTOMER),
+        f.RateLimit(2, time_scale=60)], clock=clock)
+
+    assert faults.decide('GET', CUSTOMER, 'a').throttled_for is None
+    assert faults.decide('GET', CUSTOMER, 'a').throttled_for is not None
+    assert faults.decide('GET', OTHER_CUSTOMER, 'a').throttled_for is None  # 2nd of the partner's
+    assert faults.decide('GET', OTHER_CUSTOMER, 'a').throttled_for is not None
+
+
+def test_the_partner_limit_waits_for_the_oldest_call_of_the_partner():
+    """conformance: PC-35"""
+    clock = FakeClock()
+    faults = f.Faults(rate_limits=f.microsoft_rate_limits(time_scale=60), clock=clock)
+    for index in range(f.DOCUMENTED_READS_PER_PARTNER):
+        customer = f'/v1/customers/{index:08d}-0000-4000-8000-000000000000'
+        assert faults.decide('GET', customer, 'a').throttled_for is None
+    clock.advance(0.5)
+
+    assert faults.decide('GET', OTHER_CUSTOMER, 'a').throttled_for == pytest.approx(0.5)
+
+
+def test_a_rate_limit_scope_must_be_known():
+    with pytest.raises(ValueError):
+        f.RateLimit(1, per='customer')
+
+
+def test_a_408_is_an_error_rule_and_may_follow_an_applied_write():
+    """conformance: PC-40"""
+    rule = f.request_timeout(applied=True, method='PUT')
+
+    assert (rule.kind, rule.status, rule.applied) == ('error', 408, True)
+    assert rule.matches('PUT', OVERAGE)
+
+
 @pytest.mark.parametrize('bad', [
     {'kind': 'explode'},
     {'kind': 'error', 'status': 418},
@@ -115,7 +195,11 @@ def test_configuration_round_trips_through_json_shapes():
     assert config['rules'][0]['kind'] == 'lost'
     assert config['rules'][0]['fired'] == 0
     assert config['rate_limit'] == {'requests_per_minute': 10, 'time_scale': 6,
-                                    'path': f.ENFORCED_PATHS}
+                                    'path': f.ENFORCED_PATHS, 'per': 'partner', 'method': '*',
+                                    'name': ''}
+    assert config['rate_limits'] == [config['rate_limit']]
+    faults.configure_from(config)
+    assert faults.to_dict()['rate_limits'] == [config['rate_limit']]
     with pytest.raises(ValueError):
         faults.configure_from({'rate_limit': {'requests_per_minute': 0}})
 

@@ -19,10 +19,12 @@ def enable(client, customer, entitlement, **kwargs):
 
 
 # ---------------------------------------------------------------------- reads
+# conformance: PC-23
 def test_overage_never_set_reads_as_none(client):
     assert client.get_overage(demo.READY_CUSTOMER_ID) is None
 
 
+# conformance: PC-23
 def test_enabled_overage_reads_back_with_entitlement_and_partner(client):
     overage = client.get_overage(demo.ENABLED_CUSTOMER_ID)
 
@@ -32,6 +34,7 @@ def test_enabled_overage_reads_back_with_entitlement_and_partner(client):
     assert overage.type == 'PhoneServices'
 
 
+# conformance: PC-23
 def test_overage_held_by_other_partner_is_visible_to_us(client):
     overage = client.get_overage(demo.HELD_CUSTOMER_ID)
 
@@ -40,6 +43,7 @@ def test_overage_held_by_other_partner_is_visible_to_us(client):
     assert overage.partner_id == demo.OTHER_PARTNER_MPN_ID
 
 
+# conformance: PC-18
 def test_subscriptions_are_only_those_the_caller_sold(client):
     ours = client.list_subscriptions(demo.HELD_CUSTOMER_ID)
 
@@ -49,6 +53,7 @@ def test_subscriptions_are_only_those_the_caller_sold(client):
     assert sum(1 for s in ours if s.is_overage_capable) == 1
 
 
+# conformance: PC-18, PC-21
 def test_reseller_subscriptions_carry_the_reseller_partner_id(client):
     subscriptions = client.list_subscriptions(demo.RESELLER_CUSTOMER_ID)
 
@@ -58,6 +63,7 @@ def test_reseller_subscriptions_carry_the_reseller_partner_id(client):
     assert plan.offer_id.startswith('DZH318Z0BPS6:')
 
 
+# conformance: PC-20
 def test_azure_entitlements_of_a_plan(client):
     entitlements = client.list_azure_entitlements(demo.READY_CUSTOMER_ID, demo.READY_PLAN_ID)
 
@@ -68,6 +74,7 @@ def test_azure_entitlements_of_a_plan(client):
     assert {e.subscription_id for e in entitlements} == {demo.READY_PLAN_ID}
 
 
+# conformance: PC-19, PC-20
 def test_entitlements_of_another_partners_plan_are_not_found(client):
     error = rejection(client.list_azure_entitlements, demo.HELD_CUSTOMER_ID,
                       demo.HELD_OTHER_PLAN_ID)
@@ -75,6 +82,7 @@ def test_entitlements_of_another_partners_plan_are_not_found(client):
     assert (error.kind, error.status, error.code) == (REJECTED, 404, '20003')
 
 
+# conformance: PC-16, PC-17
 def test_customer_country_and_qualifications(client):
     education = client.get_customer(demo.EDUCATION_CUSTOMER_ID)
     russian = client.get_customer(demo.BLOCKED_COUNTRY_CUSTOMER_ID)
@@ -85,6 +93,7 @@ def test_customer_country_and_qualifications(client):
     assert (russian.country, client.get_customer(demo.CHINA_CUSTOMER_ID).country) == ('RU', 'CN')
 
 
+# conformance: PC-22
 def test_sku_consumption_type_says_overage_only_for_ovg(client):
     ovg = client.get_sku(demo.OVG_PRODUCT_ID, demo.OVG_SKU_ID, country='US')
     plain = client.get_sku(demo.PLAIN_PRODUCT_ID, demo.PLAIN_SKU_ID, country='US')
@@ -94,18 +103,50 @@ def test_sku_consumption_type_says_overage_only_for_ovg(client):
     assert not plain.is_overage_capable
 
 
+# conformance: PC-22
 def test_unknown_sku_is_rejected(client):
     error = rejection(client.get_sku, 'CFQ7TTC0NONE', '0001', country='US')
 
     assert (error.kind, error.status, error.code) == (REJECTED, 404, '1000')
 
 
-def test_connection_check_names_the_mode(make_client):
+def test_connection_check_uses_a_call_each_mode_may_make(sim, make_client):
+    """The organization profile is App+User only: app-only checks with one customer instead.
+
+    conformance: PC-09, PC-10
+    """
     assert make_client().check_connection() == {'ok': True, 'mode': 'app+user'}
     assert make_client(app_only=True).check_connection() == {'ok': True, 'mode': 'app-only'}
 
+    assert [(c.path, c.query, c.status) for c in sim.calls.matching('GET', '^/v1/')] == [
+        ('/v1/profiles/organization', '', 200), ('/v1/customers', 'size=1', 200)]
+
+
+def test_the_organization_profile_is_refused_to_app_only_credentials(make_client):
+    """conformance: PC-09"""
+    client = make_client(app_only=True)
+
+    error = rejection(client._http.json, 'GET', '/v1/profiles/organization')
+
+    assert (error.kind, error.status) == (REJECTED, 403)
+    assert error.description == "This resource can't be accessed by application credentials."
+
+
+def test_mfa_is_required_of_app_plus_user_tokens_unless_lifted(sim, make_client):
+    """conformance: PC-08"""
+    without_mfa = make_client(refresh_token=demo.DISTRIBUTOR_NO_MFA_REFRESH_TOKEN)
+
+    error = rejection(without_mfa.get_overage, demo.READY_CUSTOMER_ID)
+
+    assert (error.kind, error.status, error.code) == (REJECTED, 401, '900421')
+    assert make_client().get_overage(demo.READY_CUSTOMER_ID) is None  # signed in with MFA
+    assert make_client(app_only=True).get_overage(demo.READY_CUSTOMER_ID) is None
+    sim.world.enforce_mfa = False
+    assert without_mfa.get_overage(demo.READY_CUSTOMER_ID) is None
+
 
 # ---------------------------------------------------------------------- 404 / 401
+# conformance: PC-16
 @pytest.mark.parametrize('call', [
     lambda c: c.get_overage(demo.UNKNOWN_CUSTOMER_ID),
     lambda c: c.get_customer(demo.UNKNOWN_CUSTOMER_ID),
@@ -121,6 +162,7 @@ def test_unknown_tenant_is_404_60003(client, call):
     assert error.request_id
 
 
+# conformance: PC-16
 def test_reads_of_a_customer_without_relationship_are_403_20002(client):
     error = rejection(client.get_customer, demo.NOT_OUR_CUSTOMER_ID)
 
@@ -128,6 +170,7 @@ def test_reads_of_a_customer_without_relationship_are_403_20002(client):
     assert demo.DISTRIBUTOR_MPN_ID in error.description
 
 
+# conformance: PC-04
 def test_wrong_client_secret_is_an_auth_error_without_any_api_call(sim, make_client):
     client = make_client(client_secret='wrong-secret')
 
@@ -140,6 +183,7 @@ def test_wrong_client_secret_is_an_auth_error_without_any_api_call(sim, make_cli
     assert sim.calls.matching(path='^/v1/') == []
 
 
+# conformance: PC-04
 def test_revoked_refresh_token_is_an_auth_error(sim, make_client):
     sim.world.revoke_refresh_token(demo.DISTRIBUTOR_REFRESH_TOKEN)
 
@@ -148,6 +192,7 @@ def test_revoked_refresh_token_is_an_auth_error(sim, make_client):
     assert (error.kind, error.code) == (AUTH, 'invalid_grant')
 
 
+# conformance: PC-06, PC-07
 def test_expired_access_token_is_renewed_after_one_401(sim, client):
     client.get_overage(demo.READY_CUSTOMER_ID)
     sim.world.expire_access_tokens()
@@ -170,6 +215,7 @@ class BogusTokens:
         self.invalidated += 1
 
 
+# conformance: PC-07
 def test_a_token_partner_center_does_not_know_is_401(make_client):
     tokens = BogusTokens()
     client = make_client(token_provider=tokens)
@@ -181,6 +227,7 @@ def test_a_token_partner_center_does_not_know_is_401(make_client):
 
 
 # ---------------------------------------------------------------------- the PUT
+# conformance: PC-31
 def test_enable_then_read_back(sim, client):
     written = enable(client, demo.READY_CUSTOMER_ID, demo.READY_ENTITLEMENT_ID)
 
@@ -190,6 +237,7 @@ def test_enable_then_read_back(sim, client):
     assert sim.world.overage_state(demo.READY_CUSTOMER_ID).holder == demo.DISTRIBUTOR_TENANT_ID
 
 
+# conformance: PC-31
 def test_move_to_another_of_our_azure_subscriptions(client):
     enable(client, demo.READY_CUSTOMER_ID, demo.READY_ENTITLEMENT_ID)
 
@@ -200,6 +248,7 @@ def test_move_to_another_of_our_azure_subscriptions(client):
         demo.READY_SECOND_ENTITLEMENT_ID)
 
 
+# conformance: PC-31
 def test_disable_keeps_the_entitlement_id(sim, client):
     disabled = client.update_overage(demo.ENABLED_CUSTOMER_ID, enabled=False,
                                      azure_entitlement_id=demo.ENABLED_ENTITLEMENT_ID)
@@ -210,6 +259,7 @@ def test_disable_keeps_the_entitlement_id(sim, client):
     assert sim.world.overage_state(demo.ENABLED_CUSTOMER_ID).holder is None
 
 
+# conformance: PC-27, PC-31
 def test_reseller_partner_id_is_recorded(client):
     written = enable(client, demo.RESELLER_CUSTOMER_ID, demo.RESELLER_ENTITLEMENT_ID,
                      partner_id=demo.RESELLER_MPN_ID)
@@ -218,6 +268,7 @@ def test_reseller_partner_id_is_recorded(client):
     assert client.get_overage(demo.RESELLER_CUSTOMER_ID).partner_id == demo.RESELLER_MPN_ID
 
 
+# conformance: PC-27
 def test_partner_id_that_is_not_our_reseller_is_400_800016(client):
     error = rejection(enable, client, demo.READY_CUSTOMER_ID, demo.READY_ENTITLEMENT_ID,
                       partner_id='9999999')
@@ -225,6 +276,7 @@ def test_partner_id_that_is_not_our_reseller_is_400_800016(client):
     assert (error.status, error.code, error.data) == (400, '800016', ['9999999'])
 
 
+# conformance: PC-11
 def test_app_only_token_may_enable(make_client):
     written = enable(make_client(app_only=True), demo.READY_CUSTOMER_ID,
                      demo.READY_ENTITLEMENT_ID)
@@ -232,6 +284,7 @@ def test_app_only_token_may_enable(make_client):
     assert written.overage_enabled is True
 
 
+# conformance: PC-26
 def test_ovg_subscription_from_another_partner_makes_the_customer_eligible(client):
     written = enable(client, demo.OVG_FROM_OTHER_CUSTOMER_ID, demo.OVG_FROM_OTHER_ENTITLEMENT_ID)
 
@@ -239,12 +292,14 @@ def test_ovg_subscription_from_another_partner_makes_the_customer_eligible(clien
 
 
 # -- 800114, three causes
+# conformance: PC-26
 def test_800114_when_no_active_ovg_subscription_from_anyone(client):
     error = rejection(enable, client, demo.NO_OVG_CUSTOMER_ID, demo.NO_OVG_ENTITLEMENT_ID)
 
     assert (error.kind, error.status, error.code) == (REJECTED, 403, '800114')
 
 
+# conformance: PC-26
 def test_800114_when_the_only_ovg_subscription_is_no_longer_active(sim, client):
     ovg = sim.world.active_overage_subscriptions(demo.READY_CUSTOMER_ID)[0]
     sim.world.set_status(ovg, 'suspended')
@@ -254,6 +309,7 @@ def test_800114_when_the_only_ovg_subscription_is_no_longer_active(sim, client):
     assert error.code == '800114'
 
 
+# conformance: PC-11, PC-25
 def test_800114_when_the_user_is_not_an_admin_agent(make_client):
     sales_agent = make_client(refresh_token=demo.DISTRIBUTOR_SALES_AGENT_REFRESH_TOKEN)
 
@@ -263,6 +319,7 @@ def test_800114_when_the_user_is_not_an_admin_agent(make_client):
     assert sales_agent.get_overage(demo.READY_CUSTOMER_ID) is None  # reading is allowed
 
 
+# conformance: PC-25
 def test_800114_when_the_partner_has_no_relationship(client):
     error = rejection(enable, client, demo.NOT_OUR_CUSTOMER_ID, demo.READY_ENTITLEMENT_ID)
 
@@ -270,6 +327,7 @@ def test_800114_when_the_partner_has_no_relationship(client):
 
 
 # -- 800115
+# conformance: PC-28
 @pytest.mark.parametrize(('enabled', 'entitlement'), [
     (True, demo.HELD_ENTITLEMENT_ID),
     (False, demo.HELD_OTHER_ENTITLEMENT_ID),
@@ -282,6 +340,7 @@ def test_800115_when_another_partner_holds_it(sim, client, enabled, entitlement)
     assert sim.world.overage_state(demo.HELD_CUSTOMER_ID).holder == demo.OTHER_PARTNER_TENANT_ID
 
 
+# conformance: PC-28
 def test_once_the_holder_sets_none_we_can_take_it(make_client, client):
     rival = make_client(demo.OTHER_PARTNER_TENANT_ID)
     rival.update_overage(demo.HELD_CUSTOMER_ID, enabled=False,
@@ -296,12 +355,14 @@ def test_once_the_holder_sets_none_we_can_take_it(make_client, client):
 
 
 # -- 800112
+# conformance: PC-29
 def test_800112_when_the_customer_has_legacy_azure(client):
     error = rejection(enable, client, demo.LEGACY_AZURE_CUSTOMER_ID, demo.READY_ENTITLEMENT_ID)
 
     assert (error.kind, error.status, error.code) == (REJECTED, 403, '800112')
 
 
+# conformance: PC-29
 def test_legacy_azure_outside_our_view_still_blocks(sim, client):
     sim.world.customers[demo.READY_CUSTOMER_ID].legacy_azure = True
 
@@ -311,6 +372,7 @@ def test_legacy_azure_outside_our_view_still_blocks(sim, client):
 
 
 # -- 800111
+# conformance: PC-30
 @pytest.mark.parametrize(('customer', 'entitlement'), [
     (demo.READY_CUSTOMER_ID, str(uuid.UUID(int=7))),                      # unknown
     (demo.NO_AZURE_SUBSCRIPTION_CUSTOMER_ID, demo.DISABLED_ENTITLEMENT_ID),  # not active
@@ -324,6 +386,7 @@ def test_800111_when_the_entitlement_is_not_usable(client, customer, entitlement
     assert error.data == [entitlement]
 
 
+# conformance: PC-30
 def test_800111_when_the_azure_plan_is_not_active(sim, client):
     sim.world.set_status(sim.world.subscriptions[demo.READY_PLAN_ID], 'suspended')
 
@@ -332,6 +395,7 @@ def test_800111_when_the_azure_plan_is_not_active(sim, client):
     assert error.code == '800111'
 
 
+# conformance: PC-30
 def test_800111_for_an_entitlement_under_another_partners_plan(make_client):
     rival = make_client(demo.OTHER_PARTNER_TENANT_ID)
 
@@ -341,6 +405,7 @@ def test_800111_for_an_entitlement_under_another_partners_plan(make_client):
     assert error.code == '800111'
 
 
+# conformance: PC-31
 def test_a_rejected_put_changes_nothing(sim, client):
     before = sim.world.overage_state(demo.HELD_CUSTOMER_ID)
 
@@ -352,6 +417,7 @@ def test_a_rejected_put_changes_nothing(sim, client):
 
 
 # ---------------------------------------------------------------------- MS-RequestId
+# conformance: PC-32
 def test_a_put_repeated_with_its_request_id_returns_the_first_answer(sim, client):
     request_id = str(uuid.uuid4())
     first = enable(client, demo.READY_CUSTOMER_ID, demo.READY_ENTITLEMENT_ID,
@@ -366,6 +432,7 @@ def test_a_put_repeated_with_its_request_id_returns_the_first_answer(sim, client
     assert client.get_overage(demo.READY_CUSTOMER_ID) == moved
 
 
+# conformance: PC-32
 def test_a_repeated_rejection_is_rejected_again_even_if_the_cause_is_gone(sim, client):
     request_id = str(uuid.uuid4())
     first = rejection(enable, client, demo.LEGACY_AZURE_CUSTOMER_ID, demo.READY_ENTITLEMENT_ID,

@@ -32,6 +32,7 @@ def enable_ready(client, **kwargs):
 
 # ---------------------------------------------------------------------- 429
 def test_throttled_calls_wait_retry_after_then_succeed(sim, client, clock):
+    """conformance: PC-34, PC-42"""
     sim.faults.add(f.throttle(0.25, times=2, method='GET', path=OVERAGE_PATH))
 
     assert client.get_overage(demo.READY_CUSTOMER_ID) is None
@@ -82,6 +83,7 @@ def test_a_lasting_5xx_is_unavailable(sim, make_client, status, html, code):
 
 # ---------------------------------------------------------------------- time-outs
 def test_a_timed_out_put_was_not_applied_and_its_retry_applies_it(sim, make_client):
+    """conformance: PC-41"""
     sim.faults.add(f.timeout(HOLD, times=1, method='PUT'))
     client = make_client(read_timeout=READ_TIMEOUT)
 
@@ -108,7 +110,10 @@ def test_a_put_that_always_times_out_is_a_timeout_error_and_changes_nothing(sim,
 
 def test_a_lost_answer_is_retried_under_its_request_id_and_applied_once(sim, clock):
     """The write is applied, its answer never arrives; meanwhile someone moves the overage.
-    The retry, with the same MS-RequestId, gets the first answer and re-applies nothing."""
+    The retry, with the same MS-RequestId, gets the first answer and re-applies nothing.
+
+    conformance: PC-32, PC-41
+    """
     sim.faults.add(f.lost_answer(HOLD, times=1, method='PUT'))
     sim.world.add_entitlement(demo.READY_CUSTOMER_ID, demo.READY_PLAN_ID, name='Elsewhere',
                               entitlement_id='e0710000-0000-4000-8000-0000000000ee')
@@ -131,6 +136,31 @@ def test_a_lost_answer_is_retried_under_its_request_id_and_applied_once(sim, clo
         'e0710000-0000-4000-8000-0000000000ee')
 
 
+# ---------------------------------------------------------------------- 408
+def test_a_408_on_a_read_is_retried(sim, client, clock):
+    """conformance: PC-40, PC-42"""
+    sim.faults.add(f.request_timeout(times=1, method='GET', path=OVERAGE_PATH))
+
+    assert client.get_overage(demo.ENABLED_CUSTOMER_ID).overage_enabled is True
+
+    assert [(c.status, c.fault) for c in overage_calls(sim)] == [(408, 'error'), (200, None)]
+    assert len({c.request_id for c in overage_calls(sim)}) == 1
+    assert len(clock.slept) == 1
+
+
+def test_a_408_on_a_write_may_hide_an_applied_change_and_is_not_sent_again(sim, client):
+    """conformance: PC-40"""
+    sim.faults.add(f.request_timeout(applied=True, times=1, method='PUT'))
+
+    with pytest.raises(PartnerCenterError) as caught:
+        enable_ready(client)
+
+    assert (caught.value.kind, caught.value.status) == (TIMEOUT, 408)
+    assert [c.status for c in overage_calls(sim, 'PUT')] == [408]
+    assert client.get_overage(demo.READY_CUSTOMER_ID).azure_entitlement_id == (
+        demo.READY_ENTITLEMENT_ID)
+
+
 # ---------------------------------------------------------------------- latency
 def test_latency_delays_the_answer(sim, client):
     client.get_overage(demo.READY_CUSTOMER_ID)  # token and connection first
@@ -146,6 +176,7 @@ def test_latency_delays_the_answer(sim, client):
 # ---------------------------------------------------------------------- rate limiter
 def test_the_rate_limiter_answers_429_past_the_limit_and_the_client_waits(
         sim, make_client, clock, monkeypatch):
+    """conformance: PC-34, PC-38"""
     monkeypatch.setattr(sim.faults, 'clock', clock)
     sim.faults.set_rate_limit(f.RateLimit(3, time_scale=60))
     client = make_client()
@@ -158,6 +189,23 @@ def test_the_rate_limiter_answers_429_past_the_limit_and_the_client_waits(
     limited = [c for c in sim.calls.all() if c.fault == 'rate_limit']
     assert [(c.status, c.partner) for c in limited] == [(429, demo.DISTRIBUTOR_TENANT_ID)]
     assert clock.slept == [1.0]
+
+
+def test_microsofts_limits_throttle_one_busy_customer_and_not_the_others(
+        sim, make_client, clock, monkeypatch):
+    """conformance: PC-35, PC-36, PC-37"""
+    monkeypatch.setattr(sim.faults, 'clock', clock)
+    sim.faults.set_rate_limits(f.microsoft_rate_limits(time_scale=60))
+    client = make_client(max_attempts=1)
+    for _ in range(f.ASSUMED_READS_PER_PARTNER_CUSTOMER):
+        client.get_customer(demo.READY_CUSTOMER_ID, include_qualifications=False)
+
+    with pytest.raises(PartnerCenterError) as caught:
+        client.list_subscriptions(demo.READY_CUSTOMER_ID)
+    assert caught.value.kind == THROTTLED
+    assert client.list_subscriptions(demo.ENABLED_CUSTOMER_ID)  # another customer
+    assert client.get_overage(demo.READY_CUSTOMER_ID) is None  # the overage path's own budget
+    assert client.get_qualifications(demo.READY_CUSTOMER_ID) == []  # not throttled
 
 
 def test_a_rate_limit_beyond_the_budget_is_a_throttled_error(sim, make_client, clock, monkeypatch):
@@ -175,6 +223,7 @@ def test_a_rate_limit_beyond_the_budget_is_a_throttled_error(sim, make_client, c
 
 # ---------------------------------------------------------------------- propagation
 def test_a_write_shows_in_get_only_after_the_propagation_delay(sim, client, monkeypatch):
+    """conformance: PC-33"""
     world_clock = FakeClock(start=time.monotonic())
     monkeypatch.setattr(sim.world, 'clock', world_clock)
     sim.world.propagation_delay = 5.0
@@ -259,5 +308,8 @@ def test_world_over_http_shows_state_and_tunes_delays(sim, client):
     assert ready['overage']['azureEntitlementId'] == demo.READY_ENTITLEMENT_ID
     assert ready['overage']['holder'] == demo.DISTRIBUTOR_TENANT_ID
     assert {p['mpn_id'] for p in world['partners']} == {demo.DISTRIBUTOR_MPN_ID, demo.OTHER_PARTNER_MPN_ID}
-    assert tuned == (200, {'propagation_delay': 2.5, 'token_lifetime': 3599.0})
+    assert tuned == (200, {'propagation_delay': 2.5, 'token_lifetime': 3599.0,
+                           'enforce_mfa': True})
+    assert world['enforce_mfa'] is True
+    assert control(sim, 'PATCH', 'world', json={'enforce_mfa': 'yes'})[0] == 400
     assert control(sim, 'PATCH', 'world', json={'propagation_delay': 'soon'})[0] == 400
