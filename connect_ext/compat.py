@@ -44,8 +44,10 @@ else:  # pragma: no cover - exercised by the pydantic 1 stack in CI
             extra = 'forbid'
 
 
-# The keyword of a regular expression in Field()/Query(): pydantic 2 renamed it.
+# The keyword of a regular expression in Field()/Query(): pydantic 2 renamed it; and the error
+# type a mismatch is reported with.
 PATTERN_KEYWORD = 'pattern' if PYDANTIC_V2 else 'regex'
+PATTERN_ERROR_TYPE = 'string_pattern_mismatch' if PYDANTIC_V2 else 'value_error.str.regex'
 
 
 def pattern_kwarg(pattern: str) -> Dict[str, str]:

@@ -73,13 +73,15 @@ _PRODUCT_ID = re.compile(PRODUCT_ID_PATTERN)
 _REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
 
 
+# The patterns end in ``$``, which also matches before a final newline: every check here matches the
+# whole string (``fullmatch``), so ``'TA-1\n'`` is no id and never reaches Connect or Microsoft.
 def is_guid(value: object) -> bool:
-    """``value`` is a GUID string (no blanks around it)."""
-    return isinstance(value, str) and bool(_GUID.match(value)) and value == value.strip()
+    """``value`` is a GUID string, all of it (no blanks or newline around it)."""
+    return isinstance(value, str) and bool(_GUID.fullmatch(value))
 
 
 def _connect_id(pattern: 're.Pattern', value: object) -> bool:
-    return isinstance(value, str) and len(value) <= MAX_CONNECT_ID_LENGTH and bool(pattern.match(value))
+    return isinstance(value, str) and len(value) <= MAX_CONNECT_ID_LENGTH and bool(pattern.fullmatch(value))
 
 
 def is_customer_id(value: object) -> bool:

@@ -17,10 +17,11 @@ GUID = 'c0570000-0000-4000-8000-00000000000A'
 
 @pytest.mark.parametrize(('check', 'good', 'bad'), [
     (is_customer_id, ['TA-1', 'TA-1234-5678-9012', 'TA-ab12'],
-     ['', 'TA-', 'TA--1', 'TA-1-', 'ta-1', 'AS-1', ' TA-1', 'TA-1 ', 'TA-1;drop', 'TA-' + '1' * 62, None, 7]),
-    (is_asset_id, ['AS-1', 'AS-7658-9572-0778'], ['AS-', 'AS-1-', 'TA-1', 'AS-' + '1' * 62, None]),
-    (is_product_id, ['PRD-1', 'PRD-123-456-789'], ['PRD-', 'PR-1', 'PRD-1_2', None]),
-    (is_request_id, ['PR-1', 'PR-7658-9572-0778-001'], ['PR-', 'PR-1--2', 'PRD-1', None]),
+     ['', 'TA-', 'TA--1', 'TA-1-', 'ta-1', 'AS-1', ' TA-1', 'TA-1 ', 'TA-1;drop', 'TA-' + '1' * 62, None, 7,
+      'TA-1\n']),
+    (is_asset_id, ['AS-1', 'AS-7658-9572-0778'], ['AS-', 'AS-1-', 'TA-1', 'AS-' + '1' * 62, None, 'AS-1\n']),
+    (is_product_id, ['PRD-1', 'PRD-123-456-789'], ['PRD-', 'PR-1', 'PRD-1_2', None, 'PRD-1\n']),
+    (is_request_id, ['PR-1', 'PR-7658-9572-0778-001'], ['PR-', 'PR-1--2', 'PRD-1', None, 'PR-1\n']),
 ])
 def test_connect_ids(check, good, bad):
     assert all(check(value) for value in good), [value for value in good if not check(value)]
@@ -36,7 +37,7 @@ def test_the_longest_accepted_connect_id_is_the_bound():
 def test_guids_ignore_case_but_not_blanks():
     assert is_guid(GUID)
     assert is_guid(GUID.lower())
-    assert not any(is_guid(value) for value in (f' {GUID}', GUID[:-1], GUID + 'a', '', None, 1))
+    assert not any(is_guid(value) for value in (f' {GUID}', GUID[:-1], GUID + 'a', '', None, 1, GUID + '\n'))
     assert same_id(GUID, f' {GUID.lower()} ')
     assert not same_id('', '')
     assert not same_id(None, None)

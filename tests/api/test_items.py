@@ -131,7 +131,7 @@ def test_the_marker_is_the_configured_one(api, connect, settings):
     assert [item['name'] for item in response.json()['items']] == ['Teams Phone PAYG']
 
 
-@pytest.mark.parametrize('product_id', ['PRD-1)', 'prd', 'PRD-1,eq(id,x)'])
+@pytest.mark.parametrize('product_id', ['PRD-1)', 'prd', 'PRD-1,eq(id,x)', 'PRD-561-716-033\n'])
 def test_a_malformed_product_id_is_422(api, product_id):
     response = api.get('/api/items', params={'product_id': product_id})
 

@@ -17,13 +17,14 @@ from fastapi import Depends, Query
 from connect_ext.api import presenters
 from connect_ext.api.auth import get_caller, require_role
 from connect_ext.api.dependencies import get_catalogue_client, get_product_ids, get_settings
-from connect_ext.api.handlers import public_error
+from connect_ext.api.handlers import public_error, validation_error
 from connect_ext.api.responses import error_responses, model_answer
 from connect_ext.api.schemas import ItemsPage
+from connect_ext.compat import PATTERN_ERROR_TYPE
 from connect_ext.config import Settings
 from connect_ext.overage.detection import ovg_items
 from connect_ext.overage.facts import Caller
-from connect_ext.vocabulary import OWNER, PRODUCT_ID_PATTERN, RESELLER
+from connect_ext.vocabulary import OWNER, PRODUCT_ID_PATTERN, RESELLER, is_product_id
 
 
 # Bounds on what one call reads from Connect, so a huge catalogue cannot stall the page.
@@ -86,6 +87,12 @@ class ItemsWebAppMixin:
         product_ids: Optional[tuple] = Depends(get_product_ids),
     ):
         require_role(caller, OWNER, RESELLER, problem='customers cannot list catalogue items')
+        if product_id is not None and not is_product_id(product_id):
+            # The Query pattern's '$' lets a final newline through on pydantic 1: refused here in
+            # full, as any other non-id, before Connect is asked.
+            raise validation_error([{
+                'loc': ('query', 'product_id'), 'type': PATTERN_ERROR_TYPE, 'msg': 'not a product id',
+            }])
         if product_id:
             if product_ids and product_id not in product_ids:
                 raise public_error('PRODUCT_NOT_FOUND', product_id=product_id)

@@ -25,7 +25,7 @@ from connect_ext.api.dependencies import (
     get_settings,
     get_store,
 )
-from connect_ext.api.handlers import error_headers
+from connect_ext.api.handlers import error_headers, validation_error
 from connect_ext.api.idempotency import Answer, checked_key, fingerprint, run_once
 from connect_ext.api.responses import (
     content_range,
@@ -42,7 +42,7 @@ from connect_ext.api.schemas import (
     OverageStateBody,
 )
 from connect_ext.api.views.customers import MAX_LIMIT, MAX_OFFSET
-from connect_ext.compat import dump
+from connect_ext.compat import PATTERN_ERROR_TYPE, dump
 from connect_ext.config import Settings
 from connect_ext.customers.directory import CustomerDirectory
 from connect_ext.errors.error import OverageError
@@ -50,7 +50,7 @@ from connect_ext.overage.facts import Caller
 from connect_ext.service.overage import OverageService
 from connect_ext.service.results import OverageState
 from connect_ext.store import Store
-from connect_ext.vocabulary import UNCONFIRMED
+from connect_ext.vocabulary import UNCONFIRMED, is_guid
 
 
 _ETAG = header_doc('ETag', "The state's entity tag; send it back as If-Match with a change.")
@@ -87,6 +87,16 @@ def change_answer(
     status = 202 if result.outcome == UNCONFIRMED else 200
     # The body is saved for Idempotency-Key replays as this plain JSON (see .idempotency).
     return Answer(status, dump(presenters.change_result_body(result)), {'ETag': result.state.etag})
+
+
+def require_whole_guid(change: OverageChangeRequest) -> None:
+    """The body's GUID matched in full: pydantic 1 checks the pattern with ``re.match``, whose ``$``
+    lets a final newline through; refused exactly as any other non-GUID, before anything is read."""
+    value = change.azure_subscription_id
+    if value is not None and not is_guid(value):
+        raise validation_error([{
+            'loc': ('body', 'azure_subscription_id'), 'type': PATTERN_ERROR_TYPE, 'msg': 'not a GUID',
+        }])
 
 
 def state_answer(state: OverageState, caller: Caller, settings: Settings):
@@ -173,6 +183,7 @@ class OverageWebAppMixin:
         settings: Settings = Depends(get_settings),
     ):
         key = checked_key(idempotency_key)
+        require_whole_guid(change)
         customer = visible_customer(caller, customer_id, directory)
         require_may_change(caller, settings)
         answer, _replayed = run_once(
