@@ -17,10 +17,9 @@ from fastapi import Depends, Query
 from connect_ext.api import presenters
 from connect_ext.api.auth import get_caller, require_role
 from connect_ext.api.dependencies import get_catalogue_client, get_product_ids, get_settings
-from connect_ext.api.handlers import public_error, validation_error
+from connect_ext.api.handlers import pattern_mismatch, public_error
 from connect_ext.api.responses import error_responses, model_answer
 from connect_ext.api.schemas import ItemsPage
-from connect_ext.compat import PATTERN_ERROR_TYPE
 from connect_ext.config import Settings
 from connect_ext.overage.detection import ovg_items
 from connect_ext.overage.facts import Caller
@@ -90,9 +89,7 @@ class ItemsWebAppMixin:
         if product_id is not None and not is_product_id(product_id):
             # The Query pattern's '$' lets a final newline through on pydantic 1: refused here in
             # full, as any other non-id, before Connect is asked.
-            raise validation_error([{
-                'loc': ('query', 'product_id'), 'type': PATTERN_ERROR_TYPE, 'msg': 'not a product id',
-            }])
+            raise pattern_mismatch(('query', 'product_id'), 'not a product id')
         if product_id:
             if product_ids and product_id not in product_ids:
                 raise public_error('PRODUCT_NOT_FOUND', product_id=product_id)

@@ -25,7 +25,7 @@ from connect_ext.api.dependencies import (
     get_settings,
     get_store,
 )
-from connect_ext.api.handlers import error_headers, validation_error
+from connect_ext.api.handlers import error_headers, pattern_mismatch
 from connect_ext.api.idempotency import Answer, checked_key, fingerprint, run_once
 from connect_ext.api.responses import (
     content_range,
@@ -42,7 +42,7 @@ from connect_ext.api.schemas import (
     OverageStateBody,
 )
 from connect_ext.api.views.customers import MAX_LIMIT, MAX_OFFSET
-from connect_ext.compat import PATTERN_ERROR_TYPE, dump
+from connect_ext.compat import dump
 from connect_ext.config import Settings
 from connect_ext.customers.directory import CustomerDirectory
 from connect_ext.errors.error import OverageError
@@ -94,9 +94,7 @@ def require_whole_guid(change: OverageChangeRequest) -> None:
     lets a final newline through; refused exactly as any other non-GUID, before anything is read."""
     value = change.azure_subscription_id
     if value is not None and not is_guid(value):
-        raise validation_error([{
-            'loc': ('body', 'azure_subscription_id'), 'type': PATTERN_ERROR_TYPE, 'msg': 'not a GUID',
-        }])
+        raise pattern_mismatch(('body', 'azure_subscription_id'), 'not a GUID')
 
 
 def state_answer(state: OverageState, caller: Caller, settings: Settings):
