@@ -8,8 +8,11 @@ declared to Connect), and the runner's own environment: ``SCHEDULED_TASK_MAX_EXE
 """
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Mapping, Optional, Tuple
+
+from connect_ext import redaction
 
 
 DEFAULT_API_URL = 'https://api.partnercenter.microsoft.com'
@@ -20,6 +23,9 @@ DEFAULT_TENANT_ID_PARAMS = 'ms_customer_id,microsoft_tenant_id'
 DEFAULT_RESELLER_MPN_PARAM = 'tier1_mpn'
 DEFAULT_BLOCKED_COUNTRIES = 'CN,CU,IR,KP,RU'
 DEFAULT_SYNC_RATE_SHARE = 0.95
+DEFAULT_CONFIRM_WITHIN_MINUTES = 60.0
+# A week: a change Microsoft has not shown in that long is not going to show.
+MAX_CONFIRM_WITHIN_MINUTES = 7 * 24 * 60.0
 
 # name -> (secure, initial value, description): the @variables declaration is built from this.
 VARIABLES: Dict[str, Tuple[bool, str, str]] = {
@@ -30,6 +36,10 @@ VARIABLES: Dict[str, Tuple[bool, str, str]] = {
     'PARTNER_CENTER_CLIENT_SECRET': (True, '', 'Application secret'),
     'PARTNER_CENTER_REFRESH_TOKEN': (
         True, '', 'App+User refresh token of an Admin Agent; without it, app-only access is used',
+    ),
+    'TOKEN_ENCRYPTION_KEY': (
+        True, '', 'Key that encrypts the renewed refresh token in the store (a Fernet key or any '
+                  'passphrase; empty: derived from the client secret)',
     ),
     'DATABASE_URL': (True, DEFAULT_DATABASE_URL, 'SQLAlchemy URL of the store (SQLite or PostgreSQL)'),
     'OVERAGE_SKU_MARKER': (False, DEFAULT_MARKER, 'The name token that marks overage items'),
@@ -50,10 +60,19 @@ VARIABLES: Dict[str, Tuple[bool, str, str]] = {
     'PRODUCT_IDS': (False, '', 'Products whose OVG items GET /items lists (comma-separated; empty: all)'),
     'SYNC_RATE_SHARE': (False, '0.95', "Share of Partner Center's rate limit the scheduled sync may use"),
     'MANAGE_OVERAGE_BASE_URL': (
-        False, '', 'Public base URL of the pages, for the Manage Overage link in order notes',
+        False, '', 'https URL of a Manage Overage page that opens for the reader of an order note '
+                   '(e.g. the Overage module in the Connect portal); empty: notes carry no link',
+    ),
+    'ORDER_NOTES_VISIBILITY': (
+        False, 'private', "Order notes as Connect 'private' messages (only the distributor's account "
+                          "reads them) or 'message' (every account on the request, vendor included)",
     ),
     'STORE_IS_DURABLE': (
         False, 'false', 'Say true when a SQLite DATABASE_URL is on a volume that survives restarts',
+    ),
+    'CONFIRM_WITHIN_MINUTES': (
+        False, '60', 'Minutes a change Microsoft accepted but does not show yet is re-read in the '
+                     'background before it counts as not confirmed',
     ),
 }
 
@@ -73,6 +92,35 @@ _TRUE = frozenset({'true', 'yes', '1', 'on'})
 
 def _csv(value: Optional[str]) -> Tuple[str, ...]:
     return tuple(part.strip() for part in (value or '').split(',') if part.strip())
+
+
+def _minutes(value: str) -> float:
+    """A number of minutes in (0, a week]; anything else is the default."""
+    try:
+        minutes = float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_CONFIRM_WITHIN_MINUTES
+    if not 0 < minutes <= MAX_CONFIRM_WITHIN_MINUTES:  # NaN fails this too
+        return DEFAULT_CONFIRM_WITHIN_MINUTES
+    return minutes
+
+
+NOTES_VISIBILITIES = ('private', 'message')
+# https://host[:port] and an optional path/query, no blanks (urllib would make config do I/O-ish imports).
+_HTTPS_URL = re.compile(r'https://[^/?#\s]+(?:[/?#]\S*)?')
+
+
+def _notes_visibility(value: str) -> str:
+    """Connect's message type for order notes: ``private`` (the default) or ``message``."""
+    value = (value or '').strip().lower()
+    return value if value in NOTES_VISIBILITIES else NOTES_VISIBILITIES[0]
+
+
+def _https_url(value: str) -> str:
+    """An absolute ``https`` URL, or '' (a relative or plain-http link is dead in Connect's portal,
+    and a link must never lead a reader to a page without Connect's sign-in)."""
+    value = (value or '').strip()
+    return value if _HTTPS_URL.fullmatch(value) else ''
 
 
 def _share(value: str) -> float:
@@ -145,13 +193,24 @@ class Settings:
     sync_rate_share: float = DEFAULT_SYNC_RATE_SHARE
     # Public base URL of the pages, for the Manage Overage link in order notes ('' = relative).
     pages_url: str = ''
+    notes_visibility: str = 'private'
     # The administrator says a SQLite store is on a volume that survives restarts.
     store_is_durable: bool = False
+    # Encrypts the renewed refresh token in the store ('' = derived from the client secret).
+    token_encryption_key: str = field(default='', repr=False)
+    # How long a change Microsoft accepted but did not show yet is re-read in the background.
+    confirm_within_minutes: float = DEFAULT_CONFIRM_WITHIN_MINUTES
 
     @classmethod
     def from_config(cls, config: Optional[Mapping[str, str]]) -> 'Settings':
-        """Settings from Connect's variables; a missing or blank variable takes its default."""
+        """Settings from Connect's variables; a missing or blank variable takes its default.
+
+        The value of every secure variable (and the password of ``DATABASE_URL``) becomes a secret
+        of the process-wide redaction (:func:`connect_ext.redaction.remember`): no upstream text
+        quoting one can leave the process.
+        """
         config = config or {}
+        redaction.remember(*secure_values(config))
 
         def get(name: str) -> str:
             value = config.get(name)
@@ -179,9 +238,30 @@ class Settings:
             customers_may_change=get('CUSTOMERS_MAY_CHANGE').lower() in _TRUE,
             product_ids=_csv(get('PRODUCT_IDS')),
             sync_rate_share=_share(get('SYNC_RATE_SHARE')),
-            pages_url=get('MANAGE_OVERAGE_BASE_URL'),
+            pages_url=_https_url(get('MANAGE_OVERAGE_BASE_URL')),
+            notes_visibility=_notes_visibility(get('ORDER_NOTES_VISIBILITY')),
             store_is_durable=get('STORE_IS_DURABLE').lower() in _TRUE,
+            token_encryption_key=get('TOKEN_ENCRYPTION_KEY'),
+            confirm_within_minutes=_minutes(get('CONFIRM_WITHIN_MINUTES')),
         )
+
+
+_URL_PASSWORD = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:([^@/]+)@')
+
+
+def secure_values(config: Mapping[str, str]):
+    """The values of the secure variables in ``config``; of ``DATABASE_URL``, its password (the
+    rest of it names the store, which the settings page shows)."""
+    for name, (secure, _initial, _description) in VARIABLES.items():
+        value = config.get(name)
+        if not secure or not isinstance(value, str) or not value.strip():
+            continue
+        if name == 'DATABASE_URL':
+            password = _URL_PASSWORD.match(value.strip())
+            if password:
+                yield password.group(1)
+        else:
+            yield value.strip()
 
 
 def variables_declaration():

@@ -13,10 +13,12 @@ from connect.eaas.core.responses import BackgroundResponse, ScheduledExecutionRe
 from connect_ext import wiring
 from connect_ext.config import variables_declaration
 from connect_ext.orders import handling
+from connect_ext.redaction import describe
 
 
 NOTE_STATUSES = list(handling.NOTE_STATUSES)
 CANCEL_STATUSES = list(handling.CANCEL_STATUSES)
+TIER_CONFIG_STATUSES = list(handling.TIER_CONFIG_STATUSES)
 
 
 def background_response(outcome: handling.Outcome) -> BackgroundResponse:
@@ -56,10 +58,19 @@ class OverageEventsApplication(EventsApplicationBase):
     def handle_cancel_request(self, request):
         return background_response(self._orders().watch_cancel(request))
 
+    @event('tier_config_setup_request_processing', statuses=TIER_CONFIG_STATUSES)
+    def handle_tier_config_setup_request(self, request):
+        return background_response(self._orders().tier_config_changed(request))
+
+    @event('tier_config_change_request_processing', statuses=TIER_CONFIG_STATUSES)
+    def handle_tier_config_change_request(self, request):
+        return background_response(self._orders().tier_config_changed(request))
+
     @schedulable(
         'Sync overage',
-        "Re-reads every recorded customer's overage from Partner Center into the store, oldest "
-        'first, within SYNC_RATE_SHARE of its rate limit.',
+        'Reads the changes awaiting Microsoft\'s confirmation first, then re-reads every recorded '
+        "customer's overage from Partner Center into the store, oldest first, within "
+        'SYNC_RATE_SHARE of its rate limit.',
     )
     def sync_overage(self, schedule):
         try:
@@ -68,5 +79,5 @@ class OverageEventsApplication(EventsApplicationBase):
             # Customers never fail the run (the sync absorbs their errors); this is the store or
             # the configuration, which DevOps must see.
             self.logger.exception('The overage sync could not run')
-            return ScheduledExecutionResponse.fail(output=f'overage sync failed: {error}')
+            return ScheduledExecutionResponse.fail(output=f'overage sync failed: {describe(error)}')
         return ScheduledExecutionResponse.done()

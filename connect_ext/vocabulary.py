@@ -44,9 +44,26 @@ SUCCEEDED = 'succeeded'
 FAILED = 'failed'
 NO_CHANGE = 'no_change'
 UNCONFIRMED = 'unconfirmed'  # Microsoft accepted the change; reading it back did not show it yet
-AUDIT_OUTCOMES: Tuple[str, ...] = (SUCCEEDED, FAILED, NO_CHANGE, UNCONFIRMED)
+# How an unconfirmed change ends: a later read showed it, or it stopped being awaited.
+CONFIRMED = 'confirmed'
+NOT_CONFIRMED = 'not_confirmed'
+AUDIT_OUTCOMES: Tuple[str, ...] = (SUCCEEDED, FAILED, NO_CHANGE, UNCONFIRMED, CONFIRMED, NOT_CONFIRMED)
+CONFIRMATION_OUTCOMES: Tuple[str, ...] = (CONFIRMED, NOT_CONFIRMED)
+# Why an unconfirmed change was not confirmed: CONFIRM_WITHIN_MINUTES passed while Microsoft still
+# showed the old setting; a read showed a third setting (someone else changed it); a newer change of
+# the customer replaced it.
+REASON_DEADLINE_PASSED = 'deadline_passed'
+REASON_CHANGED_ELSEWHERE = 'changed_elsewhere'
+REASON_SUPERSEDED = 'superseded'
+NOT_CONFIRMED_REASONS: Tuple[str, ...] = (REASON_DEADLINE_PASSED, REASON_CHANGED_ELSEWHERE, REASON_SUPERSEDED)
 # Outcomes after which Microsoft holds the requested setting (or soon will).
 APPLIED_OUTCOMES = frozenset({SUCCEEDED, UNCONFIRMED})
+
+# --- where the App+User refresh token in use comes from (the settings answer's ``source``) ----------
+SOURCE_RENEWED = 'renewed'       # the newest one Entra handed out, kept encrypted in the store
+SOURCE_CONFIGURED = 'configured'  # PARTNER_CENTER_REFRESH_TOKEN itself: none renewed from it yet
+SOURCE_UNREADABLE = 'unreadable'  # a renewed one is stored but the current key cannot decrypt it
+REFRESH_TOKEN_ORIGINS: Tuple[str, ...] = (SOURCE_RENEWED, SOURCE_CONFIGURED, SOURCE_UNREADABLE)
 
 # --- how much a catalogue entry matters ---------------------------------------------------------------
 BLOCKING = 'blocking'
@@ -63,6 +80,8 @@ CUSTOMER_ID_PATTERN = r'^TA-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
 ASSET_ID_PATTERN = r'^AS-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
 PRODUCT_ID_PATTERN = r'^PRD-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
 REQUEST_ID_PATTERN = r'^PR-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
+# A distributor's or reseller's own Connect account (not a tier account).
+PARTNER_ACCOUNT_ID_PATTERN = r'^PA-[0-9A-Za-z]+(-[0-9A-Za-z]+)*$'
 # No Connect id is longer; a longer value is refused before any pattern runs.
 MAX_CONNECT_ID_LENGTH = 64
 
@@ -71,6 +90,7 @@ _CUSTOMER_ID = re.compile(CUSTOMER_ID_PATTERN)
 _ASSET_ID = re.compile(ASSET_ID_PATTERN)
 _PRODUCT_ID = re.compile(PRODUCT_ID_PATTERN)
 _REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
+_PARTNER_ACCOUNT_ID = re.compile(PARTNER_ACCOUNT_ID_PATTERN)
 
 
 # The patterns end in ``$``, which also matches before a final newline: every check here matches the
@@ -102,6 +122,11 @@ def is_product_id(value: object) -> bool:
 def is_request_id(value: object) -> bool:
     """``value`` is a Connect fulfilment request id (``PR-...``) of a sane length."""
     return _connect_id(_REQUEST_ID, value)
+
+
+def is_partner_account_id(value: object) -> bool:
+    """``value`` is a distributor's or reseller's Connect account id (``PA-...``)."""
+    return _connect_id(_PARTNER_ACCOUNT_ID, value)
 
 
 def same_id(left: Optional[str], right: Optional[str]) -> bool:

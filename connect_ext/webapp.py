@@ -14,6 +14,7 @@ from connect.eaas.core.decorators import (
 from connect.eaas.core.extension import WebApplicationBase
 
 from connect_ext.api.handlers import UnexpectedErrorMiddleware, exception_handlers
+from connect_ext.api.views.caller import CallerWebAppMixin
 from connect_ext.api.views.customers import CustomersWebAppMixin
 from connect_ext.api.views.items import ItemsWebAppMixin
 from connect_ext.api.views.overage import OverageWebAppMixin
@@ -34,6 +35,7 @@ class OverageWebApplication(
     OverageWebAppMixin,
     ItemsWebAppMixin,
     SettingsWebAppMixin,
+    CallerWebAppMixin,
     WebApplicationBase,
 ):
     """Manage Overage for distributors, resellers and customers, and for their automation."""

@@ -1,7 +1,8 @@
 """The only builder of the extension's long-lived parts, once per process and configuration.
 
 The runner hands every web call and every event task the variables anew. Opening (and migrating)
-the store, the Partner Center client (its token cache lives in it), the webhook notifier (its
+the store, the Partner Center client (its token cache lives in it; in App+User mode it keeps its
+refresh token in the store through a :class:`RefreshTokenKeeper`), the webhook notifier (its
 delivery thread) and the overage service (its thread pool) are worth doing once: the web API
 (:mod:`connect_ext.api.dependencies`) and the events (:mod:`connect_ext.events`) both take them from
 here, so one process holds one store per ``DATABASE_URL`` — which also keeps a customer's lock in
@@ -12,18 +13,22 @@ items touches neither the store nor Partner Center.
 """
 import logging
 import threading
+import time
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from connect_ext.cache import BoundedCache
-from connect_ext.config import PartnerCenterSettings, Settings, scheduled_task_seconds, started_by_runner
+from connect_ext.config import Settings, scheduled_task_seconds, started_by_runner
+from connect_ext.customers.visibility import ConnectVisibility
 from connect_ext.notifications.webhooks import WebhookNotifier
 from connect_ext.orders import notes
+from connect_ext.orders.confirming import ConfirmationPass
 from connect_ext.orders.conversations import RequestConversations
 from connect_ext.orders.handling import OrderHandling, recent_states_cache
 from connect_ext.orders.pacing import TokenBucket
-from connect_ext.orders.sync import OverageSync, time_budget
+from connect_ext.orders.sync import OverageSync, new_worker_id, time_budget
 from connect_ext.overage.facts import Caller
 from connect_ext.partner_center.client import PartnerCenterClient
+from connect_ext.partner_center.refresh_tokens import RefreshTokenKeeper, TokenCipher, credential_key
 from connect_ext.service.overage import OverageService
 from connect_ext.store import Store
 from connect_ext.store.durability import Durability, durability
@@ -41,11 +46,13 @@ _clients = BoundedCache(_CACHE_SIZE)
 _notifiers = BoundedCache(_CACHE_SIZE)
 _services = BoundedCache(_CACHE_SIZE)
 _events = BoundedCache(_CACHE_SIZE)
+_visibilities = BoundedCache(_CACHE_SIZE)
+_keepers = BoundedCache(_CACHE_SIZE)
 
 
 def clear_caches() -> None:
     """Forget everything built (tests; a changed configuration is a new key anyway)."""
-    for cache in (_stores, _clients, _notifiers, _services, _events):
+    for cache in (_stores, _clients, _notifiers, _services, _events, _visibilities, _keepers):
         cache.clear()
 
 
@@ -73,8 +80,39 @@ def store_for(settings: Settings) -> Store:
     return _stores.get_or_build(settings.database_url, build)
 
 
-def partner_center_client_for(settings: PartnerCenterSettings) -> PartnerCenterClient:
-    return _clients.get_or_build(settings, lambda: PartnerCenterClient(settings))
+def _credentials_key(settings: Settings) -> tuple:
+    """What a client and its refresh token keeper depend on."""
+    return (settings.partner_center, settings.database_url, settings.token_encryption_key)
+
+
+def refresh_token_keeper_for(settings: Settings) -> Optional[RefreshTokenKeeper]:
+    """The keeper of the App+User refresh token in the store (None in app-only mode, and
+    without a key: no TOKEN_ENCRYPTION_KEY nor client secret, where signing in fails anyway)."""
+    pc = settings.partner_center
+    if not pc.app_plus_user or not (settings.token_encryption_key or pc.client_secret):
+        return None
+
+    def build() -> RefreshTokenKeeper:
+        store = store_for(settings)
+        return RefreshTokenKeeper(
+            store.credentials,
+            TokenCipher.for_secrets(settings.token_encryption_key, pc.client_secret),
+            key=credential_key(pc),
+            configured=pc.refresh_token,
+            clock=store.now,
+        )
+
+    return _keepers.get_or_build(_credentials_key(settings), build)
+
+
+def partner_center_client_for(settings: Settings) -> PartnerCenterClient:
+    """The client of ``settings.partner_center``; App+User keeps its refresh token in the store."""
+
+    def build() -> PartnerCenterClient:
+        keeper = refresh_token_keeper_for(settings)
+        return PartnerCenterClient(settings.partner_center, refresh_tokens=keeper)
+
+    return _clients.get_or_build(_credentials_key(settings), build)
 
 
 def notifier_for(settings: Settings, store: Store) -> Optional[WebhookNotifier]:
@@ -87,6 +125,7 @@ def notifier_for(settings: Settings, store: Store) -> Optional[WebhookNotifier]:
 
     def build() -> Optional[WebhookNotifier]:
         try:
+            # Never local_receiver: no configuration may reach this machine or its networks.
             return WebhookNotifier(settings.webhook_url, settings.webhook_secret, store)
         except ValueError as error:
             logger.warning('Webhooks are off: %s', error)
@@ -114,8 +153,17 @@ def overage_service_for(settings: Settings) -> OverageService:
     return overage_service(
         settings,
         store=store,
-        client=partner_center_client_for(settings.partner_center),
+        client=partner_center_client_for(settings),
         notifier=notifier_for(settings, store),
+    )
+
+
+def visibility_for(settings: Settings, store: Store) -> ConnectVisibility:
+    """What Connect shows each reseller, recorded in ``store``; one per store and products, so
+    its recent answers are shared by every call of the process."""
+    key = (id(store), settings.product_ids)
+    return _visibilities.get_or_build(
+        key, lambda: ConnectVisibility(store, product_ids=settings.product_ids or ()),
     )
 
 
@@ -146,7 +194,7 @@ class EventsDependencies:
                 self._service = overage_service_for(self.settings)
             return self._service
 
-    def link_for(self, customer_id: str) -> str:
+    def link_for(self, customer_id: str) -> Optional[str]:
         return notes.manage_overage_link(customer_id, self.settings.pages_url)
 
 
@@ -219,4 +267,23 @@ def overage_sync(
         worker_id=worker_id,
         logger=logger,
         **timing,
+    )
+
+
+def confirmation_pass(
+    dependencies: EventsDependencies,
+    *,
+    time_budget_seconds: float,
+    logger: Optional[logging.Logger] = None,
+    worker_id: Optional[str] = None,
+) -> ConfirmationPass:
+    """One pass over the changes awaiting Microsoft's confirmation, on its own (the sandbox runs
+    one every few seconds; the scheduled sync runs one first), paced like the sync."""
+    return ConfirmationPass(
+        dependencies.store,
+        dependencies.service,
+        pacer=TokenBucket.for_partner_center(dependencies.settings.sync_rate_share),
+        deadline=time.monotonic() + time_budget_seconds,
+        worker_id=worker_id or new_worker_id(),
+        logger=logger,
     )

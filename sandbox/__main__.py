@@ -9,7 +9,8 @@ import signal
 import sys
 from typing import List, Optional
 
-from sandbox.server import SandboxServer
+from sandbox.partner_center.world import lag_argument
+from sandbox.server import SANDBOX_LAG, SandboxServer
 
 
 DEFAULT_DATA_DIR = '.sandbox'
@@ -26,6 +27,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='port of the Partner Center simulator (https; 0: free)')
     parser.add_argument('--data-dir', default=DEFAULT_DATA_DIR,
                         help='where the store and the local CA live (replaced on each start)')
+    parser.add_argument('--lag', type=lag_argument, default=SANDBOX_LAG, metavar='SECONDS[,MAX]',
+                        help='how long a change takes to show in Partner Center (default: '
+                             f'{SANDBOX_LAG[0]:g},{SANDBOX_LAG[1]:g}, drawn per change; 0: at once)')
     parser.add_argument('--verbose', action='store_true', help='log every HTTP call')
     return parser.parse_args(argv)
 
@@ -51,7 +55,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     server = SandboxServer(args.port, args.host, data_dir=args.data_dir, pc_port=args.pc_port,
-                           access_log=args.verbose)
+                           access_log=args.verbose, pc_lag=args.lag)
     try:
         server.start()
     except OSError as error:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Dict, Optional, Tuple
 
 from connect_ext.store import Store
-from sandbox.connect.world import CUSTOMER, DISTRIBUTOR, RESELLER, ConnectWorld
+from sandbox.connect.world import DISTRIBUTOR, RESELLER, ConnectWorld
 from sandbox.partner_center import demo
 from sandbox.partner_center.world import World
 
@@ -23,11 +23,11 @@ DISTRIBUTOR_ACCOUNT_ID = 'PA-000-001'
 DISTRIBUTOR_API_KEY = 'ApiKey SU-000-000-001:sandbox-distributor'
 DISTRIBUTOR_INSTALLATION_ID = 'EIN-000-000-001'
 DIRECT_TIER_ACCOUNT_ID = 'TA-0000-0000-0001'  # the distributor's own (direct) sales channel
-RESELLER_TIER_ACCOUNT_ID = 'TA-0000-0000-0002'
+RESELLER_TIER_ACCOUNT_ID = 'TA-0000-0000-0002'  # the tier account of the reseller's sales
+RESELLER_ACCOUNT_ID = 'PA-000-002'  # the reseller's own Connect account, which installs and calls
 RESELLER_API_KEY = 'ApiKey SU-000-000-002:sandbox-reseller'
 RESELLER_INSTALLATION_ID = 'EIN-000-000-002'
 RESELLER_TIER_CONFIG_ID = 'TC-000-000-002'
-CUSTOMER_API_KEY = 'ApiKey SU-000-000-003:sandbox-customer'
 EXTENSION_ID = 'SRVC-0000-0001'
 ENVIRONMENT_ID = 'ENV-0000-0001-03'
 
@@ -129,8 +129,9 @@ def build_connect_world(pc_world: World, **world_options) -> ConnectWorld:
     world.add_tier_account(DIRECT_TIER_ACCOUNT_ID, f'{demo.DISTRIBUTOR_NAME} (direct)',
                            scopes=('tier1',))
     world.add_tier_account(RESELLER_TIER_ACCOUNT_ID, demo.RESELLER_NAME, scopes=('tier1',))
-    # Connect's reseller account acts through its tier account: the web API scopes it by that id.
-    reseller = world.add_principal(RESELLER_API_KEY, RESELLER_TIER_ACCOUNT_ID, RESELLER,
+    # The reseller calls as its own account (PA-); Connect shows it the subscriptions sold
+    # through its tier account (conformance: CX-01, CX-02).
+    reseller = world.add_principal(RESELLER_API_KEY, RESELLER_ACCOUNT_ID, RESELLER,
                                    name=demo.RESELLER_NAME,
                                    tier_account_id=RESELLER_TIER_ACCOUNT_ID)
     world.add_installation(RESELLER_INSTALLATION_ID, reseller)
@@ -164,9 +165,6 @@ def build_connect_world(pc_world: World, **world_options) -> ConnectWorld:
             world.add_asset(customer.azure_asset_id, AZURE_PRODUCT_ID,
                             customer=customer.customer_id, tier1=customer.tier1_id,
                             items={AZURE_PLAN_ITEM_ID: 1}, params=params)
-    world.add_principal(CUSTOMER_API_KEY, PERSONA_CUSTOMER.customer_id, CUSTOMER,
-                        name=pc_world.customers[PERSONA_CUSTOMER.tenant_id].name,
-                        tier_account_id=PERSONA_CUSTOMER.customer_id)
     return world
 
 
@@ -199,7 +197,8 @@ def seed_store(database_url: str, pc_world: World, connect_world: ConnectWorld,
             country=account['contact_info']['country'],
             tier1_id=customer.tier1_id,
             tier2_id=None,
-            reseller_mpn=demo.RESELLER_MPN_ID if customer.via_reseller else None,
+            # The reseller's partner id is not written here: the directory reads it from the
+            # tier-1 account's tier configuration, as it must in production (issue 12, item 2).
             ovg_subscription_count=ovg_count,
             ovg_asset_ids=[customer.asset_id],
         )
@@ -241,11 +240,13 @@ PERSONAS: Dict[str, Persona] = {
         'UR-000-000-001', 'Dana Distributor',
     ),
     'reseller': Persona(
-        'reseller', 'Reseller', RESELLER_TIER_ACCOUNT_ID, demo.RESELLER_NAME, 'reseller', 'user',
+        'reseller', 'Reseller', RESELLER_ACCOUNT_ID, demo.RESELLER_NAME, 'reseller', 'user',
         RESELLER_API_KEY, RESELLER_INSTALLATION_ID, 'UR-000-000-002', 'Riley Reseller',
     ),
+    # Connect's customer home page call: the provider's account and installation, naming the
+    # customer's tier account (conformance: CX-12). No "customer" account role exists in Connect.
     'customer': Persona(
-        'customer', 'Customer', PERSONA_CUSTOMER.customer_id, 'Contoso Telecom Users', 'customer',
+        'customer', 'Customer', DISTRIBUTOR_ACCOUNT_ID, 'Contoso Telecom Users', 'distributor',
         'user', DISTRIBUTOR_API_KEY, DISTRIBUTOR_INSTALLATION_ID, 'UR-000-000-003',
         'Casey Customer', tier_account_id=PERSONA_CUSTOMER.customer_id,
     ),

@@ -7,15 +7,24 @@ Started in this order, all on localhost:
 2. the Connect world built from it (:func:`sandbox.seed.build_connect_world`);
 3. the store: a fresh SQLite file in the data directory, migrated and seeded, so each start
    shows the demo as it is in Microsoft's world (which lives in memory);
-4. the sandbox app (:func:`sandbox.app.create_app`) on ``port`` (0: a free one).
+4. the sandbox app (:func:`sandbox.app.create_app`) on ``port`` (0: a free one);
+5. the background confirmation pass, every ``confirm_every`` seconds (:class:`ConfirmationLoop`):
+   what the scheduled sync does in Connect, run here often, so a change that answered
+   "waiting for Microsoft to confirm" is confirmed soon after Microsoft shows it.
+
+Microsoft's change takes a while to show, so the simulator here lags like it
+(:data:`SANDBOX_LAG`: each write shows after a few seconds to most of a minute; ``pc_lag``
+replaces it, 0 for none).
 
 The variables point the extension at the simulators (:func:`sandbox_variables`). ``API_KEY`` is
 set in the environment while the sandbox runs, as the runner sets it: eaas-core's extension
 client reads it there.
 """
+import logging
 import os
 import shutil
 import tempfile
+import threading
 from typing import Any, Dict, Optional
 
 from sandbox import seed
@@ -26,10 +35,53 @@ from sandbox.connect.server import ThreadedServer
 from sandbox.partner_center import demo
 from sandbox.partner_center.faults import Faults as PartnerCenterFaults
 from sandbox.partner_center.server import SimulatorServer
-from sandbox.partner_center.world import World
+from sandbox.partner_center.world import Lag, World
 
+
+logger = logging.getLogger(__name__)
 
 DATABASE_FILE = 'overage-manager.sqlite3'
+# Seconds a change takes to show in the sandbox's Partner Center: drawn per write in this range, so
+# some changes are confirmed while the user waits and others later, in the background.
+SANDBOX_LAG = (3.0, 45.0)
+# How often the sandbox runs the confirmation pass (seconds).
+CONFIRM_EVERY_SECONDS = 3.0
+
+
+class ConfirmationLoop:
+    """A thread running the extension's confirmation pass every ``every`` seconds until
+    :meth:`stop`, on the store and service the web app of these variables uses."""
+
+    def __init__(self, variables: Dict[str, str], every: float):
+        self.variables = variables
+        self.every = every
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name='sandbox-confirmations', daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def run_once(self):
+        """One pass now (what the thread does each time); its report."""
+        from connect_ext import wiring
+
+        dependencies = wiring.events_dependencies_for(self.variables)
+        return wiring.confirmation_pass(
+            dependencies, time_budget_seconds=max(self.every, 5.0), logger=logger,
+        ).run()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.every):
+            try:
+                self.run_once()
+            except Exception:  # a failed pass must not end the loop
+                logger.exception('The sandbox confirmation pass failed')
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop after the pass under way, if any (waits at most ``timeout`` seconds)."""
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
 
 def sandbox_variables(pc: SimulatorServer, database_url: str, base_url: str) -> Dict[str, str]:
@@ -58,7 +110,9 @@ class SandboxServer:
     directory removed on stop; a given one is kept, its store replaced on each start).
     ``pc_world``/``pc_faults`` replace the Partner Center simulator's demo world and faults;
     ``connect_latency`` delays every Connect API answer (seconds); ``webapp_class`` and
-    ``events_class`` replace the extension's applications (tests).
+    ``events_class`` replace the extension's applications (tests). ``pc_lag`` is how long a change
+    takes to show in the simulator (seconds or ``(low, high)``; default :data:`SANDBOX_LAG`) and
+    ``confirm_every`` how often the confirmation pass runs (seconds; 0: never).
     """
 
     def __init__(self, port: int = 0, host: str = '127.0.0.1', *,
@@ -67,13 +121,17 @@ class SandboxServer:
                  pc_faults: Optional[PartnerCenterFaults] = None,
                  connect_latency: float = 0.0,
                  webapp_class: Any = None, events_class: Any = None,
-                 access_log: bool = False):
+                 access_log: bool = False, pc_lag: Lag = SANDBOX_LAG,
+                 confirm_every: float = CONFIRM_EVERY_SECONDS):
         self.host = host
         self.requested_port = port
         self.data_dir = data_dir
         self._owns_data_dir = data_dir is None
         self.pc = SimulatorServer(pc_world if pc_world is not None else demo.demo_world(),
                                   pc_faults, host='127.0.0.1', port=pc_port)
+        self.pc.world.propagation_delay = pc_lag
+        self.confirm_every = confirm_every
+        self.confirmations: Optional[ConfirmationLoop] = None
         self.connect_faults = ConnectFaults(latency=connect_latency)
         self.connect_calls = CallLog()
         self._app_classes = {key: value for key, value in
@@ -149,9 +207,16 @@ class SandboxServer:
         self._api_key_set = True
         os.environ['API_KEY'] = seed.DISTRIBUTOR_API_KEY
         self._http.start()
+        if self.confirm_every > 0:
+            self.confirmations = ConfirmationLoop(variables, self.confirm_every)
+            self.confirmations.start()
 
     def stop(self) -> None:
-        """Stop serving, stop the Partner Center simulator, and remove a temporary data dir."""
+        """Stop the confirmation pass, stop serving, stop the Partner Center simulator, and remove a
+        temporary data dir."""
+        if self.confirmations is not None:
+            self.confirmations.stop()
+            self.confirmations = None
         if self._http is not None:
             self._http.stop()
         self.pc.stop()

@@ -21,7 +21,15 @@ from testkit.stores import copied_sqlite
 
 POSTGRES_URL_ENV = 'OVERAGE_TEST_POSTGRES_URL'
 REQUIRE_POSTGRES_ENV = 'OVERAGE_REQUIRE_POSTGRES'
-STORE_TABLES = ('customers', 'audit_entries', 'processed_events', 'idempotency_keys')
+STORE_TABLES = (
+    'customers',
+    'audit_entries',
+    'processed_events',
+    'idempotency_keys',
+    'credentials',
+    'pending_confirmations',
+    'customer_accounts',
+)
 BACKENDS = ['sqlite', pytest.param('postgresql', marks=pytest.mark.postgres)]
 
 

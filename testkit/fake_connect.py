@@ -118,7 +118,8 @@ class FakeConnect:
             return 404, {}, json.dumps({'error_code': 'NFND_000', 'errors': ['no conversation']})
         message = {
             'id': f'ME-{len(self.messages[conversation_id]) + 500:03d}',
-            'conversation': conversation_id, 'text': body['text'], 'type': 'message',
+            'conversation': conversation_id, 'text': body['text'],
+            'type': body.get('type', 'message'),
             'account': {'id': OWNER_ACCOUNT}, 'created': '2026-11-20T10:00:00+00:00',
         }
         self.messages[conversation_id].append(message)

@@ -257,7 +257,7 @@ def run_operations(count: int, customers: int, *, seed_value: int = 5, threads: 
         pc_settings = partner_center_settings(sim, read_timeout=read_timeout, max_attempts=4)
         client = partner_center_client(pc_settings, sleep=real_sleep)
         notifier = WebhookNotifier(receiver.url, webhook_secret, store, sleep=real_sleep,
-                                   backoff_seconds=0.01, timeout_seconds=5.0)
+                                   backoff_seconds=0.01, timeout_seconds=5.0, local_receiver=True)
         deliveries: List[Any] = []
         deliveries_lock = threading.Lock()
 

@@ -2,20 +2,22 @@
 error body."""
 from typing import Any, Dict
 
-from testkit.callers import OWNER, headers_for
+from testkit.callers import OWNER, context_of, headers_for
 
 
 class Api:
     """The test client with the caller as a keyword: ``api.get(url, who=OWNER)``."""
 
-    def __init__(self, client):
+    def __init__(self, client, connect_url=None):
         self.client = client
         self.app = client.app
+        # The Connect API a caller's installation client reaches (the resellers' Connect world).
+        self.connect_url = connect_url
 
     def request(self, method: str, url: str, *, who: Dict[str, Any] = OWNER, headers=None, **kwargs):
-        context = {key: value for key, value in who.items() if key != 'tier_account_id'}
         return self.client.request(
-            method, url, context=context, headers=headers_for(who, headers), **kwargs,
+            method, url, context=context_of(who),
+            headers=headers_for(who, headers, connect_url=self.connect_url), **kwargs,
         )
 
     def get(self, url, **kwargs):

@@ -23,11 +23,13 @@ from connect.eaas.core.testing.testclient import WebAppTestClient
 
 from connect_ext.api import dependencies
 from connect_ext.customers.directory import CustomerDirectory
+from connect_ext.customers.visibility import ConnectVisibility
+from connect_ext.partner_center.refresh_tokens import RefreshTokenKeeper, TokenCipher, credential_key
 from connect_ext.store import Store
 from connect_ext.webapp import OverageWebApplication
 from sandbox.partner_center import demo
 from sandbox.partner_center.testing import running_simulator
-from testkit import customers, fake_connect, services, stores
+from testkit import customers, fake_connect, services, simulators, stores
 from testkit.clock import DEFAULT_START, FakeClock
 from testkit.web_api import Api
 
@@ -167,13 +169,42 @@ def connect_client():
     return fake_connect.connect_client()
 
 
+@pytest.fixture(scope='session')
+def reseller_connect():
+    """The Connect simulator over the tests' customers (``testkit.customers.connect_world``): what
+    a reseller's installation client reaches. Yields ``(world, API URL)``."""
+    world = customers.connect_world()
+    with simulators.running_connect(world) as client:
+        yield world, client.endpoint
+
+
 @pytest.fixture
-def overrides(settings, store, service, pc_client, connect_client):
+def visibility(store):
+    """What Connect shows the resellers, recorded in this test's store."""
+    return ConnectVisibility(store)
+
+
+@pytest.fixture
+def refresh_tokens(settings, store):
+    """The keeper of the App+User refresh token over this test's store (None in app-only mode)."""
+    pc = settings.partner_center
+    if not pc.app_plus_user:
+        return None
+    return RefreshTokenKeeper(
+        store.credentials, TokenCipher.for_secrets(settings.token_encryption_key, pc.client_secret),
+        key=credential_key(pc), configured=pc.refresh_token, clock=store.now,
+    )
+
+
+@pytest.fixture
+def overrides(settings, store, service, pc_client, connect_client, visibility, refresh_tokens):
     """What the app's dependencies resolve to; a test may replace any entry before calling."""
     return {
         dependencies.get_settings: lambda: settings,
         dependencies.get_store: lambda: store,
+        dependencies.get_visibility: lambda: visibility,
         dependencies.get_partner_center_client: lambda: pc_client,
+        dependencies.get_refresh_token_keeper: lambda: refresh_tokens,
         dependencies.get_overage_service: lambda: service,
         dependencies.get_directory: lambda: CustomerDirectory(store, connect_client, settings),
         dependencies.get_catalogue_client: lambda: connect_client,
@@ -189,8 +220,8 @@ def webapp_client():
 
 
 @pytest.fixture
-def api(webapp_client, overrides):
+def api(webapp_client, overrides, reseller_connect):
     webapp_client.app.dependency_overrides.clear()
     webapp_client.app.dependency_overrides.update(overrides)
-    yield Api(webapp_client)
+    yield Api(webapp_client, connect_url=reseller_connect[1])
     webapp_client.app.dependency_overrides.clear()

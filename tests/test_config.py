@@ -1,3 +1,5 @@
+import pytest
+
 from connect_ext.config import DEFAULT_API_URL, Settings, variables_declaration
 
 
@@ -39,3 +41,37 @@ def test_declaration_covers_every_public_variable():
     names = [var['name'] for var in variables_declaration()]
     assert len(names) == len(set(names))
     assert {'OVERAGE_WEBHOOK_URL', 'BLOCKED_COUNTRIES'} <= set(names)
+
+
+@pytest.mark.parametrize(('value', 'kept'), [
+    ('https://portal.example.org/overage', 'https://portal.example.org/overage'),
+    ('  https://portal.example.org/x?tab=1 ', 'https://portal.example.org/x?tab=1'),
+    ('http://portal.example.org/overage', ''),
+    ('/static/index.html', ''),
+    ('https://', ''),
+    ('https://a.example/ x', ''),
+    ('', ''),
+])
+def test_the_manage_overage_link_base_is_an_absolute_https_url_or_nothing(value, kept):
+    """A relative link is dead in Connect's portal and a plain-http one is not Connect's page."""
+    assert Settings.from_config({'MANAGE_OVERAGE_BASE_URL': value}).pages_url == kept
+
+
+@pytest.mark.parametrize(('value', 'kept'), [
+    (None, 'private'), ('private', 'private'), ('MESSAGE', 'message'), ('public', 'private'),
+])
+def test_order_notes_are_private_unless_said_otherwise(value, kept):
+    config = {} if value is None else {'ORDER_NOTES_VISIBILITY': value}
+    assert Settings.from_config(config).notes_visibility == kept
+
+
+def test_confirm_within_minutes_is_a_positive_number_of_minutes_else_the_default():
+    assert Settings().confirm_within_minutes == 60.0
+    assert Settings.from_config({'CONFIRM_WITHIN_MINUTES': ' 15 '}).confirm_within_minutes == 15.0
+    assert Settings.from_config({'CONFIRM_WITHIN_MINUTES': '2.5'}).confirm_within_minutes == 2.5
+    for bad in ('0', '-5', 'soon', 'nan', 'inf', '100000', ''):
+        assert Settings.from_config({'CONFIRM_WITHIN_MINUTES': bad}).confirm_within_minutes == 60.0
+    declared = {var['name']: var for var in variables_declaration()}
+    assert declared['CONFIRM_WITHIN_MINUTES'] == {
+        'name': 'CONFIRM_WITHIN_MINUTES', 'initial_value': '60', 'secure': False,
+    }

@@ -17,7 +17,7 @@ def test_dependencies_are_built_once_per_configuration_and_lazily(tmp_path):
     assert first._store is None
     assert first._service is None
     assert not (tmp_path / 'wiring.sqlite3').exists()
-    assert first.link_for('TA-1') == 'https://pages.example.org/static/index.html?customer=TA-1'
+    assert first.link_for('TA-1') == 'https://pages.example.org?customer=TA-1'
 
 
 def test_the_store_and_service_are_made_on_first_use(tmp_path):

@@ -19,6 +19,8 @@ def _microsoft_sources() -> Dict[str, list]:
         sources.setdefault(public, []).append(f'code {microsoft_code}')
     for status, public in microsoft.HTTP_STATUSES.items():
         sources.setdefault(public, []).append(f'HTTP {status}')
+    for auth_error, public in microsoft.AUTH_ERRORS.items():
+        sources.setdefault(public, []).append(f'failure `auth` with `{auth_error}`')
     for kind, public in microsoft.KIND_CODES.items():
         sources.setdefault(public, []).append(f'failure `{kind}`')
     sources.setdefault(microsoft.FALLBACK_CODE, []).append('any other code or status')

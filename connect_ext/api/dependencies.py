@@ -6,7 +6,7 @@ event and the sync of one configuration share one store, one client and one serv
 
 Tests replace any of them with ``app.dependency_overrides[get_store] = ...`` and the like.
 """
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 from connect.client import ConnectClient
 from connect.eaas.core.inject.common import get_config
@@ -14,10 +14,14 @@ from connect.eaas.core.inject.synchronous import get_extension_client, get_insta
 from fastapi import Depends
 
 from connect_ext import wiring
+from connect_ext.api.auth import VisibleCustomers, get_caller, get_caller_connect
 from connect_ext.config import Settings
 from connect_ext.customers.directory import CustomerDirectory
+from connect_ext.customers.visibility import ConnectVisibility
 from connect_ext.notifications.webhooks import WebhookNotifier
+from connect_ext.overage.facts import Caller
 from connect_ext.partner_center.client import PartnerCenterClient
+from connect_ext.partner_center.refresh_tokens import RefreshTokenKeeper
 from connect_ext.service.overage import OverageService
 from connect_ext.store import Store
 from connect_ext.store.durability import Durability
@@ -42,7 +46,12 @@ def get_store_durability(settings: Settings = Depends(get_settings)) -> Durabili
 
 
 def get_partner_center_client(settings: Settings = Depends(get_settings)) -> PartnerCenterClient:
-    return wiring.partner_center_client_for(settings.partner_center)
+    return wiring.partner_center_client_for(settings)
+
+
+def get_refresh_token_keeper(settings: Settings = Depends(get_settings)) -> Optional[RefreshTokenKeeper]:
+    """The keeper of the App+User refresh token in the store; None in app-only mode."""
+    return wiring.refresh_token_keeper_for(settings)
 
 
 def get_notifier(
@@ -65,7 +74,8 @@ def get_overage_service(
 def get_directory_client(client: ConnectClient = Depends(get_extension_client)) -> ConnectClient:
     """Connect as the distributor (the extension owner): it sees every customer's subscriptions.
 
-    Which customers a caller may see is decided by :mod:`connect_ext.api.auth`, not by Connect.
+    Which customers a caller may see is decided first (:mod:`connect_ext.api.auth`: for a
+    reseller, by asking Connect with the reseller's own installation client).
     """
     return client
 
@@ -81,3 +91,21 @@ def get_directory(
     settings: Settings = Depends(get_settings),
 ) -> CustomerDirectory:
     return CustomerDirectory(store, client, settings)
+
+
+def get_visibility(
+    settings: Settings = Depends(get_settings),
+    store: Store = Depends(get_store),
+) -> ConnectVisibility:
+    """What Connect shows each reseller, recorded in the store (one per store and process)."""
+    return wiring.visibility_for(settings, store)
+
+
+def get_visible_customers(
+    caller: Caller = Depends(get_caller),
+    directory: CustomerDirectory = Depends(get_directory),
+    visibility: ConnectVisibility = Depends(get_visibility),
+    connect: Callable[[], ConnectClient] = Depends(get_caller_connect),
+) -> VisibleCustomers:
+    """The customers the caller may see (:class:`~connect_ext.api.auth.VisibleCustomers`)."""
+    return VisibleCustomers(caller, directory, visibility, connect)

@@ -29,6 +29,7 @@ from connect_ext.compat import PATTERN_ERROR_TYPE
 from connect_ext.errors.error import OverageError
 from connect_ext.errors.microsoft import translate
 from connect_ext.partner_center.errors import PartnerCenterError
+from connect_ext.redaction import describe
 from connect_ext.store import CustomerLockTimeout
 
 
@@ -148,11 +149,32 @@ def _on_validation_error(request: Request, exc: RequestValidationError) -> JSONR
 
 
 def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return error_response(http_error(exc, request))
+    response = error_response(http_error(exc, request))
+    if exc.status_code == 405:
+        # RFC 9110 §15.5.6: a 405 lists the methods the resource supports.
+        response.headers['Allow'] = ', '.join(allowed_methods(request, exc))
+    return response
+
+
+def allowed_methods(request: Request, exc: StarletteHTTPException) -> List[str]:
+    """Every method some route of this path answers (Starlette's own ``Allow`` names only the
+    first route it tried, while FastAPI registers one route per method)."""
+    methods = set()
+    for route in getattr(request.app, 'routes', ()):
+        if not hasattr(route, 'matches'):
+            continue
+        # An impossible method: a route of this path answers PARTIAL (path matches, method not).
+        match, _child = route.matches({**request.scope, 'method': '\0'})
+        if match.name in ('PARTIAL', 'FULL'):
+            methods.update(getattr(route, 'methods', None) or ())
+    if not methods:
+        allow = (exc.headers or {}).get('Allow', '') if getattr(exc, 'headers', None) else ''
+        methods.update(part.strip() for part in allow.split(',') if part.strip())
+    return sorted(methods)
 
 
 def _on_connect_error(request: Request, exc: ClientError) -> JSONResponse:
-    logger.warning('Connect call failed while serving %s: %s', request.url.path, exc)
+    logger.warning('Connect call failed while serving %s: %s', request.url.path, describe(exc))
     return error_response(connect_error(exc))
 
 

@@ -11,18 +11,22 @@ Rules of the public contract kept here: every field is present (``None`` as ``nu
 ``datetime.isoformat()`` strings (``+00:00``, the same on pydantic 1 and 2), and a field's value
 is today's value, never reformatted.
 """
+from datetime import datetime
 from typing import Any, Iterable, List, Mapping, Optional, Sequence
 
 from connect_ext.api.schemas import (
     Actor,
+    ApplicableSettingsBody,
     AuditError,
     AzurePlanOption,
     AzurePlanRef,
     AzureSubscriptionOption,
     AzureSubscriptionRef,
+    CallerBody,
     CatalogueItem,
     ChangeInfo,
     ChangeResultBody,
+    ConfirmationTarget,
     ConnectionCheck,
     CustomerInfo,
     CustomerPage,
@@ -36,13 +40,19 @@ from connect_ext.api.schemas import (
     OverageStateBody,
     OvgSubscription,
     PartnerCenterConfiguration,
+    PendingConfirmationBody,
     Permissions,
+    RefreshTokenState,
     SettingsBody,
 )
 from connect_ext.config import Settings
-from connect_ext.overage.facts import CustomerRef
+from connect_ext.errors import catalogue
+from connect_ext.notifications.destinations import display_url
+from connect_ext.overage.access import may_change
+from connect_ext.overage.facts import Caller, CustomerRef
 from connect_ext.overage.prerequisites import Finding
 from connect_ext.partner_center.auth import mode_of
+from connect_ext.partner_center.refresh_tokens import RefreshTokenStatus
 from connect_ext.service.results import (
     AzurePlanChoice,
     ChangeResult,
@@ -51,6 +61,8 @@ from connect_ext.service.results import (
 )
 from connect_ext.store import AuditRecord, CustomerRecord, Page
 from connect_ext.store.durability import Durability
+from connect_ext.store.records import PendingConfirmationRecord
+from connect_ext.vocabulary import ACTION_WEBHOOK, CUSTOMER, SOURCE_UNREADABLE
 
 
 # --- the pieces ------------------------------------------------------------------------------
@@ -83,6 +95,23 @@ def _findings(findings: Iterable[Finding]) -> List[FindingBody]:
 
 
 # --- one customer's overage ------------------------------------------------------------------
+
+def pending_confirmation_body(
+    pending: Optional[PendingConfirmationRecord],
+) -> Optional[PendingConfirmationBody]:
+    if pending is None:
+        return None
+    return PendingConfirmationBody(
+        action=pending.action,
+        target=ConfirmationTarget(
+            enabled=pending.to_enabled,
+            azure_subscription_id=pending.to_entitlement if pending.to_enabled else None,
+        ),
+        audit_id=pending.audit_id,
+        requested_at=pending.requested_at.isoformat(),
+        confirm_by=pending.confirm_by.isoformat(),
+    )
+
 
 def _state_fields(state: OverageState) -> dict:
     """The fields the state answer and the change answer share."""
@@ -121,6 +150,7 @@ def _state_fields(state: OverageState) -> dict:
         'findings': _findings(state.findings),
         'etag': state.etag,
         'checked_at': state.checked_at.isoformat(),
+        'pending_confirmation': pending_confirmation_body(state.pending),
     }
 
 
@@ -176,10 +206,22 @@ def options_body(options: OverageOptions) -> OverageOptionsBody:
     )
 
 
-def history_entry(entry: AuditRecord) -> HistoryEntry:
+# What a reseller or a customer sees of a webhook delivery: that a notification was sent (or not),
+# never where (the receiver's host, its answer and the failure's words are the owner's).
+_WEBHOOK_SHARED_DETAILS = ('event_id', 'event_type', 'audit_id', 'attempts')
+
+
+def history_entry(entry: AuditRecord, *, owner: bool) -> HistoryEntry:
+    """One audit entry; ``owner``: the caller is the distributor, who alone sees where webhooks go."""
+    details = entry.details if isinstance(entry.details, dict) else {}
+    message = entry.error_message
+    if not owner and entry.action == ACTION_WEBHOOK:
+        details = {name: details[name] for name in _WEBHOOK_SHARED_DETAILS if name in details}
+        known = entry.error_code in catalogue.CATALOGUE
+        message = catalogue.render_entry(entry.error_code).message if known else None
     error = None
-    if entry.error_code or entry.error_message:
-        error = AuditError(code=entry.error_code, message=entry.error_message)
+    if entry.error_code or message:
+        error = AuditError(code=entry.error_code, message=message)
     return HistoryEntry(
         id=entry.id,
         at=entry.at.isoformat(),
@@ -191,13 +233,13 @@ def history_entry(entry: AuditRecord) -> HistoryEntry:
         error=error,
         ms_request_id=entry.ms_request_id,
         ms_correlation_id=entry.ms_correlation_id,
-        details=entry.details if isinstance(entry.details, dict) else {},
+        details=details,
     )
 
 
-def history_page(page: Page, *, limit: int, offset: int) -> HistoryPage:
+def history_page(page: Page, *, limit: int, offset: int, owner: bool) -> HistoryPage:
     return HistoryPage(
-        items=[history_entry(entry) for entry in page.items],
+        items=[history_entry(entry, owner=owner) for entry in page.items],
         total=page.total,
         limit=limit,
         offset=offset,
@@ -206,8 +248,9 @@ def history_page(page: Page, *, limit: int, offset: int) -> HistoryPage:
 
 # --- the overview ----------------------------------------------------------------------------
 
-def customer_summary(record: CustomerRecord) -> CustomerSummary:
-    """A row of the overview, as the store last saw the customer."""
+def customer_summary(record: CustomerRecord, *, pending: bool = False) -> CustomerSummary:
+    """A row of the overview, as the store last saw the customer (``pending``: a change of it
+    awaits Microsoft's confirmation)."""
     return CustomerSummary(
         id=record.customer_id,
         name=record.name or None,
@@ -222,12 +265,17 @@ def customer_summary(record: CustomerRecord) -> CustomerSummary:
         ovg_asset_ids=list(record.ovg_asset_ids),
         flags=list(record.flags),
         checked_at=record.checked_at.isoformat() if record.checked_at else None,
+        pending_confirmation=pending,
     )
 
 
-def customer_page(page: Page, *, limit: int, offset: int) -> CustomerPage:
+def customer_page(
+    page: Page, *, limit: int, offset: int, pending: Iterable[str] = (),
+) -> CustomerPage:
+    """One page of the overview; ``pending``: the customers with a change awaiting Microsoft."""
+    awaited = set(pending)
     return CustomerPage(
-        items=[customer_summary(record) for record in page.items],
+        items=[customer_summary(record, pending=record.customer_id in awaited) for record in page.items],
         total=page.total,
         limit=limit,
         offset=offset,
@@ -254,10 +302,30 @@ def items_page(items: Sequence[CatalogueItem]) -> ItemsPage:
     return ItemsPage(items=list(items), total=len(items))
 
 
+def refresh_token_state(status: RefreshTokenStatus, now: datetime) -> RefreshTokenState:
+    """The refresh token's part of the settings: its source, dates and warnings (never the token)."""
+    warnings = []
+    if status.source == SOURCE_UNREADABLE:
+        warnings.append(Finding.of('REFRESH_TOKEN_UNREADABLE'))
+    if status.long_unused(now):
+        last = status.used_at or status.renewed_at
+        warnings.append(Finding.of('REFRESH_TOKEN_LONG_UNUSED', used_at=last.date().isoformat()))
+    return RefreshTokenState(
+        source=status.source,
+        renewed_at=status.renewed_at.isoformat() if status.renewed_at else None,
+        used_at=status.used_at.isoformat() if status.used_at else None,
+        warnings=_findings(warnings),
+    )
+
+
 def settings_body(
-    settings: Settings, product_ids: Optional[Iterable[str]], store: Durability,
+    settings: Settings,
+    product_ids: Optional[Iterable[str]],
+    store: Durability,
+    refresh_token: Optional[RefreshTokenState] = None,
 ) -> SettingsBody:
-    """What the settings page shows: every value but the secrets (only whether they are set)."""
+    """What the settings page shows: every value but the secrets (only whether they are set);
+    ``refresh_token`` in App+User mode."""
     pc = settings.partner_center
     return SettingsBody(
         sku_marker=settings.sku_marker,
@@ -265,7 +333,8 @@ def settings_body(
         tenant_id_params=list(settings.tenant_id_params),
         reseller_mpn_param=settings.reseller_mpn_param,
         product_ids=list(product_ids or ()),
-        webhook_url=settings.webhook_url or None,
+        # Its credentials and query (a token) redacted: the page shows where, not how to get in.
+        webhook_url=display_url(settings.webhook_url),
         webhook_signed=bool(settings.webhook_url and settings.webhook_secret),
         customers_may_change=settings.customers_may_change,
         store=store.backend,
@@ -277,6 +346,7 @@ def settings_body(
             tenant_id=pc.tenant_id or None,
             client_id=pc.client_id or None,
             mode=mode_of(pc),
+            refresh_token=refresh_token,
         ),
     )
 
@@ -284,3 +354,23 @@ def settings_body(
 def connection_check(result: Mapping[str, Any]) -> ConnectionCheck:
     """What the Partner Center client's ``check_connection`` said."""
     return ConnectionCheck(ok=bool(result.get('ok')), mode=str(result.get('mode')))
+
+
+def caller_body(caller: Caller, settings: Settings) -> CallerBody:
+    """Who calls (from Connect's headers alone: a page never guesses it from the portal)."""
+    return CallerBody(
+        role=caller.role,
+        account_id=caller.account_id,
+        customer_id=caller.account_id if caller.role == CUSTOMER else None,
+        may_change=may_change(caller, settings),
+    )
+
+
+def applicable_settings_body(settings: Settings, product_ids: Optional[Iterable[str]]):
+    """The part of the configuration a reseller's settings page shows."""
+    return ApplicableSettingsBody(
+        sku_marker=settings.sku_marker,
+        reseller_mpn_param=settings.reseller_mpn_param,
+        product_ids=list(product_ids or ()),
+        customers_may_change=settings.customers_may_change,
+    )

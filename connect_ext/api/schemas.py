@@ -70,6 +70,8 @@ class CustomerSummary(CustomerInfo):
     ovg_asset_ids: List[str] = Field(default_factory=list)
     flags: List[str] = Field(default_factory=list)
     checked_at: Optional[str] = None
+    # A change of this customer Microsoft accepted but does not show yet is awaited.
+    pending_confirmation: bool = False
 
 
 class CustomerPage(BaseModel):
@@ -114,6 +116,22 @@ class Permissions(BaseModel):
     can_change: bool
 
 
+class ConfirmationTarget(BaseModel):
+    enabled: bool
+    azure_subscription_id: Optional[str] = None
+
+
+class PendingConfirmationBody(BaseModel):
+    """A change Microsoft accepted but does not show yet ("waiting for Microsoft to confirm"): read
+    again in the background until Microsoft shows ``target`` or ``confirm_by`` passes."""
+
+    action: str
+    target: ConfirmationTarget
+    audit_id: int
+    requested_at: str
+    confirm_by: str
+
+
 class _OverageStateFields(BaseModel):
     """What the state answer and the change answer share (not a schema of its own)."""
 
@@ -128,6 +146,8 @@ class _OverageStateFields(BaseModel):
     findings: List[FindingBody] = Field(default_factory=list)
     etag: str
     checked_at: str
+    # The change awaiting Microsoft's confirmation; null when none is awaited.
+    pending_confirmation: Optional[PendingConfirmationBody] = None
 
 
 class OverageStateBody(_OverageStateFields):
@@ -171,7 +191,8 @@ class ChangeInfo(BaseModel):
 
 
 class ChangeResultBody(_OverageStateFields):
-    """The state after the change, and what was done (``outcome``: succeeded, no_change, unconfirmed)."""
+    """The state after the change, and what was done (``outcome``: succeeded, no_change, unconfirmed;
+    an unconfirmed change is then in ``pending_confirmation``)."""
 
     change: ChangeInfo
 
@@ -236,12 +257,26 @@ class ConnectionCheck(BaseModel):
     mode: str
 
 
+class RefreshTokenState(BaseModel):
+    """The App+User refresh token in use (never the token): where it comes from (``renewed``: the
+    newest one Entra handed out, kept encrypted in the store; ``configured``:
+    PARTNER_CENTER_REFRESH_TOKEN, none renewed from it yet; ``unreadable``: a renewed one is stored
+    but the current key cannot decrypt it), when it was last renewed and used, and the warnings."""
+
+    source: str
+    renewed_at: Optional[str] = None
+    used_at: Optional[str] = None
+    warnings: List[FindingBody] = Field(default_factory=list)
+
+
 class PartnerCenterConfiguration(BaseModel):
     api_url: str
     login_url: str
     tenant_id: Optional[str] = None
     client_id: Optional[str] = None
     mode: str
+    # Only in App+User mode.
+    refresh_token: Optional[RefreshTokenState] = None
 
 
 class SettingsBody(BaseModel):
@@ -261,3 +296,23 @@ class SettingsBody(BaseModel):
     store_durable: bool
     store_warning: Optional[str] = None
     partner_center: PartnerCenterConfiguration
+
+
+class CallerBody(BaseModel):
+    """Who Connect says is calling, as the pages need it: the role (``owner``, ``reseller`` or
+    ``customer``), the Connect account, the customer's own id on a customer home page (the tier
+    account Connect names with the call), and whether this caller may change overage."""
+
+    role: str
+    account_id: str
+    customer_id: Optional[str] = None
+    may_change: bool
+
+
+class ApplicableSettingsBody(BaseModel):
+    """What of the configuration applies to a reseller (read-only; set by the distributor)."""
+
+    sku_marker: str
+    reseller_mpn_param: str
+    product_ids: List[str] = Field(default_factory=list)
+    customers_may_change: bool

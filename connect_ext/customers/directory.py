@@ -2,8 +2,10 @@
 
 The store answers first: it already holds every customer seen in an order, with its Microsoft
 tenant id, its tier chain and its reseller's partner id. Connect is asked only when the store does
-not know the customer, or knows it incompletely (no tenant id yet, or an indirect chain without the
-reseller's partner id); what Connect says is recorded in the store for the next time.
+not know the customer, or knows it incompletely (no tenant id yet, or its tier-1 account's partner
+id never looked up); what Connect says is recorded in the store for the next time. A change of a
+tier configuration (Connect's ``tier_config_*`` events) makes the next read look the id up again
+(:meth:`CustomerDirectory.tier_config_changed`).
 
 From Connect:
 
@@ -11,8 +13,11 @@ From Connect:
   ``tiers.customer.id``; the tenant id is the first configured parameter (``TENANT_ID_PARAMS``)
   holding a GUID, and an active subscription is preferred over others;
 - the tier chain (``tiers.tier1`` / ``tiers.tier2``) of that subscription;
-- in an indirect chain (a tier-2 account exists), the reseller's partner id: the tier-1 account's
-  tier configuration parameter named by ``RESELLER_MPN_PARAM`` for the subscription's product.
+- the reseller's partner id: the parameter named by ``RESELLER_MPN_PARAM`` of the tier-1 account's
+  tier configuration (tier level 1) for the subscription's product and marketplace — tier 1 is the
+  account one step above the customer, whether or not a tier-2 account exists; an active
+  configuration is preferred over one being processed (conformance: CX-05). None when it has no
+  such value: a direct sale, which Microsoft takes without a partner id.
 
 The ids given here are already checked by the web layer (:mod:`connect_ext.api.auth`), so they
 are safe inside an RQL filter.
@@ -20,7 +25,7 @@ are safe inside an RQL filter.
 import itertools
 import logging
 from dataclasses import replace
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from connect.client import ClientError, R
 
@@ -29,12 +34,27 @@ from connect_ext.customers.assets import asset_items, customer_ref_from_asset, p
 from connect_ext.customers.refs import filled_in, is_complete, known_fields, ref_from_record
 from connect_ext.overage.detection import ovg_items
 from connect_ext.overage.facts import CustomerRef
+from connect_ext.redaction import describe
 
 
 logger = logging.getLogger(__name__)
 
 # How many of a customer's subscriptions are read to find its tenant id.
 MAX_ASSETS_READ = 100
+# The tier configuration statuses whose parameters count, preferred first (conformance: CX-05).
+_CONFIG_STATUSES = ('active', 'processing')
+
+
+def _id_of(value: Any) -> Optional[str]:
+    found = value.get('id') if isinstance(value, Mapping) else None
+    return found if isinstance(found, str) and found else None
+
+
+def _partner_id_known(known: CustomerRef, record: Any) -> bool:
+    """The reseller's partner id was looked up (or there is no tier-1 account to look it up for)."""
+    return not known.tier1_id or getattr(record, 'reseller_mpn_checked_at', None) is not None
+
+
 _STATUS_PREFERENCE = {'active': 0, 'suspended': 1, 'processing': 2}
 
 
@@ -65,22 +85,23 @@ class CustomerDirectory:
         """The customer, or None when neither the store nor Connect knows it."""
         record = self.store.get_customer(customer_id)
         known = ref_from_record(record) if record is not None else None
-        if known is not None and is_complete(known):
+        if known is not None and is_complete(known) and _partner_id_known(known, record):
             return known
         try:
             assets = self._customer_assets(customer_id)
         except ClientError as error:
             if known is None:
                 raise
-            logger.warning('Connect unreadable for %s, using the stored record: %s', customer_id, error)
+            logger.warning('Connect unreadable for %s, using the stored record: %s', customer_id,
+                           describe(error))
             return known
         asset = pick_asset(assets, self.settings.tenant_id_params)
         if asset is None:
             return known
-        learned = self._ref_from_asset(asset)
+        learned, checked = self._ref_from_asset(asset)
         if learned is None or learned.customer_id != customer_id:
             return known
-        return self._record(learned, known)
+        return self._record(learned, known, mpn_checked=checked)
 
     def asset_customer(self, asset_id: str) -> Optional[CustomerRef]:
         """The customer of subscription ``asset_id``, or None when Connect has no such subscription."""
@@ -92,7 +113,7 @@ class CustomerDirectory:
             raise
         if not isinstance(asset, Mapping):
             return None
-        learned = self._ref_from_asset(asset)
+        learned, checked = self._ref_from_asset(asset)
         if learned is None:
             return None
         record = self.store.get_customer(learned.customer_id)
@@ -101,7 +122,15 @@ class CustomerDirectory:
             # This subscription lacks the tenant id, but another one of the customer had it.
             learned = filled_in(learned, known)
         has_ovg = bool(ovg_items(asset_items(asset), self.settings.sku_marker))
-        return self._record(learned, known, ovg_asset_id=asset_id if has_ovg else None)
+        return self._record(learned, known, ovg_asset_id=asset_id if has_ovg else None,
+                            mpn_checked=checked)
+
+    def tier_config_changed(self, tier_account_id: Optional[str]) -> int:
+        """A tier configuration of ``tier_account_id`` changed: its customers' partner id is looked
+        up again on their next read. Returns how many customers that concerns."""
+        if not tier_account_id:
+            return 0
+        return self.store.forget_reseller_mpn_checks(tier_account_id)
 
     # -- Connect --------------------------------------------------------------------------
 
@@ -112,29 +141,43 @@ class CustomerDirectory:
             if isinstance(asset, Mapping)
         ]
 
-    def _ref_from_asset(self, asset: Mapping[str, Any]) -> Optional[CustomerRef]:
+    def _ref_from_asset(self, asset: Mapping[str, Any]) -> Tuple[Optional[CustomerRef], bool]:
+        """The customer of ``asset`` with its reseller's partner id, and whether Connect answered
+        the partner id lookup (False: not asked, or unreadable — asked again next time)."""
         ref = customer_ref_from_asset(asset, tenant_id_params=self.settings.tenant_id_params)
-        if ref is None or not ref.tier2_id or not ref.tier1_id:
-            return ref
-        product = asset.get('product') if isinstance(asset.get('product'), Mapping) else {}
-        mpn = self._reseller_mpn(ref.tier1_id, product.get('id'))
-        return replace(ref, reseller_mpn=mpn)
-
-    def _reseller_mpn(self, tier1_id: str, product_id: Optional[str]) -> Optional[str]:
-        """The tier-1 account's partner id for the product; None when Connect has none."""
-        if not product_id:
-            return None
-        query = R().account.id.eq(tier1_id) & R().product.id.eq(product_id)
+        if ref is None or not ref.tier1_id:
+            return ref, False
+        product = _id_of(asset.get('product'))
+        marketplace = _id_of(asset.get('marketplace'))
+        if not product:
+            return ref, False
         try:
-            config = self.client('tier').configs.filter(query).first()
+            mpn = self._reseller_mpn(ref.tier1_id, product, marketplace)
         except ClientError as error:
             # A read of the customer's state does not need it; a write without it is refused by
             # Microsoft with a clear error, so the lookup failing must not stop the page.
-            logger.warning('Tier config of %s for %s unreadable: %s', tier1_id, product_id, error)
-            return None
-        if not isinstance(config, Mapping):
-            return None
-        return param_value(config.get('params'), self.settings.reseller_mpn_param)
+            logger.warning('Tier config of %s for %s unreadable: %s', ref.tier1_id, product, error)
+            return ref, False
+        return replace(ref, reseller_mpn=mpn), True
+
+    def _reseller_mpn(self, tier1_id: str, product_id: str, marketplace_id: Optional[str]):
+        """The tier-1 account's partner id for the product (and marketplace); None when none."""
+        query = (
+            R().account.id.eq(tier1_id) & R().product.id.eq(product_id)
+            & R().tier_level.eq(1) & R().status.oneof(list(_CONFIG_STATUSES))
+        )
+        if marketplace_id:
+            query &= R().marketplace.id.eq(marketplace_id)
+        configs = [
+            config for config in itertools.islice(self.client('tier').configs.filter(query), 10)
+            if isinstance(config, Mapping)
+        ]
+        configs.sort(key=lambda config: _CONFIG_STATUSES.index(str(config.get('status'))))
+        for config in configs:
+            value = param_value(config.get('params'), self.settings.reseller_mpn_param)
+            if value:
+                return value
+        return None
 
     # -- store ----------------------------------------------------------------------------
 
@@ -144,9 +187,17 @@ class CustomerDirectory:
         known: Optional[CustomerRef],
         *,
         ovg_asset_id: Optional[str] = None,
+        mpn_checked: bool = False,
     ) -> CustomerRef:
-        merged = filled_in(learned, known) if known is not None else learned
+        if mpn_checked:
+            # What Connect says now wins over what the store remembers (None: no partner id now).
+            merged = filled_in(learned, replace(known, reseller_mpn=None)) if known else learned
+        else:
+            merged = filled_in(learned, known) if known is not None else learned
         fields: Dict[str, Any] = known_fields(merged)
+        if mpn_checked:
+            fields['reseller_mpn'] = merged.reseller_mpn
+            fields['reseller_mpn_checked_at'] = self.store.now()
         if ovg_asset_id:
             record = self.store.get_customer(merged.customer_id)
             asset_ids = list(record.ovg_asset_ids) if record is not None else []

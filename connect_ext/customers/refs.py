@@ -47,5 +47,6 @@ def filled_from_record(ref: CustomerRef, record: Any) -> CustomerRef:
 
 
 def is_complete(ref: CustomerRef) -> bool:
-    """The store's record is enough: a tenant id, and the reseller's partner id when indirect."""
-    return bool(ref.tenant_id) and (not ref.tier2_id or bool(ref.reseller_mpn))
+    """The store's record names the Microsoft tenant (whether the reseller's partner id was looked
+    up is the store's bookkeeping: ``reseller_mpn_checked_at``)."""
+    return bool(ref.tenant_id)

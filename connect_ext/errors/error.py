@@ -4,11 +4,16 @@ An :class:`OverageError` is built from a catalogue code (:meth:`OverageError.fro
 message, reason, action and HTTP status always match ``docs/errors.md``. The web layer turns it into
 ``{"error": {code, message, reason, action, details}}`` with :meth:`OverageError.to_body`, answers
 ``http_status``, and adds ``Retry-After`` when ``retry_after`` is set.
+
+Its texts and details may quote upstream words (Microsoft's description, a Connect error): they are
+redacted as the error is built (:mod:`connect_ext.redaction`), so no answer, audit entry, webhook,
+note or log made from it carries a secret.
 """
 import math
 from typing import Any, Dict, Optional, Sequence
 
 from connect_ext.errors import catalogue
+from connect_ext.redaction import redact
 
 
 class OverageError(Exception):
@@ -22,13 +27,14 @@ class OverageError(Exception):
         details: Optional[Dict[str, Any]] = None,
         retry_after: Optional[float] = None,
     ):
+        message, reason, action = redact(message), redact(reason), redact(action)
         super().__init__(f'{code}: {message}')
         self.code = code
         self.message = message
         self.reason = reason
         self.action = action
         self.http_status = http_status
-        self.details: Dict[str, Any] = dict(details or {})
+        self.details: Dict[str, Any] = redact(dict(details or {}))
         self.retry_after = retry_after
 
     @classmethod

@@ -149,6 +149,19 @@ MICROSOFT_ACCESS = (
         'App+User consent, with MFA), then retry.',
     ),
     entry(
+        'PARTNER_CENTER_REFRESH_TOKEN_EXPIRED', ERROR, 502,
+        "Microsoft no longer accepts the extension's Partner Center refresh token, so the Overage "
+        'Manager cannot sign in to Partner Center.',
+        'Microsoft Entra ID refused the App+User refresh token[ ({microsoft_description})]. A '
+        'refresh token dies 90 days after it was issued unless the extension renews it by using '
+        'it, and at once when it is revoked (a password reset, the consent withdrawn). This is a '
+        'configuration problem of the extension, not of your request.',
+        "The distributor's administrator must renew the App+User consent: sign in as an Admin "
+        "agent with MFA through the secure application model's consent, put the new refresh token "
+        'in PARTNER_CENTER_REFRESH_TOKEN (the extension starts again from it and keeps it renewed '
+        'from then on), then retry.',
+    ),
+    entry(
         'PARTNER_CENTER_MFA_REQUIRED', ERROR, 502,
         'Microsoft Partner Center refused the extension\'s sign-in because it was not made with '
         'multifactor authentication.',
@@ -160,6 +173,28 @@ MICROSOFT_ACCESS = (
         "The distributor's administrator must sign in again as an Admin agent with MFA through "
         "the secure application model's consent, put the new refresh token in "
         'PARTNER_CENTER_REFRESH_TOKEN, then retry.',
+    ),
+    entry(
+        'REFRESH_TOKEN_LONG_UNUSED', WARNING, None,
+        'The Partner Center refresh token has gone 60 days or more without use[ (last used '
+        '{used_at})].',
+        'Microsoft Entra ID lets a refresh token die 90 days after it was issued; the extension '
+        'renews it each time it signs in to Partner Center, which it has not done lately. Once it '
+        'dies, every App+User call fails until the consent is renewed.',
+        'Run the Partner Center connection test on this page: it signs in, which renews the token. '
+        "If the test fails, renew the App+User consent and put the new refresh token in "
+        'PARTNER_CENTER_REFRESH_TOKEN.',
+    ),
+    entry(
+        'REFRESH_TOKEN_UNREADABLE', WARNING, None,
+        'The renewed Partner Center refresh token in the store cannot be decrypted, so the '
+        'extension signs in with PARTNER_CENTER_REFRESH_TOKEN as configured.',
+        'The stored token was encrypted with another key: TOKEN_ENCRYPTION_KEY (or, when it is '
+        'empty, PARTNER_CENTER_CLIENT_SECRET) changed since. The configured token is older than the '
+        'stored one, and Microsoft may no longer accept it.',
+        'Put the previous TOKEN_ENCRYPTION_KEY back, or run the Partner Center connection test: if '
+        'it passes, the renewed token is stored again under the current key; if it fails, renew '
+        'the App+User consent and put the new refresh token in PARTNER_CENTER_REFRESH_TOKEN.',
     ),
     entry(
         'PARTNER_CENTER_ACCESS_DENIED', ERROR, 403,
@@ -303,6 +338,20 @@ API_REFUSALS = (
         "Report this to the distributor's administrator; retrying will not help.",
     ),
     entry(
+        'INVALID_JSON_BODY', ERROR, 400,
+        'The request body is not valid JSON[: {problem}].',
+        'A request body must be one JSON document in UTF-8 (RFC 8259), each key of an object given '
+        'once: with a repeated key, which value counts would be a guess.',
+        'Send the body as UTF-8 JSON, each key once, with Content-Type: application/json.',
+    ),
+    entry(
+        'REQUEST_BODY_TOO_LARGE', ERROR, 413,
+        'The request body is too large[ (more than {limit_bytes} bytes)].',
+        'Every request body of this API is a few small fields; a larger one is refused before it '
+        'is read to the end.',
+        'Send only the fields the API reference names for this route (docs/openapi.json).',
+    ),
+    entry(
         'HTTP_ERROR', ERROR, 400,
         'The request could not be served[ (HTTP {status})].',
         'The request did not fit what the API accepts.',
@@ -322,5 +371,14 @@ API_REFUSALS = (
         '[ ({attempts} attempts)].',
         'Check that the receiver is up and accepts the signed notifications; the change itself '
         'was made and is in the audit trail.',
+    ),
+    entry(
+        'WEBHOOK_DESTINATION_REFUSED', ERROR, 502,
+        'A change notification was not sent: the webhook URL is not an allowed destination.',
+        'Notifications go only to an https receiver on the internet: a host that is, or resolves '
+        'to, a loopback, private, link-local or otherwise internal address is refused, and a '
+        'redirect is never followed.',
+        'Set OVERAGE_WEBHOOK_URL to an https URL of a receiver reachable on the internet; the '
+        'change itself was made and is in the audit trail.',
     ),
 )

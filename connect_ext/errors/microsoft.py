@@ -6,7 +6,8 @@ do next, and which keeps Microsoft's own answer under ``details.microsoft`` for 
 
 The order of the decision:
 
-1. how the call failed, when that says it all: no token (``auth``), throttled, timed out;
+1. how the call failed, when that says it all: no token (``auth``; Entra's ``invalid_grant``
+   says the refresh token died), throttled, timed out;
 2. Microsoft's error code, when it is one documented for these calls (``MICROSOFT_CODES``);
    ``800114`` ("not eligible") on a customer of whom the caller saw no OVG subscription
    (``visible_ovg_subscriptions`` 0 in the context) reads as ``MICROSOFT_FOUND_NO_OVG_SUBSCRIPTION``:
@@ -35,6 +36,11 @@ from connect_ext.partner_center.errors import (
 
 
 FALLBACK_CODE = 'MICROSOFT_REJECTED'
+# Token refusals (``auth``) whose OAuth ``error`` says more than "the credentials": Entra's
+# ``invalid_grant`` is a refresh token it no longer accepts (expired, revoked, unknown; RFC 6749 §5.2).
+AUTH_ERRORS: Mapping[str, str] = {
+    'invalid_grant': 'PARTNER_CENTER_REFRESH_TOKEN_EXPIRED',
+}
 NOT_ELIGIBLE = '800114'
 # The context key that says how many OVG subscriptions of the customer the caller could see.
 VISIBLE_OVG_SUBSCRIPTIONS = 'visible_ovg_subscriptions'
@@ -107,6 +113,8 @@ KIND_CODES: Mapping[str, str] = {
 
 def public_code(error: PartnerCenterError, context: Optional[Mapping[str, Any]] = None) -> str:
     """The public code ``error`` translates to (see the module's decision order)."""
+    if error.kind == AUTH and error.code in AUTH_ERRORS:
+        return AUTH_ERRORS[error.code]
     if error.kind in (AUTH, THROTTLED, TIMEOUT):
         return KIND_CODES[error.kind]
     if error.code == NOT_ELIGIBLE and (context or {}).get(VISIBLE_OVG_SUBSCRIPTIONS) == 0:

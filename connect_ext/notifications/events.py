@@ -10,6 +10,7 @@ from typing import Any, Dict, Optional
 
 from connect_ext.errors.error import OverageError
 from connect_ext.service.results import Assignment, AuditedChange
+from connect_ext.vocabulary import CONFIRMATION_OUTCOMES
 
 
 def event_type(change: AuditedChange) -> str:
@@ -34,8 +35,13 @@ def _error(error: Optional[OverageError]) -> Optional[Dict[str, Any]]:
 
 
 def change_event(change: AuditedChange) -> Dict[str, Any]:
-    """The event: its ``type`` and the fields the envelope's ``data`` carries."""
-    return {
+    """The event: its ``type`` and the fields the envelope's ``data`` carries.
+
+    The follow-up of an unconfirmed change (``overage.<action>.confirmed`` or
+    ``.not_confirmed``) also carries ``confirms`` (the audit id of the unconfirmed change, whose
+    event came first) and ``reason`` (why it was not confirmed; null when confirmed).
+    """
+    event = {
         'type': event_type(change),
         'customer_id': change.customer.customer_id,
         'tenant_id': change.customer.tenant_id,
@@ -44,3 +50,6 @@ def change_event(change: AuditedChange) -> Dict[str, Any]:
         'to': _setting(change.requested),
         'error': _error(change.error),
     }
+    if change.outcome in CONFIRMATION_OUTCOMES:
+        event.update(confirms=change.confirms, reason=change.reason)
+    return event

@@ -2,7 +2,10 @@
 
 Every audited change of a customer's overage (enable, move, disable; succeeded, failed, no change,
 unconfirmed) is POSTed as JSON to the configured URL, in the background: the user's answer never
-waits for the receiver.
+waits for the receiver. An ``unconfirmed`` change is followed by exactly one more event once a later
+read decides it, ``overage.<action>.confirmed`` or ``overage.<action>.not_confirmed``, whose ``data``
+also carries ``confirms`` (the unconfirmed change's ``audit_id``) and ``reason`` (null, or
+``changed_elsewhere``, ``deadline_passed``, ``superseded``).
 
 What a receiver gets::
 
@@ -25,9 +28,16 @@ signature covers it, so a captured delivery cannot be replayed later), and ignor
 before (retries reuse it). :func:`verify_signature` does exactly this.
 
 Delivery is retried with exponential back-off (tenacity) on connection errors, time-outs, 408, 429
-and 5xx; any other answer is final. Each delivery's outcome is recorded in the audit trail
-(``action='webhook'``, ``outcome`` succeeded or failed, the event id and attempts in ``details``).
-The secret is never logged, and the URL is logged by host only.
+and 5xx; any other answer is final, a redirect included (never followed). Each delivery's outcome is
+recorded in the audit trail (``action='webhook'``, ``outcome`` succeeded or failed, the event id and
+attempts in ``details``; the receiver's host and status too, which only the owner is shown). The
+secret is never logged nor sent (the body is redacted, :mod:`connect_ext.redaction`), and the URL
+is logged by host only.
+
+Where it may go (:mod:`.destinations`): an ``https`` URL whose host resolves only to public
+addresses, checked on the addresses each connection uses; a refused destination is a failed delivery
+(``WEBHOOK_DESTINATION_REFUSED``) and nothing is sent. Only the ``local_receiver`` constructor flag
+(the sandbox's, the tests' and the benchmarks' own code) allows a receiver on this machine.
 """
 import hashlib
 import hmac
@@ -37,7 +47,7 @@ import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 import requests
@@ -49,7 +59,17 @@ from tenacity import (
     wait_exponential,
 )
 
+from connect_ext import redaction
+from connect_ext.notifications.destinations import (
+    DestinationRefused,
+    Guard,
+    GuardedAdapter,
+    Opener,
+    Resolver,
+    check_url,
+)
 from connect_ext.notifications.events import change_event
+from connect_ext.redaction import redact
 from connect_ext.service.results import AuditedChange
 from connect_ext.vocabulary import ACTION_WEBHOOK, ACTOR_SYSTEM, FAILED, SUCCEEDED
 
@@ -62,6 +82,8 @@ EVENT_ID_HEADER = 'X-Overage-Event-Id'
 SIGNATURE_PREFIX = 'sha256='
 DEFAULT_TOLERANCE_SECONDS = 300
 _RETRIED_STATUSES = frozenset({408, 429})
+DELIVERY_FAILED = 'WEBHOOK_DELIVERY_FAILED'
+DESTINATION_REFUSED = 'WEBHOOK_DESTINATION_REFUSED'
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -93,14 +115,17 @@ def verify_signature(
     return hmac.compare_digest(signature(secret, timestamp, body), signature_header.strip())
 
 
-def encode_event(event_id: str, event: Mapping[str, Any], created_at: datetime) -> bytes:
-    """The exact body bytes (compact JSON, keys sorted) that are signed and sent."""
-    envelope = {
+def encode_event(
+    event_id: str, event: Mapping[str, Any], created_at: datetime, secrets: Tuple[str, ...] = (),
+) -> bytes:
+    """The exact body bytes (compact JSON, keys sorted) that are signed and sent, every secret
+    (``secrets`` too: the signing key) redacted."""
+    envelope = redact({
         'id': event_id,
         'type': event.get('type'),
         'created_at': created_at.isoformat(),
         'data': {name: value for name, value in event.items() if name != 'type'},
-    }
+    }, secrets)
     return json.dumps(envelope, sort_keys=True, separators=(',', ':'), default=str).encode('utf-8')
 
 
@@ -118,16 +143,20 @@ class _Retryable(Exception):
 
 
 class _Final(Exception):
-    def __init__(self, description: str, status: Optional[int] = None):
+    def __init__(self, description: str, status: Optional[int] = None, code: str = DELIVERY_FAILED):
         super().__init__(description)
         self.status = status
+        self.code = code
 
 
 class WebhookNotifier:
     """The service's ``notify``: queues one signed delivery per event and returns at once.
 
     ``sleep``, ``clock`` (Unix seconds) and ``now`` (aware datetime) are injectable so tests run
-    the back-off without waiting.
+    the back-off without waiting; ``resolver`` and ``opener`` (name resolution and the socket
+    connection, :class:`~.destinations.Guard`) so tests of the destination rules open nothing.
+    ``local_receiver`` allows a receiver on this machine (see :mod:`.destinations`): only code
+    sets it, never a variable. A URL that may not be a destination is a ``ValueError``.
     """
 
     def __init__(
@@ -145,13 +174,24 @@ class WebhookNotifier:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        local_receiver: bool = False,
+        resolver: Optional[Resolver] = None,
+        opener: Optional[Opener] = None,
     ):
-        if urlsplit(url).scheme not in ('http', 'https'):
-            raise ValueError('OVERAGE_WEBHOOK_URL must be an http(s) URL')
+        check_url(url, local_receiver=local_receiver)
+        redaction.remember(secret)
         self.url = url
         self._secret = secret
         self.store = store
         self.session = session or requests.Session()
+        # No proxy, .netrc or CA bundle from the environment: the guard sees every connection.
+        self.session.trust_env = False
+        guard = Guard(local_receiver=local_receiver, **{
+            name: value for name, value in (('resolver', resolver), ('opener', opener))
+            if value is not None
+        })
+        for prefix in ('https://', 'http://'):
+            self.session.mount(prefix, GuardedAdapter(guard))
         self.executor = executor or ThreadPoolExecutor(
             max_workers=2, thread_name_prefix='overage-webhook',
         )
@@ -170,7 +210,7 @@ class WebhookNotifier:
         """Queue the delivery of the event of ``change``; the future ends with its outcome."""
         event_id = str(uuid.uuid4())
         event = change_event(change)
-        body = encode_event(event_id, event, self.now())
+        body = encode_event(event_id, event, self.now(), (self._secret,))
         return self.executor.submit(self._deliver_and_record, event_id, event, body)
 
     # -- delivery -------------------------------------------------------------------------
@@ -194,7 +234,8 @@ class WebhookNotifier:
             )(attempt)
             outcome.update(delivered=True, status=status)
         except (_Retryable, _Final, RetryError) as error:
-            outcome.update(delivered=False, status=getattr(error, 'status', None), error=str(error))
+            outcome.update(delivered=False, status=getattr(error, 'status', None), error=str(error),
+                           code=getattr(error, 'code', DELIVERY_FAILED))
         except Exception as error:
             # A bug here must not kill the worker thread, nor go unrecorded.
             logger.exception('Webhook delivery %s failed unexpectedly', event_id)
@@ -214,13 +255,18 @@ class WebhookNotifier:
         try:
             response = self.session.post(
                 self.url, data=body, headers=headers, timeout=self.timeout_seconds,
+                allow_redirects=False,
             )
+        except DestinationRefused as error:
+            raise _Final(f'not sent to {url_host(self.url)}: {error}', code=DESTINATION_REFUSED) from None
         except requests.RequestException as error:
             raise _Retryable(f'{type(error).__name__} reaching {url_host(self.url)}') from None
         status = response.status_code
         if 200 <= status < 300:
             return status
         description = f'HTTP {status} from {url_host(self.url)}'
+        if 300 <= status < 400:
+            raise _Final(f'{description}: a redirect, not followed', status, code=DESTINATION_REFUSED)
         if status >= 500 or status in _RETRIED_STATUSES:
             raise _Retryable(description, status)
         raise _Final(description, status)
@@ -242,7 +288,7 @@ class WebhookNotifier:
                 actor_type=ACTOR_SYSTEM,
                 action=ACTION_WEBHOOK,
                 outcome=SUCCEEDED if delivered else FAILED,
-                error_code=None if delivered else 'WEBHOOK_DELIVERY_FAILED',
+                error_code=None if delivered else outcome.get('code', DELIVERY_FAILED),
                 error_message=None if delivered else str(outcome.get('error')),
                 details={
                     'event_id': outcome.get('event_id'),

@@ -39,9 +39,11 @@ class RequestConversations:
                 return message
         return None
 
-    def post(self, conversation_id: str, text: str) -> Dict[str, Any]:
-        """Add a message; returns what Connect answered (the message, with its ``ME-...`` id)."""
+    def post(self, conversation_id: str, text: str, message_type: str = 'private') -> Dict[str, Any]:
+        """Add a message of Connect's ``type`` (``private``: only the author's account reads it;
+        ``message``: every account on the conversation); returns what Connect answered (the
+        message, with its ``ME-...`` id)."""
         created = self.client.conversations[conversation_id].messages.create(
-            payload={'text': text},
+            payload={'text': text, 'type': message_type},
         )
         return created if isinstance(created, dict) else {}

@@ -22,7 +22,7 @@ store busy) become ``reschedule``; a payload that is not a usable request become
 """
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Tuple
 
 from connect.client import ClientError
 from sqlalchemy.exc import OperationalError
@@ -35,9 +35,18 @@ from connect_ext.orders.conversations import ConversationMissing, RequestConvers
 from connect_ext.orders.payload import AssetRequest, MalformedRequest, customer_of, parse_request
 from connect_ext.overage.detection import added_ovg_items, ovg_items
 from connect_ext.overage.facts import Caller, CustomerRef
+from connect_ext.redaction import redact_text
 from connect_ext.service.results import OverageState
 from connect_ext.store import CustomerLockTimeout
-from connect_ext.vocabulary import ACTION_FLAG, ACTOR_SYSTEM, STATUS_ENABLED, SUCCEEDED, same_id
+from connect_ext.vocabulary import (
+    ACTION_FLAG,
+    ACTOR_SYSTEM,
+    STATUS_ENABLED,
+    SUCCEEDED,
+    is_customer_id,
+    is_partner_account_id,
+    same_id,
+)
 
 
 DONE = 'done'
@@ -46,6 +55,8 @@ RESCHEDULE = 'reschedule'
 
 NOTE_STATUSES = ('pending', 'approved')
 CANCEL_STATUSES = ('approved',)
+# A tier configuration request changes the configuration when it is approved.
+TIER_CONFIG_STATUSES = ('approved',)
 # The store flag of a customer whose last OVG subscription is gone while overage still goes to
 # one of our Azure subscriptions; cleared when an OVG item is ordered again.
 FLAG_OVERAGE_WITHOUT_OVG = 'overage_without_ovg_subscription'
@@ -104,7 +115,7 @@ class OrderHandling:
         service,
         conversations: RequestConversations,
         caller: Caller,
-        link_for: Callable[[str], str],
+        link_for: Callable[[str], Optional[str]],
         logger: Optional[logging.Logger] = None,
         lock_timeout_seconds: float = LOCK_TIMEOUT_SECONDS,
         recent_states: Optional[BoundedCache] = None,
@@ -188,9 +199,31 @@ class OrderHandling:
                 assets.append(asset_id)
             flags = [flag for flag in (record.flags if record else ())
                      if flag != FLAG_OVERAGE_WITHOUT_OVG]
-            return self.store.upsert_customer(
+            record = self.store.upsert_customer(
                 customer.customer_id, ovg_asset_ids=assets, flags=flags, **known_fields(customer),
             )
+        # Connect delivered this order to the installation of the caller's account: that account
+        # sees the customer (what a reseller's overview lists, see customers.visibility).
+        if is_partner_account_id(self.caller.account_id):
+            self.store.record_seen(self.caller.account_id, [customer.customer_id])
+        return record
+
+    # -- tier configurations ---------------------------------------------------------------------
+
+    def tier_config_changed(self, payload: Any) -> Outcome:
+        """An approved tier configuration request: a reseller's partner id may have changed, so
+        its customers' id is looked up in Connect again on their next read (conformance: CX-06)."""
+        config = payload.get('configuration') if isinstance(payload, Mapping) else None
+        config = config if isinstance(config, Mapping) else {}
+        account = config.get('account') if isinstance(config.get('account'), Mapping) else {}
+        account_id = account.get('id')
+        if not is_customer_id(account_id):
+            return self._skip('not a usable tier configuration request: no tier account')
+        if str(config.get('tier_level', 1)) != '1':
+            return Outcome(SKIP, f'tier configuration {config.get("id")} is not of tier 1')
+        count = self.store.forget_reseller_mpn_checks(account_id)
+        return Outcome(DONE, f'tier configuration of {account_id}: the partner id of {count} '
+                             'customer(s) is looked up again')
 
     # -- cancel ----------------------------------------------------------------------------------
 
@@ -312,7 +345,7 @@ class OrderHandling:
                     'conversation_id': conversation_id, 'message_id': existing.get('id'),
                 })
                 return 'found in the conversation'
-            message = self.conversations.post(conversation_id, text)
+            message = self.conversations.post(conversation_id, text, self.settings.notes_visibility)
             self.store.mark_event_processed(key, {
                 'conversation_id': conversation_id, 'message_id': message.get('id'),
             })
@@ -342,10 +375,12 @@ class OrderHandling:
         return outcome
 
     def _reschedule(self, request: AssetRequest, why: str) -> Outcome:
-        reason = f'request {request.id} ({request.status}) rescheduled, transient failure: {why}'
+        # Upstream words (a Connect error quoting the API key...) go back to Connect and the log.
+        reason = redact_text(f'request {request.id} ({request.status}) rescheduled, transient failure: {why}')
         self.log.warning(reason)
         return Outcome(RESCHEDULE, reason)
 
     def _skip(self, reason: str) -> Outcome:
+        reason = redact_text(reason)
         self.log.warning('Event skipped: %s', reason)
         return Outcome(SKIP, reason)

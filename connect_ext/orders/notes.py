@@ -2,9 +2,9 @@
 
 A note tells whoever handles the request what overage means for this customer: the OVG items,
 where the customer's overage goes now (or why that is not known), what blocks or deserves a
-warning, and a link to Manage Overage. Its last line is a *marker* unique to the request and the
-event; the handlers look for it in the conversation so that a redelivered event never writes the
-same note twice.
+warning, and the way to Manage Overage (through the portal, and a link only where one works).
+Its last line is a *marker* unique to the request and the event; the handlers look for it in the
+conversation so that a redelivered event never writes the same note twice.
 
 Everything here takes domain values (the service's :class:`OverageState`, an
 :class:`OverageError`, the rules' :class:`Finding` objects, the request's item dicts) and returns
@@ -31,7 +31,6 @@ from connect_ext.vocabulary import (
 
 
 TITLE = 'Overage Manager'
-MANAGE_OVERAGE_PAGE = '/static/index.html'
 # Connect does not document a limit on message text; notes stay well below any plausible one.
 MAX_NOTE_CHARS = 3000
 _SEVERITY_SECTIONS = (
@@ -48,12 +47,26 @@ def note_marker(request_id: str, purpose: str) -> str:
     return f'[overage-manager:{request_id}:{purpose}]'
 
 
-def manage_overage_link(customer_id: str, base_url: str = '') -> str:
+def manage_overage_link(customer_id: str, base_url: str = '') -> Optional[str]:
     """The Manage Overage page opened on one customer; the only place the link format lives.
 
-    ``base_url`` is where the extension's pages are served (empty: a link relative to it).
+    ``base_url`` is ``MANAGE_OVERAGE_BASE_URL``, an https page that opens for the note's reader
+    (Settings keeps nothing else); without it there is no link: a relative one is dead in Connect's
+    portal, and the extension host itself serves its pages without Connect's sign-in.
     """
-    return f'{base_url.rstrip("/")}{MANAGE_OVERAGE_PAGE}?customer={quote(customer_id, safe="")}'
+    if not base_url:
+        return None
+    separator = '&' if '?' in base_url else '?'
+    return f'{base_url}{separator}customer={quote(customer_id, safe="")}'
+
+
+def way_to_manage(customer_id: str, link: Optional[str]) -> List[str]:
+    """How the reader gets to Manage Overage: always through the portal, and the link if any."""
+    lines = [f'Manage Overage: in Connect, open the Overage Manager module and search for '
+             f'{customer_id}.']
+    if link:
+        lines.append(f'Direct link: {link}')
+    return lines
 
 
 def _quantity(value: Any) -> str:
@@ -176,7 +189,7 @@ def request_note(
     status: str,
     items: Sequence[Mapping[str, Any]],
     customer: CustomerRef,
-    link: str,
+    link: Optional[str],
     state: Optional[OverageState] = None,
     error: Optional[OverageError] = None,
     tenant_id_params: Sequence[str] = (),
@@ -202,7 +215,7 @@ def request_note(
     else:
         head.append(tenant_unknown_line(status, tenant_id_params))
     head.append('')
-    tail = ['', f'Manage Overage for this customer: {link}', note_marker(request_id, status)]
+    tail = ['', *way_to_manage(customer.customer_id, link), note_marker(request_id, status)]
     return _fit(head, findings, tail)
 
 
@@ -210,7 +223,7 @@ def cancel_note(
     *,
     request_id: str,
     customer: CustomerRef,
-    link: str,
+    link: Optional[str],
     azure_subscription_id: Optional[str],
 ) -> str:
     """The note of a cancel that removes the customer's last OVG subscription, overage still on."""
@@ -226,7 +239,7 @@ def cancel_note(
         texts.reason,
         f'What to do: {texts.action}',
         '',
-        f'Manage Overage for this customer: {link}',
+        *way_to_manage(customer.customer_id, link),
         note_marker(request_id, 'cancel'),
     ]
     return '\n'.join(lines)

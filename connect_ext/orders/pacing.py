@@ -12,9 +12,18 @@ import time
 from typing import Any, Callable, Optional
 
 from connect_ext.config import DEFAULT_SYNC_RATE_SHARE
+from connect_ext.errors.error import OverageError
 
 
 PARTNER_CENTER_REQUESTS_PER_MINUTE = 500
+# How long to pause when Microsoft throttled without saying for how long.
+DEFAULT_THROTTLE_PAUSE_SECONDS = 60.0
+THROTTLED_CODES = frozenset({'THROTTLED'})
+
+
+def is_throttled(error: OverageError) -> bool:
+    """Microsoft said 429: the bucket pauses and the same call is tried again."""
+    return error.code in THROTTLED_CODES or error.http_status == 429
 
 
 class TokenBucket:

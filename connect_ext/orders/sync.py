@@ -1,6 +1,8 @@
 """The scheduled sync: re-read every recorded customer's overage from Partner Center.
 
-One *round* reads each customer once, least recently read first, one Partner Center call each
+A run first reads the changes Microsoft accepted but did not show yet
+(:class:`~connect_ext.orders.confirming.ConfirmationPass`, within the same pacing and time), then
+one *round* reads each customer once, least recently read first, one Partner Center call each
 (``OverageService.refresh``); a customer read during the round, or shortly before it began
 (``FRESH_FOR_SECONDS``), ends it. What makes it safe to run anywhere, any time:
 
@@ -30,7 +32,8 @@ from typing import Callable, Dict, List, Optional, Set
 
 from connect_ext.customers.refs import ref_from_record
 from connect_ext.errors.error import OverageError
-from connect_ext.orders.pacing import TokenBucket
+from connect_ext.orders.confirming import ConfirmationPass, ConfirmationReport
+from connect_ext.orders.pacing import DEFAULT_THROTTLE_PAUSE_SECONDS, TokenBucket, is_throttled
 
 
 DEFAULT_BATCH_SIZE = 20
@@ -38,7 +41,6 @@ DEFAULT_BATCH_SIZE = 20
 # its way) for this long, then lapse if it died.
 MAX_LEASE_SECONDS = 900.0
 LEASE_MARGIN_SECONDS = 60.0
-DEFAULT_THROTTLE_PAUSE_SECONDS = 60.0
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 60.0
 ATTEMPTS_PER_CUSTOMER = 3
@@ -50,8 +52,6 @@ STOP_MARGIN_SECONDS = 60.0
 # read it again.
 FRESH_FOR_SECONDS = 300.0
 
-THROTTLED_CODES = frozenset({'THROTTLED'})
-
 
 def time_budget(limit_seconds: float) -> float:
     """Seconds the sync may run within the runner's scheduled-task limit: a safety margin less."""
@@ -61,10 +61,6 @@ def time_budget(limit_seconds: float) -> float:
 def new_worker_id() -> str:
     """Unique per run: host, process and a random part."""
     return f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
-
-
-def is_throttled(error: OverageError) -> bool:
-    return error.code in THROTTLED_CODES or error.http_status == 429
 
 
 @dataclass
@@ -80,13 +76,16 @@ class SyncReport:
     throttled: int = 0
     # True when the time ran out before the round was complete.
     cut_off: bool = False
+    # The awaited changes read first (their own report).
+    confirmations: ConfirmationReport = field(default_factory=ConfirmationReport)
 
     def summary(self) -> str:
         end = 'cut off by its time limit' if self.cut_off else 'round complete'
         return (
-            f'overage sync {self.worker_id}: {len(self.refreshed)} refreshed, '
+            f'overage sync {self.worker_id}: awaited changes: {self.confirmations.summary()}; '
+            f'{len(self.refreshed)} refreshed, '
             f'{len(self.skipped)} without tenant id, {len(self.failed)} failed, '
-            f'{self.throttled} throttled answer(s); {end}'
+            f'{self.throttled + self.confirmations.throttled} throttled answer(s); {end}'
         )
 
 
@@ -131,8 +130,16 @@ class OverageSync:
 
     def run(self) -> SyncReport:
         read_since = self.store.now() - self.fresh_for
-        while not self._run_batch(read_since):
-            pass
+        # Awaited changes first: the people who made them are waiting for the answer.
+        self.report.confirmations = ConfirmationPass(
+            self.store, self.service, pacer=self.pacer, deadline=self.deadline, worker_id=self.worker_id,
+            clock=self.clock, sleep=self.sleep, logger=self.log,
+        ).run()
+        if self.report.confirmations.cut_off:
+            self.report.cut_off = True
+        else:
+            while not self._run_batch(read_since):
+                pass
         self.log.info(self.report.summary())
         return self.report
 

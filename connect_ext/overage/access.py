@@ -12,12 +12,15 @@ from connect_ext.vocabulary import CUSTOMER, OWNER, RESELLER
 
 
 def may_see(caller: Caller, customer: CustomerRef) -> bool:
-    """The owner sees every customer, a reseller those under its tiers, a customer itself."""
+    """The owner sees every customer; a reseller those Connect has just shown to its account
+    (``customer.visible_to``: Connect's own visibility, asked with the reseller's installation
+    client — a ``PA-`` account is never compared with the ``TA-`` tier accounts of the chain);
+    a customer itself."""
     account = (caller.account_id or '').strip()
     if caller.role == OWNER:
         return True
     if caller.role == RESELLER:
-        return bool(account) and account in (customer.tier1_id, customer.tier2_id)
+        return bool(account) and account in customer.visible_to
     if caller.role == CUSTOMER:
         return bool(account) and account == customer.customer_id
     return False

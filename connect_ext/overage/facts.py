@@ -9,7 +9,7 @@ to the extension's partner account": an overage setting that points at an Azure 
 outside them belongs to another partner.
 """
 from dataclasses import dataclass, field
-from typing import List, Mapping, Optional, Sequence
+from typing import FrozenSet, List, Mapping, Optional, Sequence
 
 from connect_ext.partner_center.models import AzureEntitlement, Customer, Overage, Subscription
 from connect_ext.vocabulary import (
@@ -45,6 +45,9 @@ class CustomerRef:
     tier1_id: Optional[str] = None
     tier2_id: Optional[str] = None
     reseller_mpn: Optional[str] = None
+    # The Connect accounts (a reseller's ``PA-...``) Connect has just shown this customer to, asked
+    # with that account's own installation client for this call; never read from the store.
+    visible_to: FrozenSet[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,11 @@ Two modes, chosen by the settings:
 
 - **App+User** (a refresh token is configured): the refresh-token grant for the delegated
   ``user_impersonation`` scope, as Microsoft's secure application model prescribes; the newest
-  refresh token MSAL returns replaces the configured one in memory;
+  refresh token MSAL returns replaces the one used, and, given a
+  :class:`~connect_ext.partner_center.refresh_tokens.RefreshTokenKeeper` (``wiring`` gives one),
+  is kept in the store so that a restart starts from it. When Entra refuses the token held
+  (``invalid_grant``), the keeper's alternatives are tried once each: the stored one (another
+  replica renewed it), then the configured one;
 - **app-only** (no refresh token): the client-credentials grant for ``.default``.
 
 The scope always names the real Partner Center resource, even when ``api_url`` points to a
@@ -14,7 +18,9 @@ MSAL talks HTTP through :class:`MsalHttpAdapter`, which passes ``verify`` and ti
 request: ``requests`` lets ``REQUESTS_CA_BUNDLE`` override a session's own ``verify``, which
 would break the sandbox's local CA (MSAL only accepts https authorities).
 
-No token, secret or refresh token is ever logged or put into an error message.
+No token, secret or refresh token is ever logged or put into an error message: Entra's words are
+redacted (:mod:`connect_ext.redaction`) with the secrets of the grant, and every token obtained is
+remembered there, so a later echo of it anywhere is redacted too.
 """
 import logging
 import re
@@ -25,8 +31,10 @@ from typing import Any, Callable, Dict, Iterable, Optional, Protocol, Tuple, Uni
 import msal
 import requests
 
+from connect_ext import redaction
 from connect_ext.config import PartnerCenterSettings
 from connect_ext.partner_center.errors import AUTH, TIMEOUT, UNAVAILABLE, PartnerCenterError
+from connect_ext.partner_center.refresh_tokens import HeldToken, RefreshTokenKeeper
 
 
 PARTNER_CENTER_RESOURCE = 'https://api.partnercenter.microsoft.com'
@@ -39,7 +47,9 @@ REFRESH_MARGIN_SECONDS = 300.0
 # When the authority does not say how long a token lives, assume a short life.
 DEFAULT_EXPIRES_IN_SECONDS = 300.0
 MAX_DESCRIPTION_CHARS = 300
-REDACTED = '[redacted]'
+REDACTED = redaction.REDACTED
+# Entra's (RFC 6749's) error for a refresh token it no longer accepts: expired, revoked, unknown.
+INVALID_GRANT = 'invalid_grant'
 
 _TENANT = re.compile(r'[A-Za-z0-9][A-Za-z0-9.\-]*')
 
@@ -102,21 +112,13 @@ class MsalHttpAdapter:
         """MSAL may close its client; the session belongs to the Partner Center client."""
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every occurrence of each (non-empty) secret replaced."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
-
-
 def describe_msal_error(result: Dict[str, Any], secrets: Iterable[str]) -> str:
     """A short, safe description of MSAL's error dict: ``error``, then the first line of
     ``error_description`` (Entra's "AADSTS…" text), with any secret scrubbed out."""
     error = str(result.get('error') or 'unknown_error')
     detail = str(result.get('error_description') or '').strip().splitlines()
     text = f'{error}: {detail[0].strip()}' if detail else error
-    text = redact(text, secrets)
+    text = redaction.redact_text(text, secrets)
     if len(text) > MAX_DESCRIPTION_CHARS:
         text = text[: MAX_DESCRIPTION_CHARS - 1] + '…'
     return f'token request refused ({text})'
@@ -159,6 +161,7 @@ class MsalTokenProvider:
         session: Optional[requests.Session] = None,
         refresh_margin_seconds: float = REFRESH_MARGIN_SECONDS,
         logger: Optional[logging.Logger] = None,
+        refresh_tokens: Optional[RefreshTokenKeeper] = None,
     ):
         self._settings = settings
         self._clock = clock
@@ -166,7 +169,11 @@ class MsalTokenProvider:
         self._margin = refresh_margin_seconds
         self._log = logger or logging.getLogger(__name__)
         self._lock = threading.Lock()
-        self._refresh_token = settings.refresh_token
+        self._keeper = refresh_tokens if settings.app_plus_user else None
+        # The refresh token in use (App+User): taken from the keeper on first use.
+        self._held: Optional[HeldToken] = None
+        # Every refresh token the last grant sent (redacted from any description).
+        self._tried: Tuple[str, ...] = ()
         self._app: Optional[msal.ConfidentialClientApplication] = None
         self._token: Optional[str] = None
         self._refresh_at = 0.0
@@ -182,10 +189,9 @@ class MsalTokenProvider:
             obtained_at = self._clock()
             result = self._acquire()
             self._token = result['access_token']
+            redaction.remember(self._token, result.get('refresh_token'))
             expires_in = _expires_in(result)
             self._refresh_at = refresh_time(obtained_at, expires_in, self._margin)
-            if result.get('refresh_token'):
-                self._refresh_token = result['refresh_token']
             self._log.info(
                 'Obtained a Partner Center access token (%s), valid for %d s',
                 self.mode, expires_in,
@@ -200,7 +206,7 @@ class MsalTokenProvider:
     # -- internals -------------------------------------------------------------------------
 
     def _secrets(self) -> Tuple[str, ...]:
-        return (self._settings.client_secret, self._settings.refresh_token, self._refresh_token)
+        return (self._settings.client_secret, self._settings.refresh_token, *self._tried)
 
     def _check_settings(self) -> None:
         missing = [
@@ -227,6 +233,7 @@ class MsalTokenProvider:
             return self._app
         self._check_settings()
         settings = self._settings
+        redaction.remember(settings.client_secret, settings.refresh_token)
         authority = f'{settings.login_url.rstrip("/")}/{settings.tenant_id}'
         adapter = MsalHttpAdapter(
             self._session,
@@ -260,26 +267,10 @@ class MsalTokenProvider:
     def _acquire(self) -> Dict[str, Any]:
         app = self._application()
         self._forget_msal_tokens(app)
-        try:
-            if self._refresh_token:
-                result = app.acquire_token_by_refresh_token(
-                    self._refresh_token, scopes=APP_PLUS_USER_SCOPES,
-                )
-            else:
-                result = app.acquire_token_for_client(scopes=APP_ONLY_SCOPES)
-        except requests.RequestException as error:
-            raise _transport_error(error, 'token request') from None
-        except msal.exceptions.MsalServiceError:
-            # MSAL raises it for a 5xx from the token endpoint.
-            raise PartnerCenterError(
-                UNAVAILABLE, description='the token authority failed (HTTP 5xx)',
-            ) from None
-        except (ValueError, RuntimeError, msal.exceptions.MsalError):
-            raise PartnerCenterError(
-                AUTH, description='the token authority sent an answer that is not a token',
-            ) from None
-        if not isinstance(result, dict):
-            result = {}
+        if self._settings.app_plus_user:
+            result = self._user_grant(app)
+        else:
+            result = self._request(lambda: app.acquire_token_for_client(scopes=APP_ONLY_SCOPES))
         if not result.get('access_token'):
             error = PartnerCenterError(
                 AUTH,
@@ -292,3 +283,54 @@ class MsalTokenProvider:
             )
             raise error
         return result
+
+    def _user_grant(self, app: msal.ConfidentialClientApplication) -> Dict[str, Any]:
+        """The refresh-token grant with the token held; on ``invalid_grant`` the keeper's
+        alternatives, once each. The token Entra hands back replaces the one used."""
+        if self._held is None:
+            self._held = (self._keeper.current() if self._keeper is not None
+                          else HeldToken(self._settings.refresh_token))
+        self._tried = ()
+        result = self._refresh_grant(app, self._held)
+        if result.get('error') == INVALID_GRANT and self._keeper is not None:
+            for other in self._keeper.alternatives(self._held):
+                self._log.info(
+                    'Entra refused the Partner Center refresh token in use; trying the %s one',
+                    other.source,
+                )
+                self._held = other
+                result = self._refresh_grant(app, other)
+                if result.get('error') != INVALID_GRANT:
+                    break
+        if result.get('access_token'):
+            rotated = result.get('refresh_token')
+            if isinstance(rotated, str) and rotated and rotated != self._held.token:
+                self._held = (self._keeper.renewed(rotated) if self._keeper is not None
+                              else HeldToken(rotated, self._held.source))
+            elif self._keeper is not None:
+                self._keeper.used()
+        return result
+
+    def _refresh_grant(self, app: msal.ConfidentialClientApplication, held: HeldToken) -> Dict[str, Any]:
+        self._tried = (*self._tried, held.token)
+        redaction.remember(held.token)
+        return self._request(
+            lambda: app.acquire_token_by_refresh_token(held.token, scopes=APP_PLUS_USER_SCOPES),
+        )
+
+    def _request(self, grant: Callable[[], Any]) -> Dict[str, Any]:
+        """MSAL's answer to one token request (a dict), its failures as PartnerCenterError."""
+        try:
+            result = grant()
+        except requests.RequestException as error:
+            raise _transport_error(error, 'token request') from None
+        except msal.exceptions.MsalServiceError:
+            # MSAL raises it for a 5xx from the token endpoint.
+            raise PartnerCenterError(
+                UNAVAILABLE, description='the token authority failed (HTTP 5xx)',
+            ) from None
+        except (ValueError, RuntimeError, msal.exceptions.MsalError):
+            raise PartnerCenterError(
+                AUTH, description='the token authority sent an answer that is not a token',
+            ) from None
+        return result if isinstance(result, dict) else {}

@@ -37,6 +37,7 @@ from connect_ext.partner_center.payloads import (
     segment,
     select_overage_item,
 )
+from connect_ext.partner_center.refresh_tokens import RefreshTokenKeeper
 
 
 class PartnerCenterClient:
@@ -53,12 +54,18 @@ class PartnerCenterClient:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         rng: Optional[random.Random] = None,
+        refresh_tokens: Optional[RefreshTokenKeeper] = None,
     ):
+        """``refresh_tokens`` keeps the App+User refresh token in the store across restarts
+        (given to the default token provider; ``token_provider`` replaces that provider)."""
         self._settings = settings
         session = session or requests.Session()
+        tokens = token_provider or MsalTokenProvider(
+            settings, session=session, refresh_tokens=refresh_tokens,
+        )
         self._http = PartnerCenterHttp(
             settings,
-            tokens=token_provider or MsalTokenProvider(settings, session=session),
+            tokens=tokens,
             session=session,
             sleep=sleep,
             clock=clock,

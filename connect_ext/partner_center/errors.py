@@ -10,8 +10,14 @@
 - ``auth``: no access token could be obtained (bad client id/secret, expired refresh token).
 
 ``code`` is always a string (Microsoft sends numbers too) or ``None`` when the body had none.
+
+Microsoft's words (``description``, ``data``, ``source``) may quote the request, its bearer token
+included: they are redacted as the error is built (:mod:`connect_ext.redaction`), so nothing made
+from the error — answers, history, webhooks, logs — can carry a secret.
 """
 from typing import Any, Dict, List, Optional
+
+from connect_ext.redaction import redact
 
 
 REJECTED = 'rejected'
@@ -43,10 +49,10 @@ class PartnerCenterError(Exception):
             raise ValueError(f'unknown Partner Center error kind {kind!r}')
         self.kind = kind
         self.status = status
-        self.code = None if code is None or code == '' else str(code)
-        self.description = description or ''
-        self.data = list(data or [])
-        self.source = source
+        self.code = None if code is None or code == '' else redact(str(code))
+        self.description = redact(description or '')
+        self.data = redact(list(data or []))
+        self.source = redact(source)
         self.correlation_id = correlation_id
         self.request_id = request_id
         self.retry_after = retry_after
@@ -61,7 +67,7 @@ class PartnerCenterError(Exception):
         return f'{where}{status}{code}[{self.kind}] {self.description}'.strip()
 
     def to_dict(self) -> Dict[str, Any]:
-        """What the public error shape shows under ``details.microsoft`` (no secrets: none held)."""
+        """What the public error shape shows under ``details.microsoft`` (redacted when built)."""
         return {
             'status': self.status,
             'code': self.code,

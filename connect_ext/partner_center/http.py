@@ -5,7 +5,8 @@ every retry of the call so Microsoft can recognise a repeated write, ``MS-Correl
 sends it with the session, its timeouts and its CA bundle (never following a redirect), renews a
 rejected token once, retries by the rules of :mod:`connect_ext.partner_center.retry`, logs every
 exchange (ids and outcome, never the token or the body), and turns an error answer or a
-transport failure into a :class:`~connect_ext.partner_center.errors.PartnerCenterError`. It also
+transport failure into a :class:`~connect_ext.partner_center.errors.PartnerCenterError`, with the
+token the call sent redacted from whatever Microsoft's answer quotes. It also
 follows a collection's continuation links, page by page, on Partner Center's host only.
 """
 import logging
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 import pydantic
 import requests
 
+from connect_ext import redaction
 from connect_ext.config import PartnerCenterSettings
 from connect_ext.partner_center.auth import TokenProvider
 from connect_ext.partner_center.errors import TIMEOUT, UNAVAILABLE, PartnerCenterError
@@ -60,6 +62,8 @@ class _Call:
     extra_headers: Dict[str, str] = field(default_factory=dict)
     sends: int = 0
     token_renewed: bool = False
+    # The access token the last attempt sent: redacted from Microsoft's answer.
+    token: str = field(default='', repr=False)
 
 
 class PartnerCenterHttp:
@@ -261,8 +265,10 @@ class PartnerCenterHttp:
 
     def _headers(self, call: _Call) -> Dict[str, str]:
         headers = dict(call.extra_headers)
+        call.token = self._tokens.get_token()
+        redaction.remember(call.token)
         headers.update({
-            'Authorization': f'Bearer {self._tokens.get_token()}',
+            'Authorization': f'Bearer {call.token}',
             'Accept': 'application/json',
             'MS-RequestId': call.request_id,
             'MS-CorrelationId': call.correlation_id,
@@ -314,6 +320,7 @@ class PartnerCenterHttp:
     def _response_error(self, call: _Call, response: requests.Response) -> PartnerCenterError:
         status = response.status_code
         said = read_error_body(response)
+        secret = (call.token,)
         retry_after = None
         if status == 429:
             retry_after = throttle_delay(response, wall_clock=self._wall_clock)
@@ -321,9 +328,9 @@ class PartnerCenterHttp:
             kind_of_status(status),
             status=status,
             code=said.code,
-            description=said.description,
-            data=said.data,
-            source=said.source,
+            description=redaction.redact(said.description, secret),
+            data=redaction.redact(said.data, secret),
+            source=redaction.redact(said.source, secret),
             correlation_id=self._correlation(call, response),
             request_id=call.request_id,
             retry_after=retry_after,

@@ -22,6 +22,7 @@ from connect_ext.partner_center.errors import (
     PartnerCenterError,
 )
 from connect_ext.partner_center.models import OVERAGE_TYPE_PHONE_SERVICES
+from connect_ext.redaction import redact_text
 from connect_ext.vocabulary import is_guid
 
 
@@ -177,7 +178,8 @@ def content_type(response: requests.Response) -> str:
 
 
 def _short(text: Any) -> str:
-    text = str(text).strip()
+    # Redacted before it is cut: a secret cut in two would no longer be recognised.
+    text = redact_text(str(text).strip())
     return text if len(text) <= MAX_DESCRIPTION_CHARS else text[: MAX_DESCRIPTION_CHARS - 1] + '…'
 
 

@@ -3,6 +3,8 @@
 :class:`_AuditDraft` collects what the operation learns as it goes (the state before, the action,
 the Microsoft ids) and :meth:`_AuditDraft.record` writes the entry once, then hands the same facts
 to the service's ``notify`` as an :class:`~connect_ext.service.results.AuditedChange`.
+:func:`record_follow_up` writes the one more entry of a change first audited ``unconfirmed``: its
+``confirmed`` or ``not_confirmed`` (see :mod:`connect_ext.service.confirmations`).
 """
 from typing import Any, Callable, Dict, Optional
 
@@ -11,6 +13,7 @@ from connect_ext.overage.facts import Caller, CustomerRef
 from connect_ext.overage.prerequisites import Intent
 from connect_ext.partner_center.models import Overage
 from connect_ext.service.results import Assignment, AuditedChange
+from connect_ext.store.records import PendingConfirmationRecord
 
 
 class _AuditDraft:
@@ -76,3 +79,63 @@ class _AuditDraft:
 def _microsoft_correlation(error: Optional[OverageError]) -> Optional[str]:
     microsoft = (error.details or {}).get('microsoft') if error else None
     return microsoft.get('correlation_id') if isinstance(microsoft, dict) else None
+
+
+def record_follow_up(
+    store,
+    customer: CustomerRef,
+    pending: PendingConfirmationRecord,
+    outcome: str,
+    reason: Optional[str],
+    *,
+    now: Callable[[], Any],
+    notify: Optional[Callable[[AuditedChange], Any]] = None,
+    superseded_by: Optional[int] = None,
+    removed: bool = False,
+) -> Optional[Any]:
+    """The follow-up entry of the awaited change ``pending``: written (and notified) only by the one
+    that ends it. Returns its id, or None when someone else ended it first.
+
+    ``removed``: the pending row is already gone, taken by this caller (nobody else can end it).
+    """
+    details: Dict[str, Any] = {
+        'confirms': pending.audit_id,
+        'reason': reason,
+        'requested_at': pending.requested_at.isoformat(),
+        'confirm_by': pending.confirm_by.isoformat(),
+    }
+    if superseded_by is not None:
+        details['superseded_by'] = superseded_by
+    fields = {
+        'customer_id': pending.customer_id,
+        'tenant_id': customer.tenant_id,
+        'at': now(),
+        'actor_type': pending.actor_type,
+        'actor_id': pending.actor_id,
+        'actor_name': pending.actor_name,
+        'action': pending.action,
+        'from_entitlement': pending.from_entitlement,
+        'from_enabled': pending.from_enabled,
+        'to_entitlement': pending.to_entitlement,
+        'to_enabled': pending.to_enabled,
+        'outcome': outcome,
+        'details': details,
+    }
+    if removed:
+        entry = store.record_audit(**fields)
+    else:
+        entry = store.confirmations.finish(pending.customer_id, pending.audit_id, fields)
+        if entry is None:
+            return None
+    if notify:
+        notify(AuditedChange(
+            customer=customer,
+            action=pending.action,
+            outcome=outcome,
+            audit_id=entry.id,
+            before=Assignment(pending.from_enabled, pending.from_entitlement),
+            requested=Assignment(pending.to_enabled, pending.to_entitlement),
+            confirms=pending.audit_id,
+            reason=reason,
+        ))
+    return entry.id

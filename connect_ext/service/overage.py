@@ -10,6 +10,9 @@ What it guarantees:
   refused when based on a stale read (``If-Match`` against the ETag of Microsoft's state),
   written with one logical ``MS-RequestId`` (reused by every retry of that write), read back until
   Microsoft shows it (bounded), and recorded once in the audit trail whatever the outcome;
+- a change Microsoft accepted but did not show within that bound (``unconfirmed``) is awaited:
+  every later read of the customer's overage may confirm it, until ``CONFIRM_WITHIN_MINUTES``
+  (:mod:`.confirmations`; :meth:`OverageService.confirm` is the background pass's unit);
 - it is idempotent: asking for the state the customer is already in writes nothing to Microsoft.
 
 Its answers are plain domain results (:mod:`.results`); the facts are read by :mod:`.gathering`
@@ -24,11 +27,11 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Callable, List, Optional, Sequence
 
 from connect_ext.config import Settings
-from connect_ext.customers.refs import known_fields
+from connect_ext.customers.refs import known_fields, ref_from_record
 from connect_ext.errors.error import OverageError
 from connect_ext.errors.microsoft import VISIBLE_OVG_SUBSCRIPTIONS, translate
 from connect_ext.overage.facts import Caller, CustomerRef, OverageFacts
@@ -42,18 +45,29 @@ from connect_ext.overage.prerequisites import (
 from connect_ext.partner_center.errors import THROTTLED, TIMEOUT, UNAVAILABLE, PartnerCenterError
 from connect_ext.partner_center.models import Overage
 from connect_ext.service.audit import _AuditDraft
+from connect_ext.service.confirmations import Confirmations, verdict
 from connect_ext.service.gathering import FactsGatherer
-from connect_ext.service.results import AuditedChange, ChangeResult, OverageOptions, OverageState
+from connect_ext.service.results import (
+    Assignment,
+    AuditedChange,
+    ChangeResult,
+    OverageOptions,
+    OverageState,
+)
+from connect_ext.store.records import PendingConfirmationRecord
 from connect_ext.vocabulary import (
     ASSIGNED_STATUSES,
     BLOCKING,
+    CONFIRMED,
     DISABLE,
     ENABLE,
     FAILED,
     MOVE,
     NO_CHANGE,
+    NOT_CONFIRMED,
     OWNER,
     STATUS_DISABLED,
+    STATUS_ENABLED,
     STATUS_UNKNOWN,
     SUCCEEDED,
     UNCONFIRMED,
@@ -85,6 +99,14 @@ def overage_etag(overage: Optional[Overage]) -> str:
     }
     digest = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:20]
     return f'"{digest}"'
+
+
+def _matches(if_match: Any, etag: str) -> bool:
+    """Whether a precondition holds for ``etag``: an object with ``matches`` (the web API's parsed
+    ``If-Match``) or one tag compared strongly (callers of the service in code)."""
+    if hasattr(if_match, 'matches'):
+        return bool(if_match.matches(etag))
+    return str(if_match).strip() == etag
 
 
 def _shows(overage: Optional[Overage], intent: Intent) -> bool:
@@ -120,6 +142,9 @@ class OverageService:
         self.confirm_delays = tuple(confirm_delays)
         self.notify = notify
         self._gatherer = FactsGatherer(client, self.executor)
+        self.confirmations = Confirmations(
+            store, within=timedelta(minutes=settings.confirm_within_minutes), now=self.now, notify=notify,
+        )
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -133,7 +158,8 @@ class OverageService:
         """Microsoft's state now, every finding, and the store brought up to date."""
         self._check_caller(customer, caller)
         facts = self.gather(customer, caller)
-        state = self._state_of(facts, evaluate(facts, self.settings))
+        pending = self.confirmations.settle(customer, facts.overage)
+        state = self._state_of(facts, evaluate(facts, self.settings), pending)
         self._remember(state)
         return state
 
@@ -158,9 +184,45 @@ class OverageService:
             overage = self.client.get_overage(customer.tenant_id)
         except PartnerCenterError as error:
             raise translate(error, context={'tenant_id': customer.tenant_id}) from error
-        status = _status_from_record(overage, self.store.get_customer(customer.customer_id))
+        return self._record_read(customer, overage)
+
+    def confirm(self, pending: PendingConfirmationRecord) -> str:
+        """Read Microsoft once for an awaited change and end it if that read decides it.
+
+        The background pass's unit (one call, like :meth:`refresh`, whose bookkeeping it does too).
+        Answers ``confirmed`` or ``not_confirmed`` when the change ended, ``unconfirmed`` while it
+        is still awaited. When Microsoft cannot be read, raises the translated error — unless the
+        deadline has passed, which ends the change as not confirmed.
+        """
+        record = self.store.get_customer(pending.customer_id)
+        customer = ref_from_record(record) if record is not None else None
+        try:
+            if customer is None or not customer.tenant_id:
+                raise OverageError.from_code('TENANT_ID_UNKNOWN', customer_id=pending.customer_id)
+            try:
+                overage = self.client.get_overage(customer.tenant_id)
+            except PartnerCenterError as error:
+                raise translate(error, context={'tenant_id': customer.tenant_id}) from error
+        except OverageError:
+            known = customer or CustomerRef(pending.customer_id, None)
+            if self.confirmations.give_up_if_late(known, pending):
+                return NOT_CONFIRMED
+            raise
+        decided = verdict(pending, overage, self.now())
+        self._record_read(customer, overage, pending)
+        return decided.outcome if decided else UNCONFIRMED
+
+    def _record_read(self, customer: CustomerRef, overage: Optional[Overage],
+                     pending: Optional[PendingConfirmationRecord] = None) -> str:
+        """Store what one read of the overage assignment says and settle an awaited change by it."""
+        pending = pending or self.confirmations.pending(customer.customer_id)
+        decided = verdict(pending, overage, self.now()) if pending is not None else None
+        if decided is not None and decided.outcome == CONFIRMED and pending.to_enabled:
+            status = STATUS_ENABLED  # our own change now shows: that Azure subscription is ours
+        else:
+            status = _status_from_record(overage, self.store.get_customer(customer.customer_id))
         if status == STATUS_UNKNOWN:
-            return self.state(customer, SYNC_CALLER).status
+            return self.state(customer, SYNC_CALLER).status  # reads in full, and settles
         self.store.record_overage_state(
             customer.customer_id,
             status=status,
@@ -168,6 +230,7 @@ class OverageService:
             partner_id=overage.partner_id if overage else None,
             checked_at=self.now(),
         )
+        self.confirmations.settle(customer, overage, pending)
         return status
 
     # -- changing --------------------------------------------------------------------------------
@@ -223,27 +286,33 @@ class OverageService:
         facts = self.gather(customer, caller, correlation_id=correlation_id)
         audit.before, audit.action = facts.overage, self._action_of(facts, intent)
         findings = evaluate(facts, self.settings, intent)
-        state = self._state_of(facts, findings)
+        pending = self.confirmations.settle(customer, facts.overage)
+        state = self._state_of(facts, findings, pending)
         self._remember(state)
-        if if_match and if_match.strip() != state.etag:
+        if if_match is not None and not _matches(if_match, state.etag):
             raise OverageError.from_code('STALE_STATE', details={'etag': state.etag})
         blocking = blocking_findings(findings, intent)
         if blocking:
             raise OverageError.from_finding(blocking[0], findings=blocking)
         warnings = [f for f in findings if f.severity != BLOCKING]
-        if _shows(facts.overage, intent):
+        # While an earlier change is awaited, Microsoft's setting is about to move: asking for the
+        # one it still shows is a change too (it undoes the awaited one), written like any other.
+        if _shows(facts.overage, intent) and pending is None:
             audit_id = audit.record(NO_CHANGE)
             return ChangeResult(state, audit.action, NO_CHANGE, audit_id, warnings=warnings)
-        return self._write(customer, caller, facts, intent, audit, warnings, correlation_id)
+        return self._write(customer, caller, facts, intent, audit, warnings, correlation_id, pending)
 
-    def _write(self, customer, caller, facts, intent, audit, warnings, correlation_id):
+    def _write(self, customer, caller, facts, intent, audit, warnings, correlation_id, pending=None):
         request_id = str(uuid.uuid4())
         audit.ids['ms_request_id'] = request_id
         enabling = intent.action == Intent.ENABLE
         target_entitlement = (
             intent.azure_subscription_id
             if enabling
+            # Disabling names the Azure subscription Microsoft holds: the one it shows, else the
+            # awaited change's (Microsoft already has it, it does not show it yet).
             else (facts.overage.azure_entitlement_id if facts.overage else None)
+            or (pending.to_entitlement or pending.from_entitlement if pending else None)
         )
         try:
             self.client.update_overage(
@@ -271,6 +340,7 @@ class OverageService:
         else:
             outcome = SUCCEEDED if self._confirm(customer, intent, correlation_id) else UNCONFIRMED
         audit_id = audit.record(outcome)
+        pending = self._follow_up(customer, caller, intent, audit, outcome, audit_id)
         written = Overage(
             azure_entitlement_id=target_entitlement,
             overage_enabled=enabling,
@@ -282,7 +352,10 @@ class OverageService:
             # The change is made and audited; only the fresh picture is missing. Show what was written.
             logger.warning('Re-read after the change of %s failed: %s', customer.customer_id, error)
             facts_after = replace(facts, overage=written if outcome == SUCCEEDED else facts.overage)
-        state = self._state_of(facts_after, evaluate(facts_after, self.settings))
+        else:
+            if pending is not None:
+                pending = self.confirmations.settle(customer, facts_after.overage, pending)
+        state = self._state_of(facts_after, evaluate(facts_after, self.settings), pending)
         self._remember(state)
         return ChangeResult(
             state,
@@ -293,6 +366,23 @@ class OverageService:
             correlation_id,
             warnings,
         )
+
+    def _follow_up(self, customer, caller, intent, audit, outcome, audit_id):
+        """After an accepted write: end the change awaited before it, and await this one if
+        Microsoft does not show it yet. The change is made and audited whatever happens here."""
+        requested = Assignment.requested(intent)
+        try:
+            self.confirmations.supersede(customer, requested, outcome == SUCCEEDED, audit_id)
+            if outcome != UNCONFIRMED:
+                return None
+            return self.confirmations.await_change(
+                customer, caller, audit.actor_name, audit.action, Assignment.of(audit.before), requested,
+                audit_id,
+            )
+        except Exception:
+            logger.exception('Could not record that change %s of %s awaits Microsoft', audit_id,
+                             customer.customer_id)
+            return None
 
     def _confirm(self, customer: CustomerRef, intent: Intent, correlation_id: str) -> bool:
         """Read back until Microsoft shows the change; False when the bound runs out."""
@@ -316,13 +406,15 @@ class OverageService:
         if not caller_may_act(OverageFacts(customer=customer, caller=caller)):
             raise OverageError.from_code('CALLER_NOT_ALLOWED')
 
-    def _state_of(self, facts: OverageFacts, findings: List[Finding]) -> OverageState:
+    def _state_of(self, facts: OverageFacts, findings: List[Finding],
+                  pending: Optional[PendingConfirmationRecord] = None) -> OverageState:
         return OverageState(
             facts=facts,
             status=facts.overage_status,
             findings=findings,
             etag=overage_etag(facts.overage),
             checked_at=self.now(),
+            pending=pending,
         )
 
     def _remember(self, state: OverageState) -> None:

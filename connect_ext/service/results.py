@@ -12,6 +12,7 @@ from connect_ext.errors.error import OverageError
 from connect_ext.overage.facts import CustomerRef, OverageFacts
 from connect_ext.overage.prerequisites import Finding, Intent, blocking_findings
 from connect_ext.partner_center.models import AzureEntitlement, Overage, Subscription
+from connect_ext.store.records import PendingConfirmationRecord
 from connect_ext.vocabulary import APPLIED_OUTCOMES, STATUS_ENABLED
 
 
@@ -37,6 +38,8 @@ class OverageState:
     findings: List[Finding]
     etag: str
     checked_at: datetime
+    # A change Microsoft accepted but does not show yet, still awaited (None: nothing awaited).
+    pending: Optional[PendingConfirmationRecord] = None
 
     @property
     def customer(self) -> CustomerRef:
@@ -159,7 +162,12 @@ class Assignment:
 
 @dataclass(frozen=True)
 class AuditedChange:
-    """One audited change operation, whatever its outcome: what the webhook tells receivers."""
+    """One audited change operation, whatever its outcome: what the webhook tells receivers.
+
+    A change first answered ``unconfirmed`` is followed by one more, its ``confirmed`` or
+    ``not_confirmed``: ``confirms`` is then the audit id of the unconfirmed change, and ``reason``
+    says why it was not confirmed (the vocabulary's ``NOT_CONFIRMED_REASONS``).
+    """
 
     customer: CustomerRef
     action: str
@@ -168,3 +176,5 @@ class AuditedChange:
     before: Assignment
     requested: Assignment
     error: Optional[OverageError] = None
+    confirms: Any = None
+    reason: Optional[str] = None

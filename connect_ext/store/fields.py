@@ -1,12 +1,15 @@
 """The store's field rules: which fields a caller may set and how each value is checked.
 
 Pure rules, no I/O: every value is checked and normalised here (stripped text, lower-case tenant
-ids, enumerated values within their sets, UTC timestamps) before the repository writes it.
+ids, enumerated values within their sets, UTC timestamps) before the repository writes it. An audit
+entry's error message and details are redacted (:mod:`connect_ext.redaction`): the history is read
+by people and answered to them.
 """
 import json
 from datetime import datetime
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
+from connect_ext.redaction import redact
 from connect_ext.store.models import (
     ACTOR_TYPES,
     AUDIT_ACTIONS,
@@ -21,10 +24,10 @@ from connect_ext.store.models import (
 CUSTOMER_FIELDS = frozenset({
     'tenant_id', 'name', 'country', 'tier1_id', 'tier2_id', 'reseller_mpn',
     'ovg_subscription_count', 'ovg_asset_ids', 'overage_status', 'azure_entitlement_id',
-    'overage_partner_id', 'flags', 'checked_at',
+    'overage_partner_id', 'flags', 'checked_at', 'reseller_mpn_checked_at',
 })
 # Changing only these is bookkeeping, not a change of what the record says: no version bump.
-BOOKKEEPING_FIELDS = frozenset({'checked_at'})
+BOOKKEEPING_FIELDS = frozenset({'checked_at', 'reseller_mpn_checked_at'})
 
 AUDIT_FIELDS = frozenset({
     'customer_id', 'tenant_id', 'at', 'actor_type', 'actor_id', 'actor_name', 'action',
@@ -102,6 +105,14 @@ def _tenant(value: Any, name: str) -> Optional[str]:
     return normalise_tenant_id(_optional_text(value, name))
 
 
+def _redacted_text(value: Any, name: str) -> Optional[str]:
+    return redact(_optional_text(value, name))
+
+
+def _redacted_json(value: Any, name: str) -> Any:
+    return redact(_json_value(value, name))
+
+
 _CUSTOMER_CLEANERS: Dict[str, Callable[[Any, str], Any]] = {
     'tenant_id': _tenant,
     'name': _name,
@@ -116,6 +127,7 @@ _CUSTOMER_CLEANERS: Dict[str, Callable[[Any, str], Any]] = {
     'overage_partner_id': _optional_text,
     'flags': _string_list,
     'checked_at': _optional_utc,
+    'reseller_mpn_checked_at': _optional_utc,
 }
 
 _AUDIT_CLEANERS: Dict[str, Callable[[Any, str], Any]] = {
@@ -127,7 +139,8 @@ _AUDIT_CLEANERS: Dict[str, Callable[[Any, str], Any]] = {
     'outcome': one_of(AUDIT_OUTCOMES),
     'from_enabled': _optional_bool,
     'to_enabled': _optional_bool,
-    'details': _json_value,
+    'error_message': _redacted_text,
+    'details': _redacted_json,
 }
 
 

@@ -121,6 +121,8 @@ class Customer(Base):
     tier1_id: Mapped[Optional[str]] = mapped_column(String())
     tier2_id: Mapped[Optional[str]] = mapped_column(String())
     reseller_mpn: Mapped[Optional[str]] = mapped_column(String())
+    # When Connect was last asked for the reseller's partner id (None: never; then it is asked).
+    reseller_mpn_checked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     ovg_subscription_count: Mapped[int] = mapped_column(Integer(), default=0)
     ovg_asset_ids: Mapped[List[str]] = mapped_column(_json(), default=list)
     overage_status: Mapped[str] = mapped_column(String(), default=vocabulary.STATUS_UNKNOWN)
@@ -141,6 +143,26 @@ class Customer(Base):
         # The overview: ordered by name, optionally one status, optionally a name prefix.
         Index('ix_customers_search_name', 'search_name', 'customer_id'),
         Index('ix_customers_status_search_name', 'overage_status', 'search_name', 'customer_id'),
+    )
+
+
+class CustomerAccount(Base):
+    """A Connect account (a reseller's ``PA-...``) that Connect showed a customer to, and when.
+
+    Connect decides what a reseller sees; this is what it last said (a directory read with the
+    reseller's own installation client, an event of that reseller's installation), so the overview
+    can list a reseller's customers from the store. See :mod:`connect_ext.customers.visibility`.
+    """
+
+    __tablename__ = 'customer_accounts'
+
+    account_id: Mapped[str] = mapped_column(_searchable_text(), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(_searchable_text(), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        # "Which accounts see this customer" (a customer's rows go when Connect stops showing it).
+        Index('ix_customer_accounts_customer_id', 'customer_id'),
     )
 
 
@@ -193,6 +215,25 @@ class ProcessedEvent(Base):
     result: Mapped[Optional[Any]] = mapped_column(_json(none_as_null=True))
 
 
+class Credential(Base):
+    """A credential the extension renews itself, encrypted: today the newest App+User refresh token
+    Entra handed out (see :mod:`connect_ext.store.credentials`).
+
+    ``ciphertext`` is the encrypted value (never the plain one); ``configured_fingerprint`` a hash
+    of the configured value it descends from (never that value either); ``version`` grows at every
+    write, so a replica sees that another one renewed it.
+    """
+
+    __tablename__ = 'credentials'
+
+    key: Mapped[str] = mapped_column(String(), primary_key=True)
+    ciphertext: Mapped[str] = mapped_column(String())
+    configured_fingerprint: Mapped[str] = mapped_column(String())
+    renewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer(), default=1)
+
+
 class IdempotencyKey(Base):
     """The saved answer of a request sent with an ``Idempotency-Key``, per customer (scope)."""
 
@@ -208,3 +249,31 @@ class IdempotencyKey(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index('ix_idempotency_keys_expires_at', 'expires_at'),)
+
+
+class PendingConfirmation(Base):
+    """A change Microsoft accepted but did not show yet, re-read in the background until it does.
+
+    One per customer (a newer change supersedes it). ``from_*`` is Microsoft's setting before the
+    change, ``to_*`` the target; ``audit_id`` the change's ``unconfirmed`` audit entry;
+    ``confirm_by`` is when it counts as not confirmed (``CONFIRM_WITHIN_MINUTES``). The claim
+    columns hand it to one background pass at a time; ``checked_at`` is its last read.
+    """
+
+    __tablename__ = 'pending_confirmations'
+
+    customer_id: Mapped[str] = mapped_column(String(), primary_key=True)
+    action: Mapped[str] = mapped_column(String())
+    from_enabled: Mapped[bool] = mapped_column()
+    from_entitlement: Mapped[Optional[str]] = mapped_column(String())
+    to_enabled: Mapped[bool] = mapped_column()
+    to_entitlement: Mapped[Optional[str]] = mapped_column(String())
+    audit_id: Mapped[int] = mapped_column(_BIG_ID)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    confirm_by: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_type: Mapped[str] = mapped_column(String())
+    actor_id: Mapped[Optional[str]] = mapped_column(String())
+    actor_name: Mapped[Optional[str]] = mapped_column(String())
+    checked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[Optional[str]] = mapped_column(String())

@@ -19,6 +19,7 @@ from connect_ext.store.models import (
     search_key,
 )
 from connect_ext.store.records import AuditRecord, CustomerRecord, IdempotentResponse
+from connect_ext.store.visibility import visible_to as seen_by
 
 
 MAX_PAGE_SIZE = 1000
@@ -103,7 +104,7 @@ def customer_list_queries(
     *,
     status: Optional[str],
     search: Optional[str],
-    tier_account_ids: Optional[Iterable[str]],
+    visible_to: Optional[str],
     customer_ids: Optional[Iterable[str]],
     limit: int,
     offset: int,
@@ -123,11 +124,8 @@ def customer_list_queries(
             prefix_match(Customer.customer_id, term.upper()),
             prefix_match(Customer.tenant_id, term.lower()),
         ]
-    if tier_account_ids is not None:
-        accounts = id_set(tier_account_ids, 'tier_account_ids')
-        if not accounts:
-            return None
-        conditions.append(or_(Customer.tier1_id.in_(accounts), Customer.tier2_id.in_(accounts)))
+    if visible_to is not None:
+        conditions.append(seen_by(visible_to))
     if customer_ids is not None:
         wanted = id_set(customer_ids, 'customer_ids')
         if not wanted:

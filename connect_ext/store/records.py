@@ -34,6 +34,7 @@ class CustomerRecord:
     created_at: datetime
     updated_at: datetime
     version: int
+    reseller_mpn_checked_at: Optional[datetime] = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,27 @@ class AuditRecord:
     ms_request_id: Optional[str]
     ms_correlation_id: Optional[str]
     details: Optional[Any]
+
+
+@dataclass(frozen=True)
+class PendingConfirmationRecord:
+    """A change Microsoft accepted but did not show yet: from what, to what, until when."""
+
+    customer_id: str
+    action: str
+    from_enabled: bool
+    from_entitlement: Optional[str]
+    to_enabled: bool
+    to_entitlement: Optional[str]
+    audit_id: int
+    requested_at: datetime
+    confirm_by: datetime
+    actor_type: str
+    actor_id: Optional[str]
+    actor_name: Optional[str]
+    checked_at: Optional[datetime]
+    claimed_until: Optional[datetime]
+    claimed_by: Optional[str]
 
 
 @dataclass(frozen=True)

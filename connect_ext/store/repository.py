@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ColumnElement
 
+from connect_ext.store.confirmations import PendingConfirmations
+from connect_ext.store.credentials import Credentials
 from connect_ext.store.engine import create_store_engine, writing
 from connect_ext.store.errors import CustomerNotFound
 from connect_ext.store.fields import clean_audit_fields, clean_customer_fields, required_text
@@ -44,6 +46,10 @@ from connect_ext.store.queries import (
     idempotent_response,
 )
 from connect_ext.store.records import AuditRecord, CustomerRecord, IdempotentResponse, Page
+from connect_ext.store.visibility import forget as forget_pairs
+from connect_ext.store.visibility import forget_unseen_since as forget_stale_pairs
+from connect_ext.store.visibility import record_seen as record_pairs
+from connect_ext.store.visibility import seen_at as pair_seen_at
 
 
 def utc_now() -> datetime:
@@ -65,6 +71,10 @@ class Store:
         self._read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(bind=writing(self.engine), expire_on_commit=False)
         self._customer_locks = CustomerLocks(self.engine)
+        # Changes waiting for Microsoft to confirm them (their own module, .confirmations).
+        self.confirmations = PendingConfirmations(self)
+        # The credentials the extension renews itself (the rotated refresh token), encrypted.
+        self.credentials = Credentials(self.session)
 
     @classmethod
     def migrated(
@@ -191,7 +201,7 @@ class Store:
         *,
         status: Optional[str] = None,
         search: Optional[str] = None,
-        tier_account_ids: Optional[Iterable[str]] = None,
+        visible_to: Optional[str] = None,
         customer_ids: Optional[Iterable[str]] = None,
         limit: int = 50,
         offset: int = 0,
@@ -199,13 +209,13 @@ class Store:
         """Customers ordered by name (case-folded) then id, with the total over all pages.
 
         ``search`` is a prefix of the name (any case), of the customer id or of the tenant id.
-        ``tier_account_ids`` keeps customers whose tier-1 or tier-2 account is in the set and
+        ``visible_to`` keeps the customers Connect showed to that account (:meth:`record_seen`) and
         ``customer_ids`` those listed; an empty collection matches nothing (a caller scoped to
         nothing sees nothing), None means no such filter.
         """
         check_page(limit, offset)
         queries = customer_list_queries(
-            status=status, search=search, tier_account_ids=tier_account_ids,
+            status=status, search=search, visible_to=visible_to,
             customer_ids=customer_ids, limit=limit, offset=offset,
         )
         if queries is None:
@@ -215,6 +225,38 @@ class Store:
             total = session.scalar(count)
             items = [customer_record(row) for row in session.scalars(page)]
         return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
+
+    def forget_reseller_mpn_checks(self, tier1_id: str) -> int:
+        """The partner id of ``tier1_id``'s customers is looked up again on their next read."""
+        tier1_id = required_text(tier1_id, 'tier1_id')
+        with self.session() as session:
+            result = session.execute(
+                update(Customer).where(Customer.tier1_id == tier1_id)
+                .values(reseller_mpn_checked_at=None),
+            )
+            return int(result.rowcount or 0)
+
+    # ------------------------------------------------------------------ who Connect shows it to
+
+    def record_seen(self, account_id: str, customer_ids: Iterable[str]) -> int:
+        """Connect showed these customers to ``account_id`` now (see :mod:`.visibility`)."""
+        with self.session() as session:
+            return record_pairs(session, account_id, customer_ids, self.now())
+
+    def forget_seen(self, account_id: str, customer_ids: Iterable[str]) -> int:
+        """Connect no longer shows these customers to ``account_id``."""
+        with self.session() as session:
+            return forget_pairs(session, account_id, customer_ids)
+
+    def forget_unseen_since(self, account_id: str, since: datetime) -> int:
+        """A complete re-read of what ``account_id`` sees began at ``since``: drop what it missed."""
+        with self.session() as session:
+            return forget_stale_pairs(session, account_id, ensure_utc(since, 'since'))
+
+    def seen_at(self, account_id: str, customer_id: str) -> Optional[datetime]:
+        """When Connect last showed ``customer_id`` to ``account_id``; None when it has not."""
+        with self.session(write=False) as session:
+            return pair_seen_at(session, account_id, customer_id)
 
     def claim_customers_for_sync(
         self,

@@ -233,7 +233,10 @@ class _Api:
         except ValueError:
             raise Refused(400, 'VAL_001', 'The body is not valid JSON.') from None
         text = body.get('text') if isinstance(body, dict) else None
-        message = self.world.post_message(parent_id, text, principal)
+        message_type = body.get('type', 'message') if isinstance(body, dict) else 'message'
+        if message_type not in ('message', 'private'):
+            raise Refused(400, 'VAL_001', 'type: must be message or private.')
+        message = self.world.post_message(parent_id, text, principal, message_type)
         return JSONResponse(message, status_code=201)
 
     async def auth_context(self, request, principal):

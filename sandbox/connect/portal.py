@@ -41,7 +41,7 @@ def pages_for(persona: Persona, ui_modules: Mapping[str, Any], static_files: Seq
             if all(page.key != key for page in found):
                 found.append(Page(key, str(label or key), url))
 
-    if persona.account_role == 'customer':
+    if persona.tier_account_id:
         for page in ui_modules.get('customer') or ():
             add(page.get('label'), page.get('url'))
     else:
@@ -52,7 +52,7 @@ def pages_for(persona: Persona, ui_modules: Mapping[str, Any], static_files: Seq
         settings = ui_modules.get('settings') or {}
         add(settings.get('label'), settings.get('url'))
     if not found:  # the UI decorators are not there yet: guess from the built files
-        wanted = ('customer.html',) if persona.account_role == 'customer' else (
+        wanted = ('customer.html',) if persona.tier_account_id else (
             'index.html', 'settings.html')
         for name in wanted:
             if name in static_files:
@@ -80,8 +80,6 @@ def shared_context(persona: Persona, *, extension_id: str, extension_name: str,
         'timezoneInfo': {'timezone': 'UTC', 'offset': 0},
         'locale': 'en',
     }
-    if persona.tier_account_id:
-        context['customer'] = {'id': persona.tier_account_id, 'name': persona.account_name}
     return context
 
 

@@ -131,6 +131,9 @@ class ConnectWorld:
             raise ValueError(f'role must be one of {ROLES}, not {role!r}')
         if role != DISTRIBUTOR and not tier_account_id:
             raise ValueError('a reseller or customer principal needs its tier account id')
+        if role in (DISTRIBUTOR, RESELLER) and not account_id.startswith('PA-'):
+            # Distributors and resellers are Connect accounts of their own (conformance: CX-01).
+            raise ValueError(f'a {role} account id is a PA- account, not {account_id!r}')
         with self.lock:
             principal = Principal(api_key, account_id, role, name or account_id, tier_account_id,
                                   user_id)
@@ -459,6 +462,9 @@ class ConnectWorld:
 
     def visible(self, principal: Principal, name: str, obj: Mapping[str, Any]) -> bool:
         """Connect's scoping by account: see the module docstring."""
+        if name == MESSAGES and obj.get('type') == 'private' \
+                and obj['account']['id'] != principal.account_id:
+            return False  # a private message is read by its author's account only (CX-09)
         if principal.role == DISTRIBUTOR or name in (PRODUCTS, ITEMS):
             return True
         own = principal.tier_account_id

@@ -12,7 +12,7 @@ from typing import List, Optional
 from sandbox.partner_center import demo
 from sandbox.partner_center.faults import Faults, RateLimit, microsoft_rate_limits
 from sandbox.partner_center.server import SimulatorServer
-from sandbox.partner_center.world import World
+from sandbox.partner_center.world import DEFAULT_REFRESH_TOKEN_LIFETIME, World, lag_argument
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -23,8 +23,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--demo', action='store_true', help='seed the demo partners and customers')
     parser.add_argument('--tls-dir', help='where to write ca.pem and the server certificate '
                                           '(default: a new temporary directory)')
-    parser.add_argument('--propagation-delay', type=float, default=0.0,
-                        help='seconds before a written overage state shows in GET')
+    parser.add_argument('--propagation-delay', type=lag_argument, default=0.0, metavar='SECONDS[,MAX]',
+                        help='seconds before a written overage state shows in GET; LOW,HIGH: '
+                             'each write draws its own lag in that range')
     parser.add_argument('--rate-limit', type=int, default=0,
                         help='one budget of requests per minute per partner tenant on every '
                              'throttled path (0: none)')
@@ -33,10 +34,22 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                              'with --rate-limit, both apply')
     parser.add_argument('--no-mfa-enforcement', action='store_true',
                         help='accept App+User tokens without the MFA claim')
+    parser.add_argument('--refresh-token-lifetime', type=_positive, default=DEFAULT_REFRESH_TOKEN_LIFETIME,
+                        help='seconds a refresh token lives after it was issued (default: 90 days, as '
+                             "Entra's; shorten it to watch tokens die)")
+    parser.add_argument('--revoke-rotated-refresh-tokens', action='store_true',
+                        help='refuse a refresh token once it was used (stricter than Entra documents)')
     parser.add_argument('--time-scale', type=float, default=1.0,
                         help='how many times faster the rate limiter\'s minute passes')
     parser.add_argument('--seed', type=int, default=0, help='seed of the fault RNG')
     return parser.parse_args(argv)
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:  # NaN fails this too
+        raise argparse.ArgumentTypeError('must be a positive number of seconds')
+    return value
 
 
 def banner(server: SimulatorServer, with_demo: bool) -> str:
@@ -63,6 +76,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     world = demo.demo_world() if args.demo else World()
     world.propagation_delay = args.propagation_delay
     world.enforce_mfa = not args.no_mfa_enforcement
+    world.refresh_token_lifetime = args.refresh_token_lifetime
+    world.revoke_rotated_refresh_tokens = args.revoke_rotated_refresh_tokens
     rate_limit = RateLimit(args.rate_limit, args.time_scale) if args.rate_limit else None
     limits = microsoft_rate_limits(args.time_scale) if args.microsoft_limits else []
     server = SimulatorServer(world, Faults(rate_limit=rate_limit, rate_limits=limits,

@@ -11,7 +11,7 @@ import math
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
@@ -30,6 +30,7 @@ from sandbox.partner_center.world import (
     Subscription,
     TokenError,
     World,
+    parse_lag,
 )
 
 
@@ -153,11 +154,14 @@ def world_json(world: World) -> Dict[str, Any]:
             'propagation_delay': world.propagation_delay,
             'token_lifetime': world.token_lifetime,
             'enforce_mfa': world.enforce_mfa,
+            'refresh_token_lifetime': world.refresh_token_lifetime,
+            'revoke_rotated_refresh_tokens': world.revoke_rotated_refresh_tokens,
             'partners': [{
                 'tenant_id': p.tenant_id, 'mpn_id': p.mpn_id, 'name': p.name,
                 'apps': dict(p.apps), 'resellers': dict(p.resellers),
                 'users': [{'refresh_token': token, 'name': u.name, 'admin_agent': u.admin_agent,
-                           'mfa': u.mfa, 'revoked': token in p.revoked}
+                           'mfa': u.mfa, 'revoked': token in p.revoked,
+                           'expired': world.refresh_token_expired(p, token)}
                           for token, u in p.users.items()],
             } for p in world.partners.values()],
             'customers': [{
@@ -594,15 +598,34 @@ def _add_world_routes(app: FastAPI, world: World, faults: Faults, calls: CallLog
         try:
             changes = json.loads(await request.body() or b'{}')
             with world.lock:
-                if 'propagation_delay' in changes:
-                    world.propagation_delay = float(changes['propagation_delay'])
+                refresh_tokens = _refresh_token_changes(world, changes)
+                # Seconds, or [low, high] drawn per write; checked before anything is applied.
+                lag = parse_lag(changes.get('propagation_delay', world.propagation_delay))
                 if 'token_lifetime' in changes:
                     world.token_lifetime = float(changes['token_lifetime'])
                 if 'enforce_mfa' in changes:
                     if not isinstance(changes['enforce_mfa'], bool):
                         raise ValueError('enforce_mfa must be true or false')
                     world.enforce_mfa = changes['enforce_mfa']
+                world.propagation_delay = lag
+                world.refresh_token_lifetime, world.revoke_rotated_refresh_tokens = refresh_tokens
         except (ValueError, TypeError, AttributeError) as error:
             return JSONResponse({'error': str(error)}, status_code=400)
         return {'propagation_delay': world.propagation_delay,
-                'token_lifetime': world.token_lifetime, 'enforce_mfa': world.enforce_mfa}
+                'token_lifetime': world.token_lifetime, 'enforce_mfa': world.enforce_mfa,
+                'refresh_token_lifetime': world.refresh_token_lifetime,
+                'revoke_rotated_refresh_tokens': world.revoke_rotated_refresh_tokens}
+
+
+def _refresh_token_changes(world: World, changes: Dict[str, Any]) -> Tuple[float, bool]:
+    """The ``refresh_token_lifetime`` (seconds, > 0: shorten it to watch tokens die) and
+    ``revoke_rotated_refresh_tokens`` (true: refuse a refresh token once used) asked for, checked
+    before anything is applied."""
+    lifetime = changes.get('refresh_token_lifetime', world.refresh_token_lifetime)
+    if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) \
+            or not math.isfinite(lifetime) or lifetime <= 0:
+        raise ValueError('refresh_token_lifetime must be a positive number of seconds')
+    revoke = changes.get('revoke_rotated_refresh_tokens', world.revoke_rotated_refresh_tokens)
+    if not isinstance(revoke, bool):
+        raise ValueError('revoke_rotated_refresh_tokens must be true or false')
+    return float(lifetime), revoke

@@ -8,12 +8,16 @@ Rules follow ``partner-center.md`` (sections 1-3) and, where Microsoft documents
 strictest reading and say so in the docstring (e.g. an entitlement under *another* partner's Azure
 plan is "not found" for the caller).
 """
+import argparse
 import copy
+import math
+import random
 import secrets
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
 
@@ -27,6 +31,9 @@ LEGACY_AZURE_OFFER_ID = 'MS-AZR-0145P'
 PARTNER_CENTER_RESOURCE = 'https://api.partnercenter.microsoft.com'
 OVERAGE_TYPE = 'PhoneServices'
 DEFAULT_TOKEN_LIFETIME = 3599.0
+# Entra's refresh tokens die 90 days after they were issued, however often they were used (the one
+# used is replaced by a new one at every use); docs/conformance.md PC-50..PC-53.
+DEFAULT_REFRESH_TOKEN_LIFETIME = 90 * 86400.0
 # 401 for an App+User token without the MFA claim. The status and the code are Microsoft's
 # (docs/conformance.md); the wording of the description is the simulator's own.
 MFA_REQUIRED_CODE = 900421
@@ -82,6 +89,7 @@ class Partner:
     apps: Dict[str, str] = field(default_factory=dict)  # client id -> secret
     users: Dict[str, User] = field(default_factory=dict)  # refresh token -> user
     revoked: Set[str] = field(default_factory=set)  # refresh tokens no longer accepted
+    issued: Dict[str, float] = field(default_factory=dict)  # refresh token -> issued at (clock)
     resellers: Dict[str, str] = field(default_factory=dict)  # indirect reseller MPN id -> name
 
 
@@ -201,6 +209,39 @@ def _id(ref: Ref) -> str:
     return normalize_guid(ref) or str(ref)
 
 
+# A propagation delay: seconds, or a range (low, high) from which each write draws its own.
+Lag = Union[float, Tuple[float, float]]
+
+
+def parse_lag(value: Any) -> Lag:
+    """A propagation delay from a number of seconds (>= 0) or a pair ``[low, high]``; anything
+    else is a ValueError saying what is expected."""
+    def seconds(item: Any) -> float:
+        if isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item) \
+                or item < 0:
+            raise ValueError('propagation_delay must be seconds (a number >= 0) or [low, high], '
+                             f'not {value!r}')
+        return float(item)
+
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise ValueError(f'propagation_delay as a range is [low, high], not {value!r}')
+        low, high = seconds(value[0]), seconds(value[1])
+        if low > high:
+            raise ValueError(f'propagation_delay [low, high] needs low <= high, not {value!r}')
+        return (low, high)
+    return seconds(value)
+
+
+def lag_argument(text: str) -> Lag:
+    """A command line's propagation delay, ``SECONDS`` or ``LOW,HIGH`` (argparse's ``type``)."""
+    try:
+        parts = [float(part) for part in text.split(',')]
+        return parse_lag(parts[0] if len(parts) == 1 else parts)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _visible_state(entries: Iterable[Tuple[float, OverageState]],
                    now: float) -> Optional[OverageState]:
     visible = None
@@ -215,15 +256,28 @@ class World:
 
     ``clock`` (monotonic seconds) drives token expiry and the propagation delay, so tests can
     move time without sleeping. ``propagation_delay`` seconds pass before a written overage state
-    shows in ``GET …/overage`` (the write itself and every rule see it at once). With
+    shows in ``GET …/overage`` (the write itself and every rule see it at once): a number, or a
+    range ``(low, high)`` from which each write draws its own lag (seeded by ``lag_seed``, so a
+    run is repeatable), as Microsoft's lag varies (docs/conformance.md PC-60, PC-61). With
     ``enforce_mfa`` (the default, as Microsoft enforces it) an App+User token without the MFA
-    claim gets 401 ``900421`` on every Partner Center call.
+    claim gets 401 ``900421`` on every Partner Center call. A refresh token dies
+    ``refresh_token_lifetime`` seconds after it was issued (``AADSTS700082``; 90 days, as Entra's),
+    used or not; each use hands out a new one, and the one used keeps working until it dies, unless
+    ``revoke_rotated_refresh_tokens`` (then it is refused at once, ``AADSTS50173``).
     """
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic,
                  propagation_delay: float = 0.0, token_lifetime: float = DEFAULT_TOKEN_LIFETIME,
-                 enforce_mfa: bool = True):
+                 enforce_mfa: bool = True,
+                 refresh_token_lifetime: float = DEFAULT_REFRESH_TOKEN_LIFETIME,
+                 revoke_rotated_refresh_tokens: bool = False, lag_seed: int = 0):
         self.clock = clock
+        self.lag_seed = lag_seed
+        self._lag_random = random.Random(lag_seed)
+        # Seconds a refresh token lives after it was issued (tests and the sandbox shorten it).
+        self.refresh_token_lifetime = refresh_token_lifetime
+        # Stricter than Entra documents: a refresh token is refused once it was used (rotated).
+        self.revoke_rotated_refresh_tokens = revoke_rotated_refresh_tokens
         self.lock = threading.RLock()
         self.propagation_delay = propagation_delay
         self.token_lifetime = token_lifetime
@@ -238,6 +292,19 @@ class World:
         self._grants: Dict[str, _Grant] = {}
         self._answers: Dict[Tuple[str, str], Any] = {}
         self._baseline: Optional[Dict[str, Any]] = None
+
+    @property
+    def propagation_delay(self) -> Lag:
+        """Seconds before a write shows in ``GET …/overage``, or the range each write draws from."""
+        return self._propagation_delay
+
+    @propagation_delay.setter
+    def propagation_delay(self, value: Any) -> None:
+        self._propagation_delay = parse_lag(value)
+
+    def _next_lag(self) -> float:
+        lag = self._propagation_delay
+        return self._lag_random.uniform(*lag) if isinstance(lag, tuple) else lag
 
     # ------------------------------------------------------------------ builder
     def add_partner(self, tenant_id: str, mpn_id: str, name: str, *, admin_agent: bool = True,
@@ -276,6 +343,7 @@ class World:
             user = User(name or f'{role}{len(owner.users) + 1}@{owner.mpn_id}.example', admin_agent,
                         mfa)
             owner.users[refresh_token] = user
+            owner.issued[refresh_token] = self.clock()
             return user
 
     def add_reseller(self, partner: Ref, mpn_id: str, name: str = '') -> None:
@@ -419,6 +487,7 @@ class World:
                     setattr(self, name, value)
             self._grants.clear()
             self._answers.clear()
+            self._lag_random = random.Random(self.lag_seed)
 
     def _state(self) -> Dict[str, Any]:
         return {
@@ -426,6 +495,8 @@ class World:
             'subscriptions': self.subscriptions, 'entitlements': self.entitlements,
             'skus': self.skus, 'overage': self.overage,
             'propagation_delay': self.propagation_delay, 'token_lifetime': self.token_lifetime,
+            'refresh_token_lifetime': self.refresh_token_lifetime,
+            'revoke_rotated_refresh_tokens': self.revoke_rotated_refresh_tokens,
             'enforce_mfa': self.enforce_mfa,
         }
 
@@ -482,12 +553,37 @@ class World:
             if refresh_token in partner.revoked:
                 raise TokenError(400, 'invalid_grant', 50173,
                                  'The provided grant has expired due to it being revoked.')
+            self._check_refresh_token_age(partner, refresh_token)
             _require_scope(scope, app_only=False)
             token, lifetime = self._grant(Caller(partner.tenant_id, user.name, user.admin_agent,
                                                  user.mfa))
             rotated = 'rt-' + secrets.token_urlsafe(24)
             partner.users[rotated] = user
+            partner.issued[rotated] = self.clock()
+            if self.revoke_rotated_refresh_tokens:
+                partner.revoked.add(refresh_token)
             return token, lifetime, rotated, user
+
+    def refresh_token_expired(self, partner: Partner, refresh_token: str) -> bool:
+        """Whether ``refresh_token`` lived ``refresh_token_lifetime`` seconds since it was issued."""
+        with self.lock:
+            issued = partner.issued.get(refresh_token)
+            return issued is not None and self.clock() - issued >= self.refresh_token_lifetime
+
+    def _check_refresh_token_age(self, partner: Partner, refresh_token: str) -> None:
+        """400 ``invalid_grant`` ``AADSTS700082`` for a refresh token past its lifetime, worded
+        as Entra words it (the issue date, and the inactivity as ``d.hh:mm:ss``)."""
+        if not self.refresh_token_expired(partner, refresh_token):
+            return
+        age = self.clock() - partner.issued[refresh_token]
+        issued_on = datetime.now(UTC) - timedelta(seconds=age)
+        lifetime = timedelta(seconds=self.refresh_token_lifetime)
+        hours, rest = divmod(lifetime.seconds, 3600)
+        inactive = f'{lifetime.days}.{hours:02d}:{rest // 60:02d}:{rest % 60:02d}'
+        raise TokenError(400, 'invalid_grant', 700082,
+                         'The refresh token has expired due to inactivity. The token was issued '
+                         f"on {issued_on.strftime('%Y-%m-%dT%H:%M:%S.%fZ')} and was inactive for "
+                         f'{inactive}.')
 
     def _authenticate_app(self, tenant: str, client_id: str,
                           client_secret: Optional[str]) -> Partner:
@@ -643,7 +739,7 @@ class World:
                                      False, None)
             if state != current:
                 self.overage.setdefault(customer.tenant_id, []).append(
-                    (self.clock() + self.propagation_delay, state))
+                    (self.clock() + self._next_lag(), state))
             return state
 
     def _check_eligible(self, caller: Caller, customer: Customer) -> None:

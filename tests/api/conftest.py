@@ -15,9 +15,12 @@ def store_template(customers_store_template):
 
 
 @pytest.fixture
-def connect(sim):
-    """Connect's API mocked (connect-openapi-client's mocker); the simulator stays reachable."""
-    mocker = ConnectClientMocker(CONNECT_URL, exclude=[sim.api_url, sim.login_url])
+def connect(sim, reseller_connect):
+    """Connect's API mocked (connect-openapi-client's mocker) for the distributor's client; the
+    Partner Center simulator and the resellers' Connect simulator stay reachable."""
+    mocker = ConnectClientMocker(
+        CONNECT_URL, exclude=[sim.api_url, sim.login_url, reseller_connect[1]],
+    )
     mocker.start()
     yield mocker
     mocker.reset()

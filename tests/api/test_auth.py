@@ -10,8 +10,17 @@ from connect_ext.errors.error import OverageError
 from connect_ext.overage.access import may_see
 from connect_ext.overage.facts import Caller, CustomerRef
 from sandbox.partner_center import demo
-from testkit.callers import OWNER, OWNER_ACCOUNT, RESELLER_A, RESELLER_A_ACCOUNT, RESELLER_B, VENDOR, customer
-from testkit.customers import ENABLED, HELD, READY, UNKNOWN
+from testkit.callers import (
+    OWNER,
+    OWNER_ACCOUNT,
+    RESELLER_A,
+    RESELLER_A_ACCOUNT,
+    RESELLER_A_TIER,
+    RESELLER_B,
+    VENDOR,
+    customer,
+)
+from testkit.customers import CUSTOMERS, ENABLED, HELD, READY, UNKNOWN
 
 
 READY_ASSET = 'AS-1000-0000-0001'
@@ -107,13 +116,11 @@ def test_customer_routes_answer_only_visible_customers(api, who, customer_id, vi
 
 
 @pytest.mark.parametrize('who', [RESELLER_A, customer(READY)], ids=['reseller', 'customer'])
-def test_a_hidden_customer_answers_exactly_like_an_unknown_one(api, connect, who):
+def test_a_hidden_customer_answers_exactly_like_an_unknown_one(api, connect, store, who):
+    """A customer asking for another id, and a reseller asking for one Connect does not show it
+    (conformance: CX-02), are answered before the directory looks anything up: the distributor's
+    Connect client is not called (the mocker would fail on it) and nothing is recorded."""
     hidden = ENABLED if who.get('tier_account_id') else HELD
-    if not who.get('tier_account_id'):
-        # A customer asking for another id is answered before any lookup (see the next test).
-        connect('subscriptions').assets.filter(R().tiers.customer.id.eq(UNKNOWN)).mock(
-            return_value=[],
-        )
 
     unknown_answer = api.get(f'/api/customers/{UNKNOWN}/overage', who=who)
     hidden_answer = api.get(f'/api/customers/{hidden}/overage', who=who)
@@ -122,6 +129,7 @@ def test_a_hidden_customer_answers_exactly_like_an_unknown_one(api, connect, who
     assert unknown_answer.json() == not_found(UNKNOWN)
     assert hidden_answer.json() == not_found(hidden)
     assert unknown_answer.headers.keys() == hidden_answer.headers.keys()
+    assert store.get_customer(UNKNOWN) is None
 
 
 def test_a_customer_asking_for_another_is_refused_before_any_lookup(api, sim):
@@ -171,10 +179,13 @@ def asset_payload(customer_id, tier1):
     (customer(READY), True),
     (customer(ENABLED), False),
 ], ids=['owner', 'reseller-own', 'reseller-other', 'customer-self', 'customer-other'])
-def test_the_asset_route_answers_only_for_visible_customers(api, connect, who, visible):
-    connect('subscriptions').assets[READY_ASSET].get(
-        return_value=asset_payload(READY, RESELLER_A_ACCOUNT),
-    )
+def test_the_asset_route_answers_only_for_visible_customers(api, connect, store, who, visible):
+    """A reseller is refused when its own installation client cannot read the subscription,
+    before the distributor's client reads it (conformance: CX-02)."""
+    if who is not RESELLER_B:
+        connect('subscriptions').assets[READY_ASSET].get(
+            return_value=asset_payload(READY, RESELLER_A_TIER),
+        )
 
     response = api.get(f'/api/assets/{READY_ASSET}/overage', who=who)
 
@@ -184,6 +195,7 @@ def test_the_asset_route_answers_only_for_visible_customers(api, connect, who, v
     else:
         assert response.status_code == 404
         assert response.json() == ASSET_NOT_FOUND
+    assert (store.seen_at(RESELLER_A_ACCOUNT, READY) is not None) is (who is RESELLER_A)
 
 
 @pytest.mark.parametrize(('who', 'status'), [
@@ -283,14 +295,31 @@ def test_callers_outside_the_rules_are_forbidden(values):
 
 @pytest.mark.parametrize(('caller', 'visible'), [
     (Caller('owner', 'PA-1'), True),
-    (Caller('reseller', 'TA-T1'), True),
-    (Caller('reseller', 'TA-T2'), True),
-    (Caller('reseller', 'TA-OTHER'), False),
+    (Caller('reseller', 'PA-SHOWN'), True),
+    # A reseller's account is never compared with the tier accounts of the chain.
+    (Caller('reseller', 'TA-T1'), False),
+    (Caller('reseller', 'TA-T2'), False),
+    (Caller('reseller', 'PA-OTHER'), False),
     (Caller('reseller', ''), False),
     (Caller('customer', 'TA-C'), True),
     (Caller('customer', 'TA-OTHER'), False),
     (Caller('vendor', 'VA-1'), False),
 ])
 def test_who_may_see_a_customer(caller, visible):
-    ref = CustomerRef('TA-C', 'tenant', tier1_id='TA-T1', tier2_id='TA-T2')
+    """conformance: CX-01 (a reseller is its own ``PA-`` account; Connect decides what it sees)."""
+    ref = CustomerRef('TA-C', 'tenant', tier1_id='TA-T1', tier2_id='TA-T2',
+                      visible_to=frozenset({'PA-SHOWN'}))
     assert may_see(caller, ref) is visible
+
+
+def test_a_refused_reseller_probe_records_nothing(api, connect, store):
+    """A customer Connect does not show reseller A: 404 before the directory is asked (the
+    distributor's client is mocked with nothing: a lookup would answer 500), and the customer
+    appears in nobody's overview (issue "Nothing leaks", item 4)."""
+    probed = 'TA-5000-0000-0001'
+
+    response = api.get(f'/api/customers/{probed}/overage', who=RESELLER_A)
+
+    assert response.status_code == 404
+    assert store.get_customer(probed) is None
+    assert api.get('/api/customers', who=OWNER).json()['total'] == len(CUSTOMERS)

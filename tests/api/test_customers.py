@@ -36,6 +36,7 @@ def test_a_customer_row_shows_the_last_known_state(api, store, sim):
             'ovg_asset_ids': ['AS-1000-0000-0001'],
             'flags': ['last_ovg_gone'],
             'checked_at': '2026-11-01T08:30:00+00:00',
+            'pending_confirmation': False,
         }],
         'total': 1,
         'limit': 50,

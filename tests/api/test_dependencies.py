@@ -76,3 +76,41 @@ def test_the_web_api_and_the_events_share_one_service_per_configuration(tmp_path
         assert events.store is store
     finally:
         wiring.clear_caches()
+
+
+def test_an_app_plus_user_client_keeps_its_refresh_token_in_the_configurations_store(sim, tmp_path):
+    """The wiring hands the client a keeper over the store of DATABASE_URL: what one client
+    renewed, a client built after a restart (the caches forgotten) starts from."""
+    wiring.clear_caches()
+    settings = Settings(partner_center=sim.settings(), database_url=f'sqlite:///{tmp_path}/rt.sqlite3')
+    try:
+        keeper = dependencies.get_refresh_token_keeper(settings)
+        client = dependencies.get_partner_center_client(settings)
+        assert keeper is wiring.refresh_token_keeper_for(settings)
+        assert keeper.status().source == 'configured'
+
+        client.check_connection()
+
+        assert keeper.status().source == 'renewed'
+        renewed = keeper.current().token
+        wiring.clear_caches()  # a restart
+        sim.world.revoke_refresh_token(settings.partner_center.refresh_token)
+        restarted = dependencies.get_partner_center_client(settings)
+        assert restarted.check_connection() == {'ok': True, 'mode': 'app+user'}
+        assert wiring.refresh_token_keeper_for(settings).current().token not in (
+            renewed, settings.partner_center.refresh_token)
+    finally:
+        wiring.store_for(settings).close()
+        wiring.clear_caches()
+
+
+def test_an_app_only_client_has_no_keeper_and_opens_no_store(sim, tmp_path):
+    wiring.clear_caches()
+    database = tmp_path / 'never.sqlite3'
+    settings = Settings(partner_center=sim.settings(app_only=True), database_url=f'sqlite:///{database}')
+    try:
+        assert dependencies.get_refresh_token_keeper(settings) is None
+        assert dependencies.get_partner_center_client(settings).check_connection()['mode'] == 'app-only'
+        assert not database.exists()
+    finally:
+        wiring.clear_caches()

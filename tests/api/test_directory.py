@@ -35,6 +35,14 @@ def directory(store, connect_client, settings):
     return CustomerDirectory(store, connect_client, settings)
 
 
+def mock_tier_configs(connect, configs=(), tier1=RESELLER_A_ACCOUNT, **kwargs):
+    """The tier-1 account's configurations as the directory asks for them (conformance: CX-05)."""
+    connect('tier').configs.filter(
+        R().account.id.eq(tier1) & R().product.id.eq(PRODUCT) & R().tier_level.eq(1)
+        & R().status.oneof(['active', 'processing']),
+    ).mock(return_value=list(configs) if not kwargs else configs, **kwargs)
+
+
 def mock_assets(connect, customer_id, assets, **kwargs):
     connect('subscriptions').assets.filter(R().tiers.customer.id.eq(customer_id)).mock(
         return_value=assets, **kwargs,
@@ -54,6 +62,7 @@ def test_an_unknown_customer_is_read_from_connect_and_remembered(directory, conn
         asset('AS-2', status='active', tenant=None),
         asset('AS-3', status='active', tenant=TENANT.upper()),
     ])
+    mock_tier_configs(connect)
 
     ref = directory.customer(NEW)
 
@@ -63,36 +72,54 @@ def test_an_unknown_customer_is_read_from_connect_and_remembered(directory, conn
     assert directory.customer(NEW) == ref  # second time from the store (no mock left to answer)
 
 
-def test_an_indirect_customer_gets_the_resellers_partner_id_from_its_tier_config(
-    directory, connect, store,
-):
-    mock_assets(connect, NEW, [asset(tier2=TIER2)])
-    connect('tier').configs.filter(
-        R().account.id.eq(RESELLER_A_ACCOUNT) & R().product.id.eq(PRODUCT),
-    ).first().mock(
-        return_value=[{'id': 'TC-1', 'params': [{'id': 'tier1_mpn', 'value': ' 7654321 '}]}],
-    )
+@pytest.mark.parametrize('tier2', [None, TIER2], ids=['one-tier', 'two-tier'])
+def test_the_tier_1_resellers_partner_id_comes_from_its_tier_config(
+        directory, connect, store, tier2):
+    """Tier 1 is the account one step above the customer, with or without a tier 2; an active
+    configuration wins over one being processed (conformance: CX-05)."""
+    mock_assets(connect, NEW, [asset(tier2=tier2)])
+    mock_tier_configs(connect, [
+        {'id': 'TC-2', 'status': 'processing', 'params': [{'id': 'tier1_mpn', 'value': '1111111'}]},
+        {'id': 'TC-1', 'status': 'active', 'params': [{'id': 'tier1_mpn', 'value': ' 7654321 '}]},
+    ])
 
     ref = directory.customer(NEW)
 
-    assert (ref.tier2_id, ref.reseller_mpn) == (TIER2, '7654321')
-    assert store.get_customer(NEW).reseller_mpn == '7654321'
+    assert (ref.tier2_id, ref.reseller_mpn) == (tier2, '7654321')
+    record = store.get_customer(NEW)
+    assert (record.reseller_mpn, record.reseller_mpn_checked_at is not None) == ('7654321', True)
+    assert directory.customer(NEW) == ref  # from the store: the mocks answer once
 
 
-def test_an_unreadable_tier_config_leaves_the_partner_id_unknown(directory, connect):
+def test_a_changed_tier_config_is_read_again_and_its_new_value_wins(directory, connect, store):
+    """conformance: CX-06."""
+    store.upsert_customer(NEW, tenant_id=TENANT, tier1_id=RESELLER_A_ACCOUNT, reseller_mpn='1',
+                          reseller_mpn_checked_at=store.now())
+    assert directory.tier_config_changed(RESELLER_A_ACCOUNT) == 1
+    mock_assets(connect, NEW, [asset()])
+    mock_tier_configs(connect, [])
+
+    ref = directory.customer(NEW)
+
+    assert ref.reseller_mpn is None
+    assert store.get_customer(NEW).reseller_mpn is None
+
+
+def test_an_unreadable_tier_config_leaves_the_partner_id_unknown_and_asks_again(
+        directory, connect, store):
     mock_assets(connect, NEW, [asset(tier2=TIER2)])
-    connect('tier').configs.filter(
-        R().account.id.eq(RESELLER_A_ACCOUNT) & R().product.id.eq(PRODUCT),
-    ).first().mock(status_code=403, return_value={'error_code': 'AUTH_001', 'errors': ['no']})
+    mock_tier_configs(connect, {'error_code': 'AUTH_001', 'errors': ['no']}, status_code=403)
 
     ref = directory.customer(NEW)
 
     assert (ref.tenant_id, ref.reseller_mpn) == (TENANT, None)
+    assert store.get_customer(NEW).reseller_mpn_checked_at is None
 
 
 def test_a_stored_customer_without_tenant_is_completed_from_connect(directory, connect, store):
     store.upsert_customer(NEW, name='Known Name', tier1_id=RESELLER_A_ACCOUNT)
     mock_assets(connect, NEW, [asset(param='microsoft_tenant_id')])
+    mock_tier_configs(connect)
 
     ref = directory.customer(NEW)
 

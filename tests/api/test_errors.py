@@ -11,7 +11,7 @@ from connect_ext.compat import parse
 from connect_ext.errors.error import OverageError
 from connect_ext.store import CustomerLockTimeout
 from sandbox.partner_center import demo, faults
-from testkit.callers import RESELLER_A
+from testkit.callers import OWNER
 from testkit.customers import HELD, READY, UNKNOWN
 from testkit.web_api import error_body
 
@@ -185,6 +185,20 @@ def test_a_wrong_method_is_405_in_the_public_shape(api):
     )
 
 
+@pytest.mark.parametrize(('method', 'url', 'allow'), [
+    ('DELETE', f'/api/customers/{READY}/overage', 'GET, PUT'),
+    ('POST', '/api/customers', 'GET'),
+    ('PATCH', '/api/settings/connection', 'GET'),
+    ('PUT', '/api/assets/AS-1/overage', 'GET'),
+])
+def test_every_405_says_which_methods_the_route_takes(api, method, url, allow):
+    """RFC 9110 §15.5.6: the ``Allow`` header of a 405 lists every method of the resource."""
+    response = api.request(method, url)
+
+    assert response.status_code == 405
+    assert response.headers['Allow'] == allow
+
+
 # --- Microsoft: 429, 502, 503 ----------------------------------------------------------------
 
 def test_throttling_passes_retry_after_through(api, sim):
@@ -246,7 +260,7 @@ def test_connect_failing_is_503_or_502(api, connect, status, code, answer):
         status_code=status, return_value={'error_code': 'X_001', 'errors': ['nope']},
     )
 
-    response = api.get(f'/api/customers/{UNKNOWN}/overage', who=RESELLER_A)
+    response = api.get(f'/api/customers/{UNKNOWN}/overage', who=OWNER)
 
     assert response.status_code == answer
     error = response.json()['error']

@@ -84,11 +84,13 @@ def requests_(draw):
 
 
 @pytest.fixture
-def connect_knows_nothing(running_sim):
-    """Connect answers every lookup with an empty page (or an empty object)."""
+def connect_knows_nothing(running_sim, reseller_connect):
+    """Connect answers the distributor's every lookup with an empty page (or an empty object); the
+    resellers' installation clients reach the Connect simulator."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_passthru(running_sim.api_url)
         mock.add_passthru(running_sim.login_url)
+        mock.add_passthru(reseller_connect[1])
         mock.add(responses.GET, re.compile(re.escape(CONNECT_URL) + r'/.*'), json=[],
                  headers={'Content-Range': 'items 0-0/0'})
         yield mock

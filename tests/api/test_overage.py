@@ -12,7 +12,7 @@ from connect_ext.api.schemas import (
 from connect_ext.compat import parse
 from connect_ext.notifications.events import event_type
 from sandbox.partner_center import demo
-from testkit.callers import OWNER_ACCOUNT, RESELLER_A, RESELLER_A_ACCOUNT
+from testkit.callers import OWNER, OWNER_ACCOUNT, RESELLER_A, RESELLER_A_ACCOUNT, RESELLER_A_TIER
 from testkit.customers import ENABLED, HELD, INDIRECT, NO_AZURE_PLAN, NO_TENANT, READY
 
 
@@ -125,14 +125,32 @@ def test_a_matching_if_match_lets_the_change_through(api):
     assert response.headers['ETag'] != etag
 
 
-@pytest.mark.parametrize('if_match', ['*', 'W/{etag}'])
-def test_if_match_any_or_weak_compares_like_the_etag(api, if_match):
+@pytest.mark.parametrize('if_match', ['*', ' * ', '"x", {etag}', '{etag},"y"', 'W/"x", {etag}',
+                                      ', {etag},'])
+def test_if_match_any_or_a_list_holding_the_etag_lets_the_change_through(api, if_match):
+    """RFC 9110 §13.1.1: ``*`` matches an existing state; a list matches when any member does."""
     etag = api.get(f'/api/customers/{READY}/overage').headers['ETag']
 
     response = put(api, READY, demo.READY_ENTITLEMENT_ID,
                    headers={'If-Match': if_match.format(etag=etag)})
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize('if_match', ['W/{etag}', '', '   ', ',', '{bare}', '{etag} {etag}',
+                                      '"x"', '"{bare}', '*, {etag}'])
+def test_a_weak_empty_or_malformed_if_match_matches_nothing(api, sim, if_match):
+    """Strong comparison only: a weak tag never matches; a field that is no list of entity tags is
+    a failed precondition (412), never "no precondition", and nothing is written."""
+    etag = api.get(f'/api/customers/{READY}/overage').headers['ETag']
+    sim.calls.clear()
+
+    response = put(api, READY, demo.READY_ENTITLEMENT_ID,
+                   headers={'If-Match': if_match.format(etag=etag, bare=etag.strip('"'))})
+
+    assert response.status_code == 412
+    assert response.headers['ETag'] == etag
+    assert not sim.calls.matching('PUT', '/overage')
 
 
 def test_a_stale_if_match_is_refused_with_412_and_the_current_etag(api, sim):
@@ -233,7 +251,7 @@ def test_the_asset_route_answers_the_customers_state_and_records_the_subscriptio
         'id': asset_id, 'status': 'active', 'product': {'id': 'PRD-100-200-300'},
         'params': [{'id': 'ms_customer_id', 'value': demo.ENABLED_CUSTOMER_ID.upper()}],
         'tiers': {'customer': {'id': ENABLED, 'name': 'Enabled Ltd'},
-                  'tier1': {'id': RESELLER_A_ACCOUNT}},
+                  'tier1': {'id': RESELLER_A_TIER}},
         'items': [{'id': 'PRD-100-200-300-0001', 'display_name': 'Teams Phone OVG',
                    'quantity': 1}],
     })
@@ -265,16 +283,16 @@ def test_an_unknown_customer_is_looked_up_in_connect_once(api, connect, store):
             'params': [{'id': 'microsoft_tenant_id', 'value': demo.READY_CUSTOMER_ID}],
             'tiers': {'customer': {'id': new_customer, 'name': 'New Co',
                                    'contact_info': {'country': 'IE'}},
-                      'tier1': {'id': RESELLER_A_ACCOUNT}},
+                      'tier1': {'id': RESELLER_A_TIER}},
         }],
     )
 
-    first = api.get(f'/api/customers/{new_customer}/overage', who=RESELLER_A)
-    second = api.get(f'/api/customers/{new_customer}/overage', who=RESELLER_A)
+    first = api.get(f'/api/customers/{new_customer}/overage', who=OWNER)
+    second = api.get(f'/api/customers/{new_customer}/overage', who=OWNER)
 
     assert first.status_code == second.status_code == 200
     assert first.json()['customer'] == {
         'id': new_customer, 'name': 'New Co', 'tenant_id': demo.READY_CUSTOMER_ID,
-        'country': 'IE', 'tier1_id': RESELLER_A_ACCOUNT, 'tier2_id': None,
+        'country': 'IE', 'tier1_id': RESELLER_A_TIER, 'tier2_id': None,
     }
     assert store.get_customer(new_customer).tenant_id == demo.READY_CUSTOMER_ID

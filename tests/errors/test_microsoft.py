@@ -291,6 +291,30 @@ def test_auth_failure_is_our_configuration_not_the_users_input():
     assert translated.transient is False
 
 
+def test_a_dead_refresh_token_says_what_happened_and_how_to_renew_it():
+    """conformance: PC-51"""
+    description = ('token request refused (invalid_grant: AADSTS700082: The refresh token has '
+                   'expired due to inactivity. The token was issued on 2026-01-02T09:19:53.5Z and '
+                   'was inactive for 90.00:00:00.)')
+    error = PartnerCenterError('auth', code='invalid_grant', description=description)
+
+    translated = translate(error)
+
+    assert (translated.code, translated.http_status) == ('PARTNER_CENTER_REFRESH_TOKEN_EXPIRED', 502)
+    assert translated.message == ("Microsoft no longer accepts the extension's Partner Center "
+                                  'refresh token, so the Overage Manager cannot sign in to Partner '
+                                  'Center.')
+    assert 'AADSTS700082' in translated.reason
+    assert '90 days' in translated.reason
+    assert 'not of your request' in translated.reason
+    assert 'PARTNER_CENTER_REFRESH_TOKEN' in translated.action
+    assert 'Admin agent with MFA' in translated.action
+    assert translated.transient is False
+    # Other refusals of the sign-in stay what they were.
+    other = PartnerCenterError('auth', code='invalid_client', description='AADSTS7000215: bad secret')
+    assert translate(other).code == 'PARTNER_CENTER_CREDENTIALS_REJECTED'
+
+
 @pytest.mark.parametrize('kind', ['auth', 'throttled', 'timeout'])
 def test_the_way_the_call_failed_wins_over_any_code(kind):
     error = PartnerCenterError(kind, status=403, code='800115')

@@ -2,6 +2,7 @@
 import json
 import logging
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -241,6 +242,19 @@ def test_the_event_is_built_from_the_audited_change():
                   'reason': 'Another partner.', 'action': 'Ask.',
                   'details': {'microsoft': {'code': 600}}},
     }
+
+
+def test_the_follow_up_of_an_unconfirmed_change_names_it_and_says_why():
+    confirmed = replace(CHANGE, outcome='confirmed', audit_id=12, confirms=7)
+    not_confirmed = replace(CHANGE, outcome='not_confirmed', audit_id=13, confirms=7,
+                            reason='deadline_passed')
+
+    assert change_event(confirmed) == {**EVENT, 'type': 'overage.enable.confirmed', 'audit_id': 12,
+                                       'confirms': 7, 'reason': None}
+    assert change_event(not_confirmed) == {**EVENT, 'type': 'overage.enable.not_confirmed',
+                                           'audit_id': 13, 'confirms': 7, 'reason': 'deadline_passed'}
+    # Every other event keeps exactly its fields.
+    assert 'confirms' not in change_event(replace(CHANGE, outcome='unconfirmed', confirms=7))
 
 
 def test_the_event_does_not_depend_on_the_api_bodies(monkeypatch):

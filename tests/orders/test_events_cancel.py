@@ -57,7 +57,7 @@ def test_the_last_ovg_subscription_gone_with_overage_on_is_flagged_and_noted(
     assert "removes the customer's last overage-capable (OVG) subscription" in note
     assert demo.ENABLED_ENTITLEMENT_ID in note
     assert 'What to do: Decide with the customer whether to keep it or to set it to None.' in note
-    assert f'{PAGES_URL}/static/index.html?customer={FABRIKAM}' in note
+    assert f'Direct link: {PAGES_URL}?customer={FABRIKAM}' in note
     assert note.endswith(note_marker(payload['id'], 'cancel'))
     [audit] = store.list_audit(customer_id=FABRIKAM).items
     assert (audit.action, audit.actor_type, audit.outcome) == ('flag', 'system', 'succeeded')

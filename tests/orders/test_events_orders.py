@@ -42,7 +42,8 @@ def test_purchase_with_ovg_posts_a_note_with_the_overage_state_and_a_link(app, c
     assert 'quantity 10' in note
     assert f'Microsoft tenant {demo.READY_CUSTOMER_ID}' in note
     assert 'Overage: OFF.' in note
-    assert f'{PAGES_URL}/static/index.html?customer={CONTOSO}' in note
+    assert f'Direct link: {PAGES_URL}?customer={CONTOSO}' in note
+    assert f'search for {CONTOSO}.' in note
     assert note.endswith(note_marker(payload['id'], 'pending'))
     assert len(overage_reads(sim)) == 1
     record = store.get_customer(CONTOSO)
@@ -52,6 +53,27 @@ def test_purchase_with_ovg_posts_a_note_with_the_overage_state_and_a_link(app, c
     assert record.tier2_id is None
     assert record.name == 'Contoso Telecom Users'
     assert store.is_event_processed(note_key(payload['id'], 'pending'))
+
+
+def test_the_note_is_private_to_the_distributor_unless_configured_otherwise(
+        app, connect, dependencies):
+    """Notes carry tenant, Azure subscription and partner ids: by default only the distributor's
+    account reads them (Connect's ``private`` message type; conformance: CX-09)."""
+    from dataclasses import replace
+
+    payload = load_request('purchase_ovg_existing_tenant')
+    connect.add_conversation(payload['id'])
+    app.handle_purchase_request(payload)
+    [private] = connect.messages[connect.conversations[payload['id']]]
+
+    dependencies.settings = replace(dependencies.settings, notes_visibility='message')
+    other = load_request('purchase_ovg_existing_tenant')
+    other['id'] = 'PR-4521-0381-7731-009'
+    connect.add_conversation(other['id'])
+    app.handle_purchase_request(other)
+    [shared] = connect.messages[connect.conversations[other['id']]]
+
+    assert (private['type'], shared['type']) == ('private', 'message')
 
 
 def test_a_redelivered_event_adds_no_second_note_and_calls_nobody(app, connect, sim):

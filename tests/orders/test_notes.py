@@ -15,7 +15,7 @@ CUSTOMER = CustomerRef('TA-1000-0000-0001', 'c0570000-0000-4000-8000-00000000000
                        name='Contoso Telecom Users')
 OVG = {'display_name': 'Teams Phone OVG (NCE COM BAS 1MO)', 'mpn': 'CFQ7TTC0OVG1:0001_P1M:None',
        'quantity': '10', 'old_quantity': '0'}
-LINK = notes.manage_overage_link('TA-1000-0000-0001', 'https://overage.example.org/')
+LINK = notes.manage_overage_link('TA-1000-0000-0001', 'https://portal.example.org/overage')
 AZURE_PLAN_OFFER = 'DZH318Z0BPS6:0001'
 
 
@@ -51,9 +51,22 @@ def note(**overrides):
     return notes.request_note(**values)
 
 
-def test_the_link_is_the_manage_overage_page_opened_on_the_customer():
-    assert LINK == 'https://overage.example.org/static/index.html?customer=TA-1000-0000-0001'
-    assert notes.manage_overage_link('TA-1/2 3') == '/static/index.html?customer=TA-1%2F2%203'
+def test_the_link_is_the_configured_page_opened_on_the_customer_and_none_without_it():
+    assert LINK == 'https://portal.example.org/overage?customer=TA-1000-0000-0001'
+    assert notes.manage_overage_link('TA-1/2 3', 'https://p.example/x?tab=1') == (
+        'https://p.example/x?tab=1&customer=TA-1%2F2%203'
+    )
+    assert notes.manage_overage_link('TA-1000-0000-0001') is None
+    assert notes.manage_overage_link('TA-1000-0000-0001', '') is None
+
+
+def test_without_a_link_the_note_says_the_way_through_the_portal():
+    text = note(state=state('disabled'), link=None)
+
+    lines = text.splitlines()
+    assert lines[-2] == ('Manage Overage: in Connect, open the Overage Manager module and search for '
+                         'TA-1000-0000-0001.')
+    assert 'http' not in text
 
 
 def test_the_marker_is_unique_per_request_and_purpose():
@@ -70,7 +83,8 @@ def test_a_note_lists_the_items_the_customer_and_ends_with_link_and_marker():
                         'quantity 10')
     assert ('Customer: Contoso Telecom Users (TA-1000-0000-0001), Microsoft tenant '
             'c0570000-0000-4000-8000-000000000001.') in lines
-    assert lines[-2] == f'Manage Overage for this customer: {LINK}'
+    assert lines[-3].startswith('Manage Overage: in Connect, open the Overage Manager module')
+    assert lines[-2] == f'Direct link: {LINK}'
     assert lines[-1] == '[overage-manager:PR-1-001:pending]'
 
 

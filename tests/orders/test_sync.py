@@ -265,6 +265,10 @@ def test_a_sync_that_cannot_run_fails_the_scheduled_task_with_the_reason(app, ca
         def claim_customers_for_sync(self, **claim):
             raise RuntimeError('the database is unreachable')
 
+        @property
+        def confirmations(self):  # the awaited changes, read first
+            raise RuntimeError('the database is unreachable')
+
     app.dependencies._store = BrokenStore()
 
     result = app.sync_overage({'id': 'EFS-000', 'method': 'sync_overage'})

@@ -300,20 +300,22 @@ def test_plain_commercial_customers_are_in_scope(qualifications):
 
 @pytest.mark.parametrize(('caller', 'allowed'), [
     (Caller('owner', 'PA-123-456'), True),
-    (Caller('reseller', 'TA-0000-1111-2222'), True),
-    (Caller('reseller', 'TA-9999-9999-9999'), False),
+    (Caller('reseller', 'PA-700-001'), True),
+    (Caller('reseller', 'PA-700-009'), False),
+    # The chain's tier accounts are not reseller accounts (conformance: CX-01).
+    (Caller('reseller', 'TA-0000-1111-2222'), False),
     (Caller('reseller', ''), False),
     (Caller('customer', 'TA-1234-5678-9012'), True),
     (Caller('customer', 'TA-0000-1111-2222'), False),
     (Caller('vendor', 'VA-000-000'), False),
 ])
 def test_who_may_act_for_the_customer(caller, allowed):
-    assert caller_may_act(facts(caller=caller)) is allowed
+    customer = replace(CUSTOMER, visible_to=frozenset({'PA-700-001'}))
+    assert caller_may_act(facts(customer=customer, caller=caller)) is allowed
 
 
-def test_tier2_reseller_may_act():
-    customer = replace(CUSTOMER, tier1_id='TA-0000-1111-2222', tier2_id='TA-3333-4444-5555')
-    assert caller_may_act(facts(customer=customer, caller=Caller('reseller', 'TA-3333-4444-5555')))
+def test_a_reseller_connect_has_not_shown_the_customer_to_may_not_act():
+    assert not caller_may_act(facts(caller=Caller('reseller', 'PA-700-001')))
 
 
 def test_caller_not_allowed_sees_nothing_else_about_the_customer():

@@ -292,3 +292,118 @@ def test_a_token_without_a_lifetime_is_kept_only_briefly(mocked, clock):
     assert provider.get_token() == 'at-one'
     clock.now = start + 151
     assert provider.get_token() == 'at-two'
+
+
+# -- the refresh token across restarts (issue 13, item 1) ---------------------------------------
+
+def keeper_over(store, configured=REFRESH_TOKEN):
+    from connect_ext.partner_center.refresh_tokens import RefreshTokenKeeper, TokenCipher, credential_key
+
+    settings = make_settings(refresh_token=configured)
+    return RefreshTokenKeeper(
+        store.credentials, TokenCipher.for_secrets('', CLIENT_SECRET),
+        key=credential_key(settings), configured=configured,
+    )
+
+
+REFUSALS = {
+    700082: 'The refresh token has expired due to inactivity.',
+    50173: 'The provided grant has expired due to it being revoked.',
+}
+
+
+def refused(aadsts=700082):
+    return {'error': 'invalid_grant', 'error_codes': [aadsts],
+            'error_description': f'AADSTS{aadsts}: {REFUSALS[aadsts]}'}
+
+
+def sent_refresh_tokens(mock):
+    return [form(call)['refresh_token'] for call in token_requests(mock)]
+
+
+def test_a_restart_starts_from_the_newest_refresh_token_not_the_configured_one(mocked, clock, store):
+    mock_authority(mocked, token_bodies=[token_body(access_token='at-one', refresh_token=NEW_REFRESH_TOKEN)])
+    mock_authority(mocked, token_bodies=[token_body(access_token='at-two', refresh_token='rt-third')])
+    settings = make_settings(refresh_token=REFRESH_TOKEN)
+
+    MsalTokenProvider(settings, clock=clock, refresh_tokens=keeper_over(store)).get_token()
+    restarted = MsalTokenProvider(settings, clock=clock, refresh_tokens=keeper_over(store))
+
+    assert restarted.get_token() == 'at-two'
+    assert sent_refresh_tokens(mocked) == [REFRESH_TOKEN, NEW_REFRESH_TOKEN]
+    assert keeper_over(store).current().token == 'rt-third'
+
+
+def test_a_refused_token_gives_way_to_the_one_another_replica_stored(mocked, clock, store):
+    mock_authority(mocked, token_bodies=[])
+    mocked.add(responses.POST, TOKEN_URL, json=token_body(access_token='at-one', refresh_token='rt-ours'))
+    mocked.add(responses.POST, TOKEN_URL, status=400, json=refused(50173))
+    mocked.add(responses.POST, TOKEN_URL, json=token_body(access_token='at-two', refresh_token='rt-next'))
+    provider = MsalTokenProvider(make_settings(refresh_token=REFRESH_TOKEN), clock=clock,
+                                 refresh_tokens=keeper_over(store))
+    provider.get_token()
+    keeper_over(store).renewed('rt-of-another-replica')  # which Entra took 'rt-ours' for
+
+    provider.invalidate()
+    assert provider.get_token() == 'at-two'
+
+    assert sent_refresh_tokens(mocked) == [REFRESH_TOKEN, 'rt-ours', 'rt-of-another-replica']
+    assert keeper_over(store).current().token == 'rt-next'
+
+
+def test_a_dead_stored_token_falls_back_to_the_configured_one(mocked, clock, store):
+    mock_authority(mocked, token_bodies=[])
+    mocked.add(responses.POST, TOKEN_URL, status=400, json=refused())
+    mocked.add(responses.POST, TOKEN_URL, json=token_body(refresh_token=NEW_REFRESH_TOKEN))
+    keeper_over(store).renewed('rt-stored-long-ago')
+    provider = MsalTokenProvider(make_settings(refresh_token=REFRESH_TOKEN), clock=clock,
+                                 refresh_tokens=keeper_over(store))
+
+    assert provider.get_token() == ACCESS_TOKEN
+
+    assert sent_refresh_tokens(mocked) == ['rt-stored-long-ago', REFRESH_TOKEN]
+    assert keeper_over(store).current().token == NEW_REFRESH_TOKEN
+
+
+def test_when_every_token_is_refused_the_error_says_so_without_any_token(mocked, clock, store, caplog):
+    caplog.set_level(logging.DEBUG)
+    mock_authority(mocked, token_bodies=[])
+    for _ in range(2):
+        mocked.add(responses.POST, TOKEN_URL, status=400, json=refused())
+    keeper_over(store).renewed(NEW_REFRESH_TOKEN)
+    provider = MsalTokenProvider(make_settings(refresh_token=REFRESH_TOKEN), clock=clock,
+                                 refresh_tokens=keeper_over(store))
+
+    with pytest.raises(PartnerCenterError) as caught:
+        provider.get_token()
+
+    assert (caught.value.kind, caught.value.code) == ('auth', 'invalid_grant')
+    assert 'AADSTS700082' in caught.value.description
+    assert sent_refresh_tokens(mocked) == [NEW_REFRESH_TOKEN, REFRESH_TOKEN]
+    assert_nothing_secret(str(caught.value), repr(caught.value), caplog.text)
+
+
+def test_an_answer_without_a_new_refresh_token_records_the_use(mocked, clock, store):
+    mock_authority(mocked, token_bodies=[token_body(refresh_token=NEW_REFRESH_TOKEN), token_body()])
+    keeper = keeper_over(store)
+    provider = MsalTokenProvider(make_settings(refresh_token=REFRESH_TOKEN), clock=clock,
+                                 refresh_tokens=keeper)
+    provider.get_token()
+    renewed = keeper.status()
+
+    provider.invalidate()
+    provider.get_token()
+
+    assert sent_refresh_tokens(mocked) == [REFRESH_TOKEN, NEW_REFRESH_TOKEN]
+    assert keeper.status().renewed_at == renewed.renewed_at
+    assert keeper.status().used_at >= renewed.used_at
+
+
+def test_app_only_never_touches_the_store(mocked, clock):
+    class Untouchable:
+        def __getattr__(self, name):
+            raise AssertionError(f'the keeper was used ({name}) in app-only mode')
+
+    mock_authority(mocked)
+
+    assert MsalTokenProvider(make_settings(), clock=clock, refresh_tokens=Untouchable()).get_token()

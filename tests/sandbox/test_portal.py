@@ -40,16 +40,18 @@ def test_pages_outside_static_are_ignored():
     assert pages_for(PERSONAS['distributor'], modules, []) == []
 
 
-def test_the_shared_context_names_installation_account_user_and_a_customers_own_account():
-    context = shared_context(PERSONAS['customer'], extension_id='SRVC-1', extension_name='Ext',
-                             environment_id='ENV-1')
-    assert context['currentInstallation']['environment']['extension'] == {
-        'id': 'SRVC-1', 'name': 'Ext'}
-    assert context['currentAccount']['role'] == 'customer'
-    assert context['customer']['id'] == PERSONAS['customer'].tier_account_id
-    distributor = shared_context(PERSONAS['distributor'], extension_id='SRVC-1',
-                                 extension_name='Ext', environment_id='ENV-1')
-    assert 'customer' not in distributor
+def test_the_shared_context_holds_only_the_installation_the_account_and_the_user():
+    """Nothing invented: no ``customer`` key, no ``customer`` account role (conformance: CX-12);
+    the customer home page learns its customer from the API (``GET /caller``)."""
+    for persona in PERSONAS.values():
+        context = shared_context(persona, extension_id='SRVC-1', extension_name='Ext',
+                                 environment_id='ENV-1')
+        assert context['currentInstallation']['environment']['extension'] == {
+            'id': 'SRVC-1', 'name': 'Ext'}
+        assert set(context) == {'currentInstallation', 'currentAccount', 'currentUser',
+                                'timezoneInfo', 'locale'}
+        assert context['currentAccount']['role'] in ('distributor', 'reseller')
+        assert context['currentAccount']['id'].startswith('PA-')
 
 
 def _render(pages, selected='', query=None, context=None):

@@ -133,7 +133,19 @@ def test_the_store_is_seeded_with_microsofts_state_of_every_demo_customer(sandbo
     assert records[seed.BY_SITUATION['enabled'].customer_id].overage_status == 'enabled'
     assert records[seed.BY_SITUATION['held_by_other_partner'].customer_id].overage_status == \
         'other_partner'
-    assert records[seed.BY_SITUATION['reseller_customer'].customer_id].reseller_mpn == '4820002'
+    # Not written by the seed: the directory reads it from Connect (see the next test).
+    assert records[seed.BY_SITUATION['reseller_customer'].customer_id].reseller_mpn is None
+
+
+def test_the_resellers_partner_id_is_read_from_its_tier_configuration(sandbox):
+    """The reseller persona is its own PA- account; the directory finds the tier-1 partner id in
+    Connect's tier configuration (conformance: CX-01, CX-05)."""
+    customer = seed.BY_SITUATION['reseller_customer']
+    response = get(sandbox, f'/api/customers/{customer.customer_id}/overage', 'reseller')
+    assert response.status_code == 200, response.text
+    assert sandbox.store.get_customer(customer.customer_id).reseller_mpn == '4820002'
+    other = get(sandbox, f'/api/customers/{seed.PERSONA_CUSTOMER.customer_id}/overage', 'reseller')
+    assert other.status_code == 404
 
 
 def test_opening_a_page_directly_lands_on_the_portal_showing_it(sandbox):

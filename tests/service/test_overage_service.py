@@ -214,8 +214,9 @@ def test_a_reseller_cannot_act_for_a_customer_not_under_it(service, sim):
 
 
 def test_a_reseller_acts_for_its_own_customer_with_its_partner_id(service, sim):
-    mine = customer(demo.RESELLER_CUSTOMER_ID, 'TA-RES-CUST', reseller_mpn=demo.RESELLER_MPN_ID)
-    reseller = Caller(role='reseller', account_id='TA-RES-0001')
+    mine = customer(demo.RESELLER_CUSTOMER_ID, 'TA-RES-CUST', reseller_mpn=demo.RESELLER_MPN_ID,
+                    visible_to=frozenset({'PA-RES-0001'}))
+    reseller = Caller(role='reseller', account_id='PA-RES-0001')
 
     result = service.enable(mine, reseller, demo.RESELLER_ENTITLEMENT_ID)
 

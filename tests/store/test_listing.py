@@ -34,6 +34,10 @@ def seeded(request, tmp_path_factory):
                     customer_id, name=name, tenant_id=tenant, overage_status=status,
                     tier1_id=tier1, tier2_id=tier2,
                 )
+            # What Connect showed each reseller account: the tier chains' resellers, here.
+            for account, tier in (('PA-RES-1', 'TA-RES-1'), ('PA-RES-2', 'TA-RES-2')):
+                store.record_seen(account, [row[0] for row in CUSTOMERS if tier in row[4:]])
+            store.record_seen('PA-RES-2', ['TA-0005-0005', 'TA-9999-UNRECORDED'])
             yield store
         finally:
             store.close()
@@ -137,39 +141,36 @@ def test_invalid_paging_is_refused(seeded, limit, offset):
         seeded.list_customers(limit=limit, offset=offset)
 
 
-def test_a_reseller_sees_customers_where_it_is_tier_1_or_tier_2(seeded):
-    page = seeded.list_customers(tier_account_ids={'TA-RES-1'})
+def test_a_reseller_lists_the_customers_connect_showed_its_account(seeded):
+    page = seeded.list_customers(visible_to='PA-RES-1')
 
     assert _ids(page) == ['TA-0001-0001', 'TA-0002-0002']
     assert page.total == 2
 
 
-def test_scoping_to_several_accounts_and_combining_with_filters(seeded):
-    scoped = {'TA-RES-2', 'TA-RES-3'}
-
-    assert seeded.list_customers(tier_account_ids=scoped).total == 5
-    assert _ids(seeded.list_customers(tier_account_ids=scoped, status='enabled', search='b')) == [
-        'TA-0007-0007', 'TA-0003-0003',
+def test_a_reseller_scope_combines_with_filters_and_ignores_unrecorded_customers(seeded):
+    assert seeded.list_customers(visible_to='PA-RES-2').total == 3
+    assert _ids(seeded.list_customers(visible_to='PA-RES-2', status='enabled', search='b')) == [
+        'TA-0003-0003',
     ]
 
 
 def test_an_empty_scope_sees_nothing_while_no_scope_sees_everything(seeded):
-    assert seeded.list_customers(tier_account_ids=set()).total == 0
-    assert seeded.list_customers(tier_account_ids=['TA-NOBODY']).total == 0
+    assert seeded.list_customers(visible_to='PA-NOBODY').total == 0
     assert seeded.list_customers(customer_ids=[]).total == 0
-    assert seeded.list_customers(tier_account_ids=None, customer_ids=None).total == len(CUSTOMERS)
+    assert seeded.list_customers(visible_to=None, customer_ids=None).total == len(CUSTOMERS)
+    with pytest.raises(ValueError):
+        seeded.list_customers(visible_to='  ')
 
 
 def test_a_customer_scope_lists_only_those_customers(seeded):
     page = seeded.list_customers(customer_ids=['TA-0003-0003', 'TA-0005-0005', 'TA-9999'])
 
     assert _ids(page) == ['TA-0003-0003', 'TA-0005-0005']
-    both = seeded.list_customers(customer_ids=['TA-0003-0003'], tier_account_ids=['TA-RES-1'])
+    both = seeded.list_customers(customer_ids=['TA-0003-0003'], visible_to='PA-RES-1')
     assert both.total == 0
 
 
 def test_a_single_string_is_not_taken_as_a_set_of_ids(seeded):
-    with pytest.raises(TypeError):
-        seeded.list_customers(tier_account_ids='TA-RES-1')
     with pytest.raises(TypeError):
         seeded.list_customers(customer_ids='TA-0001-0001')

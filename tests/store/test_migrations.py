@@ -7,15 +7,24 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from connect_ext.store import Store
-from connect_ext.store.migrate import downgrade, include_object_for, upgrade
+from connect_ext.store.migrate import alembic_config, downgrade, include_object_for, upgrade
 from connect_ext.store.models import Base
 from testkit.databases import STORE_TABLES
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _heads():
+    return ScriptDirectory.from_config(alembic_config('sqlite://')).get_heads()
+
+
+# Every revision descends from the latest: one head, which is what upgrading reaches.
+HEAD = _heads()[0]
 EXPECTED_INDEXES = {
     'customers': {
         'ix_customers_tenant_id', 'ix_customers_tier1_id', 'ix_customers_tier2_id',
@@ -24,6 +33,9 @@ EXPECTED_INDEXES = {
     'audit_entries': {'ix_audit_entries_customer_id_at', 'ix_audit_entries_at'},
     'processed_events': set(),
     'idempotency_keys': {'ix_idempotency_keys_expires_at'},
+    'credentials': set(),
+    'pending_confirmations': set(),
+    'customer_accounts': {'ix_customer_accounts_customer_id'},
 }
 
 
@@ -73,7 +85,7 @@ def test_the_command_line_without_database_url_uses_the_default_sqlite_file(tmp_
     assert result.returncode == 0, result.stderr
     tables, _indexes, revision = _schema(f'sqlite:///{tmp_path / "overage_manager.sqlite3"}')
     assert tables == set(STORE_TABLES)
-    assert revision == '0001'
+    assert revision == HEAD
 
 
 def test_upgrade_from_code_builds_what_the_models_declare_and_downgrade_removes_it(
@@ -83,7 +95,7 @@ def test_upgrade_from_code_builds_what_the_models_declare_and_downgrade_removes_
     upgrade(empty_database_url)  # a second run finds the schema current and does nothing
 
     tables, indexes, revision = _schema(empty_database_url)
-    assert (tables, indexes, revision) == (set(STORE_TABLES), EXPECTED_INDEXES, '0001')
+    assert (tables, indexes, revision) == (set(STORE_TABLES), EXPECTED_INDEXES, HEAD)
     assert _differences_from_models(empty_database_url) == []
 
     downgrade(empty_database_url)
@@ -109,7 +121,7 @@ def test_the_command_line_upgrades_from_empty_in_two_replicas_at_once_then_downg
     # Exactly one of them ran the migration; the other found the schema current.
     assert sum('Running upgrade  -> 0001' in stderr for _code, stderr in outcomes) == 1
     tables, indexes, revision = _schema(empty_database_url)
-    assert (tables, indexes, revision) == (set(STORE_TABLES), EXPECTED_INDEXES, '0001')
+    assert (tables, indexes, revision) == (set(STORE_TABLES), EXPECTED_INDEXES, HEAD)
 
     downgraded = _alembic('downgrade', 'base', database_url=empty_database_url)
     assert downgraded.returncode == 0, downgraded.stderr
@@ -134,7 +146,7 @@ def test_threads_migrating_at_the_same_time_both_succeed(empty_database_url):
         thread.join(timeout=60)
 
     assert errors == []
-    assert _schema(empty_database_url)[2] == '0001'
+    assert _schema(empty_database_url)[2] == HEAD
 
 
 def test_migrated_returns_a_working_store_on_an_empty_database(empty_database_url):
@@ -144,3 +156,7 @@ def test_migrated_returns_a_working_store_on_an_empty_database(empty_database_ur
         assert store.get_customer('TA-0001').name == 'Contoso'
     finally:
         store.close()
+
+
+def test_the_migrations_have_a_single_head():
+    assert len(_heads()) == 1

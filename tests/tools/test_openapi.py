@@ -22,6 +22,8 @@ ROUTES = {
     ('get', '/api/items'),
     ('get', '/api/settings'),
     ('get', '/api/settings/connection'),
+    ('get', '/api/settings/applicable'),
+    ('get', '/api/caller'),
 }
 ERROR_REF = '#/components/schemas/ErrorBody'
 

@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 
 import { isFramed, notify, openSubscription, startConnectBridge } from '../composables/connect.js';
-import { customerIdFromContext, customerIdFromQuery, mayChange } from '../utils/customer.js';
+import { customerIdOfCaller, mayChange } from '../utils/customer.js';
 
 const framedWindow = () => {
   const win = {};
@@ -86,21 +86,14 @@ describe('portal helpers', () => {
 
 describe('customer home page', () => {
   it.each([
-    [{ customer: { id: 'TA-1' } }, 'TA-1'],
-    [{ account: { id: 'PA-1' }, tierAccount: { id: 'TA-2' } }, 'TA-2'],
-    [{ currentAccount: { id: 'TA-3' } }, 'TA-3'],
-    [{ account: { id: 'VA-1' } }, null],
-    [{ customer: { id: 'TA-1) or (x' } }, null],
+    [{ role: 'customer', account_id: 'TA-1', customer_id: 'TA-1' }, 'TA-1'],
+    [{ role: 'reseller', account_id: 'PA-1', customer_id: null }, null],
+    [{ role: 'owner', account_id: 'PA-2', customer_id: 'TA-2' }, null],
+    [{ role: 'customer', customer_id: 'TA-1) or (x' }, null],
     [{}, null],
     [null, null],
-  ])('finds the customer id in the shared context %#', (context, expected) => {
-    expect(customerIdFromContext(context)).toBe(expected);
-  });
-
-  it('reads the customer query parameter in standalone mode', () => {
-    expect(customerIdFromQuery('?customer=TA-5-6')).toBe('TA-5-6');
-    expect(customerIdFromQuery('?customer=evil')).toBeNull();
-    expect(customerIdFromQuery('')).toBeNull();
+  ])('takes the customer id only from a customer caller %#', (caller, expected) => {
+    expect(customerIdOfCaller(caller)).toBe(expected);
   });
 
   it('is read-only unless the API grants can_change', () => {

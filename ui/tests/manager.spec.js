@@ -66,6 +66,28 @@ describe('OverageManager: reading', () => {
     expect(w.findAll('[data-test=ovg-subscriptions] tbody tr')).toHaveLength(3);
   });
 
+  it('says it is waiting for Microsoft to confirm while a change is awaited, and not otherwise', async () => {
+    const awaited = state({
+      pending_confirmation: {
+        action: 'enable',
+        target: { enabled: true, azure_subscription_id: SUB_A },
+        audit_id: 7,
+        requested_at: '2026-12-01T12:00:00+00:00',
+        confirm_by: '2026-12-01T13:00:00+00:00',
+      },
+    });
+    const w = mountManager({ api: fakeApi({ current: awaited }) });
+    await flushPromises();
+    const notice = w.get('[data-test=awaiting]');
+    expect(notice.attributes('role')).toBe('status');
+    expect(notice.text()).toContain('Waiting for Microsoft to confirm…');
+    expect(notice.text()).toContain(`overage to ${SUB_A}`);
+    w.unmount();
+    const w2 = mountManager({ api: fakeApi({ current: state({ pending_confirmation: null }) }) });
+    await flushPromises();
+    expect(w2.find('[data-test=awaiting]').exists()).toBe(false);
+  });
+
   it('says None when overage is disabled, and who holds it when another partner does', async () => {
     const w = mountManager({ api: fakeApi() });
     await flushPromises();

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  awaitingConfirmation,
   blockingFindings,
   changeOutcome,
   confirmation,
@@ -112,6 +113,15 @@ describe('changeOutcome', () => {
     [{ change: { action: 'disable', outcome: 'succeeded' } }, 'success', 'Overage is now set to None.'],
     [{ change: { action: 'move', outcome: 'no_change' } }, 'info', "Nothing changed: that already was the customer's setting."],
   ])('%#', (result, tone, text) => expect(changeOutcome(result)).toEqual({ tone, text }));
+
+  it('says what is awaited: a disable as None, nothing when nothing is', () => {
+    const pending = { action: 'disable', target: { enabled: false, azure_subscription_id: null }, confirm_by: '2026-12-01T13:00:00Z' };
+    const awaiting = awaitingConfirmation({ pending_confirmation: pending });
+    expect(awaiting.title).toBe('Waiting for Microsoft to confirm…');
+    expect(awaiting.text).toContain('overage set to None');
+    expect(awaitingConfirmation({ pending_confirmation: null })).toBeNull();
+    expect(awaitingConfirmation(null)).toBeNull();
+  });
 
   it('warns when Microsoft does not show the change yet', () => {
     const outcome = changeOutcome({ change: { action: 'enable', outcome: 'unconfirmed' } });

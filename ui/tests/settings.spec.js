@@ -6,7 +6,10 @@ import { api } from '../utils/api.js';
 
 vi.mock('../utils/api.js', async (importOriginal) => {
   const original = await importOriginal();
-  return { ...original, api: { settings: vi.fn(), checkConnection: vi.fn() } };
+  return {
+    ...original,
+    api: { settings: vi.fn(), checkConnection: vi.fn(), caller: vi.fn(), applicableSettings: vi.fn() },
+  };
 });
 
 const BASE = {
@@ -20,6 +23,7 @@ const BASE = {
 describe('Settings page: the store', () => {
   beforeEach(() => {
     api.settings.mockReset();
+    api.caller.mockResolvedValue({ role: 'owner', account_id: 'PA-1', customer_id: null, may_change: true });
   });
 
   it('warns, with what to set, when the store may be lost at a restart', async () => {
@@ -41,5 +45,103 @@ describe('Settings page: the store', () => {
 
     expect(wrapper.find('[data-test="store-warning"]').exists()).toBe(false);
     expect(wrapper.get('[data-test="settings"]').text()).toContain('postgresql');
+  });
+});
+
+describe('Settings page: a reseller', () => {
+  beforeEach(() => {
+    api.settings.mockReset();
+    api.caller.mockResolvedValue({ role: 'reseller', account_id: 'PA-2', customer_id: null, may_change: true });
+    api.applicableSettings.mockResolvedValue({
+      sku_marker: 'OVG', reseller_mpn_param: 'tier1_mpn', product_ids: [], customers_may_change: false,
+    });
+  });
+
+  it('shows what applies to it, read-only, and never asks for the distributor-only configuration', async () => {
+    const wrapper = mount(Page);
+    await flushPromises();
+
+    const section = wrapper.get('[data-test="reseller-settings"]');
+    expect(section.text()).toContain('tier1_mpn');
+    expect(section.get('[data-test="customers-may-change"]').text()).toBe('no');
+    expect(section.get('[data-test="products"]').text()).toBe('every product with OVG items');
+    expect(api.settings).not.toHaveBeenCalled();
+    expect(wrapper.find('[data-test="test-connection"]').exists()).toBe(false);
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false);
+  });
+});
+
+describe('Settings page: the App+User refresh token', () => {
+  const WARNING = {
+    code: 'REFRESH_TOKEN_LONG_UNUSED',
+    severity: 'warning',
+    message: 'The Partner Center refresh token has gone 60 days or more without use (last used 2025-03-01).',
+    reason: 'Microsoft Entra ID lets a refresh token die 90 days after it was issued.',
+    action: 'Run the Partner Center connection test on this page.',
+    blocks: [],
+    params: {},
+  };
+  const withToken = (refreshToken) => ({
+    ...BASE,
+    partner_center: { api_url: 'https://pc', login_url: 'https://login', mode: 'app+user', refresh_token: refreshToken },
+  });
+
+  beforeEach(() => {
+    api.settings.mockReset();
+    api.checkConnection.mockReset();
+    api.caller.mockResolvedValue({ role: 'owner', account_id: 'PA-1', customer_id: null, may_change: true });
+  });
+
+  it('says where the token in use comes from and when it was renewed and used', async () => {
+    api.settings.mockResolvedValue(withToken({
+      source: 'renewed', renewed_at: '2025-03-01T12:00:00+00:00', used_at: '2025-03-02T12:00:00+00:00', warnings: [],
+    }));
+    const wrapper = mount(Page);
+    await flushPromises();
+
+    const shown = wrapper.get('[data-test="refresh-token"]');
+    expect(shown.get('[data-test="refresh-token-source"]').text()).toContain('kept encrypted in the store');
+    expect(shown.get('[data-test="refresh-token-renewed"]').text()).toContain('2025');
+    expect(shown.get('[data-test="refresh-token-used"]').text()).not.toBe('never');
+    expect(wrapper.find('[data-test="refresh-token-warning"]').exists()).toBe(false);
+  });
+
+  it('warns, with what to do, when the token went 60 days without use', async () => {
+    api.settings.mockResolvedValue(withToken({
+      source: 'renewed', renewed_at: '2025-03-01T12:00:00+00:00', used_at: '2025-03-01T12:00:00+00:00', warnings: [WARNING],
+    }));
+    const wrapper = mount(Page);
+    await flushPromises();
+
+    const warning = wrapper.get('[data-test="refresh-token-warning"]');
+    expect(warning.attributes('role')).toBe('alert');
+    expect(warning.text()).toContain('60 days or more without use');
+    expect(warning.text()).toContain('What to do: Run the Partner Center connection test on this page.');
+  });
+
+  it('shows the new dates after a connection test renewed the token', async () => {
+    api.settings
+      .mockResolvedValueOnce(withToken({ source: 'configured', renewed_at: null, used_at: null, warnings: [] }))
+      .mockResolvedValueOnce(withToken({
+        source: 'renewed', renewed_at: '2025-05-01T12:00:00+00:00', used_at: '2025-05-01T12:00:00+00:00', warnings: [],
+      }));
+    api.checkConnection.mockResolvedValue({ ok: true, mode: 'app+user' });
+    const wrapper = mount(Page);
+    await flushPromises();
+    expect(wrapper.get('[data-test="refresh-token-renewed"]').text()).toBe('never');
+
+    await wrapper.get('[data-test="test-connection"]').trigger('click');
+    await flushPromises();
+
+    expect(wrapper.get('[data-test="refresh-token-source"]').text()).toContain('kept encrypted in the store');
+    expect(wrapper.get('[data-test="refresh-token-renewed"]').text()).not.toBe('never');
+  });
+
+  it('says nothing of a refresh token in app-only mode', async () => {
+    api.settings.mockResolvedValue({ ...BASE, partner_center: { api_url: 'https://pc', mode: 'app-only', refresh_token: null } });
+    const wrapper = mount(Page);
+    await flushPromises();
+
+    expect(wrapper.find('[data-test="refresh-token"]').exists()).toBe(false);
   });
 });

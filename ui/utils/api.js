@@ -176,6 +176,14 @@ export function createApi(fetchImpl) {
     async listItems({ search } = {}) {
       return pageOf(await call('/items', { query: { search } }));
     },
+    /** Who Connect says is calling (`{role, account_id, customer_id, may_change}`). */
+    async caller() {
+      return (await call('/caller')).data;
+    },
+    /** What of the configuration applies to a reseller (read-only). */
+    async applicableSettings() {
+      return (await call('/settings/applicable')).data;
+    },
     /** The extension's settings, or null when this API version does not publish them (404). */
     async settings() {
       try {

@@ -1,40 +1,16 @@
 /**
- * Which customer a customer home page shows, and whether that customer may change it.
+ * Who the customer home page is for, and whether that customer may change it.
  *
- * Connect's shared context names the customer account on a customer home page; its exact key is
- * not documented, so the usual places are tried and only a customer id (TA-…) is accepted. In
- * standalone mode the `customer` query parameter names it. Failing both, the API itself knows:
- * a customer caller lists exactly one customer, itself.
+ * The page never guesses the customer from the portal's shared context (Connect does not document
+ * a key for it): the API answers `GET /caller` from what Connect sends with the call
+ * (`X-Connect-Tier-Account-Id`), and only a customer id (TA-…) of a customer caller is accepted.
  */
 import { isCustomerId } from './deeplink.js';
 
-const CONTEXT_PATHS = [
-  ['customer', 'id'],
-  ['tierAccount', 'id'],
-  ['tier_account', 'id'],
-  ['account', 'id'],
-  ['currentAccount', 'id'],
-  ['customerId'],
-  ['customer_id'],
-];
-
-function pick(object, path) {
-  return path.reduce((value, key) => (value && typeof value === 'object' ? value[key] : undefined), object);
-}
-
-/** The customer id from the portal's shared context, or null. */
-export function customerIdFromContext(context) {
-  for (const path of CONTEXT_PATHS) {
-    const value = pick(context || {}, path);
-    if (isCustomerId(value)) return value;
-  }
-  return null;
-}
-
-/** The customer id of the `customer` query parameter, or null. */
-export function customerIdFromQuery(search) {
-  const value = new URLSearchParams(search || '').get('customer');
-  return isCustomerId(value) ? value : null;
+/** The customer id of a `GET /caller` answer, or null when the caller is not a customer. */
+export function customerIdOfCaller(caller) {
+  if (!caller || caller.role !== 'customer') return null;
+  return isCustomerId(caller.customer_id) ? caller.customer_id : null;
 }
 
 /**

@@ -2,6 +2,7 @@
  * The pages' own rules about an overage state: words for statuses, and what a change will do.
  * Pure functions of the API's JSON, so they are tested without a browser.
  */
+import { formatDateTime } from './format.js';
 
 export const STATUS_LABELS = Object.freeze({
   enabled: 'Enabled',
@@ -126,6 +127,26 @@ export function confirmation(state, target) {
   };
 }
 
+/**
+ * What the page says while a change Microsoft accepted is not shown yet (the state's
+ * ``pending_confirmation``), or null when nothing is awaited.
+ */
+export function awaitingConfirmation(state) {
+  const pending = state && state.pending_confirmation;
+  if (!pending) return null;
+  const target = pending.target || {};
+  const what = target.enabled
+    ? `overage to ${target.azure_subscription_id || 'the chosen Azure subscription'}`
+    : 'overage set to None';
+  return {
+    title: 'Waiting for Microsoft to confirm…',
+    text:
+      `Microsoft accepted the change (${what}) but does not show it yet. Overage Manager reads it again ` +
+      `in the background until Microsoft shows it; if it still does not by ${formatDateTime(pending.confirm_by)}, ` +
+      'the activity says it was not confirmed.',
+  };
+}
+
 /** The sentence shown after a change, from the PUT's answer. */
 export function changeOutcome(result) {
   const change = (result && result.change) || {};
@@ -138,7 +159,7 @@ export function changeOutcome(result) {
       tone: 'warning',
       text:
         'Microsoft accepted the change, but Partner Center does not show it yet. ' +
-        'Reload in a few minutes to check it; do not send the change again before that.',
+        'Overage Manager keeps checking in the background; do not send the change again meanwhile.',
     };
   }
   if (change.action === 'disable') return { tone: 'success', text: 'Overage is now set to None.' };

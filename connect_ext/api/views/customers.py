@@ -1,7 +1,8 @@
 """``GET /customers``: the overview of customers with OVG subscriptions, from the store only.
 
 Microsoft is never read here (the overview would cost one call per customer); each row shows the
-state last read, with ``checked_at``. A reseller sees its own customers, a customer only itself.
+state last read, with ``checked_at``. A reseller sees the customers Connect shows it (recorded in
+the store, re-read from Connect at most every few minutes), a customer only itself.
 """
 from typing import Optional
 
@@ -9,11 +10,10 @@ from connect.eaas.core.decorators import router
 from fastapi import Depends, Query
 
 from connect_ext.api import presenters
-from connect_ext.api.auth import get_caller, listing_scope
-from connect_ext.api.dependencies import get_store
+from connect_ext.api.auth import VisibleCustomers
+from connect_ext.api.dependencies import get_store, get_visible_customers
 from connect_ext.api.responses import content_range, error_responses, header_doc, model_answer
 from connect_ext.api.schemas import CustomerPage, OverageStatus
-from connect_ext.overage.facts import Caller
 from connect_ext.store import Store
 
 
@@ -50,7 +50,7 @@ class CustomersWebAppMixin:
         ),
         limit: int = Query(50, ge=1, le=MAX_LIMIT),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
-        caller: Caller = Depends(get_caller),
+        customers: VisibleCustomers = Depends(get_visible_customers),
         store: Store = Depends(get_store),
     ):
         page = store.list_customers(
@@ -58,9 +58,12 @@ class CustomersWebAppMixin:
             search=printable(search),
             limit=limit,
             offset=offset,
-            **listing_scope(caller),
+            **customers.listing_scope(),
         )
         return model_answer(
-            presenters.customer_page(page, limit=limit, offset=offset),
+            presenters.customer_page(
+                page, limit=limit, offset=offset,
+                pending=store.confirmations.pending_among(record.customer_id for record in page.items),
+            ),
             headers={'Content-Range': content_range(offset, len(page.items), page.total)},
         )

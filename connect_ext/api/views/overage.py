@@ -12,21 +12,21 @@ from fastapi import Depends, Header, Path, Query, Request
 
 from connect_ext.api import presenters
 from connect_ext.api.auth import (
+    VisibleCustomers,
     actor_name,
     get_caller,
     may_change,
     require_may_change,
-    visible_asset_customer,
-    visible_customer,
 )
 from connect_ext.api.dependencies import (
-    get_directory,
     get_overage_service,
     get_settings,
     get_store,
+    get_visible_customers,
 )
 from connect_ext.api.handlers import error_headers, pattern_mismatch
 from connect_ext.api.idempotency import Answer, checked_key, fingerprint, run_once
+from connect_ext.api.preconditions import IfMatch, parse_if_match
 from connect_ext.api.responses import (
     content_range,
     error_responses,
@@ -44,13 +44,12 @@ from connect_ext.api.schemas import (
 from connect_ext.api.views.customers import MAX_LIMIT, MAX_OFFSET
 from connect_ext.compat import dump
 from connect_ext.config import Settings
-from connect_ext.customers.directory import CustomerDirectory
 from connect_ext.errors.error import OverageError
 from connect_ext.overage.facts import Caller
 from connect_ext.service.overage import OverageService
 from connect_ext.service.results import OverageState
 from connect_ext.store import Store
-from connect_ext.vocabulary import UNCONFIRMED, is_guid
+from connect_ext.vocabulary import OWNER, UNCONFIRMED, is_guid
 
 
 _ETAG = header_doc('ETag', "The state's entity tag; send it back as If-Match with a change.")
@@ -58,12 +57,9 @@ _CUSTOMER_ID = Path(..., description='The Connect customer account id (TA-...).'
 _READ_ERRORS = error_responses(404, 409, 422, 429, 502, 503, 504)
 
 
-def if_match_value(value: Optional[str]) -> Optional[str]:
-    """The ETag to compare, or None for "any state" (absent, blank or ``*``); ``W/`` is ignored."""
-    value = (value or '').strip()
-    if not value or value == '*':
-        return None
-    return value[2:] if value.startswith('W/') else value
+def if_match_value(value: Optional[str]) -> Optional[IfMatch]:
+    """The precondition of an ``If-Match`` field (RFC 9110, see :mod:`..preconditions`)."""
+    return parse_if_match(value)
 
 
 def change_answer(
@@ -117,11 +113,11 @@ class OverageWebAppMixin:
         self,
         customer_id: str = _CUSTOMER_ID,
         caller: Caller = Depends(get_caller),
-        directory: CustomerDirectory = Depends(get_directory),
+        customers: VisibleCustomers = Depends(get_visible_customers),
         service: OverageService = Depends(get_overage_service),
         settings: Settings = Depends(get_settings),
     ):
-        customer = visible_customer(caller, customer_id, directory)
+        customer = customers.customer(customer_id)
         return state_answer(service.state(customer, caller), caller, settings)
 
     @router.get(
@@ -137,10 +133,10 @@ class OverageWebAppMixin:
         self,
         customer_id: str = _CUSTOMER_ID,
         caller: Caller = Depends(get_caller),
-        directory: CustomerDirectory = Depends(get_directory),
+        customers: VisibleCustomers = Depends(get_visible_customers),
         service: OverageService = Depends(get_overage_service),
     ):
-        customer = visible_customer(caller, customer_id, directory)
+        customer = customers.customer(customer_id)
         options = service.options(customer, caller)
         return model_answer(presenters.options_body(options), headers={'ETag': options.state.etag})
 
@@ -175,14 +171,14 @@ class OverageWebAppMixin:
         ),
         caller: Caller = Depends(get_caller),
         actor: Optional[str] = Depends(actor_name),
-        directory: CustomerDirectory = Depends(get_directory),
+        customers: VisibleCustomers = Depends(get_visible_customers),
         service: OverageService = Depends(get_overage_service),
         store: Store = Depends(get_store),
         settings: Settings = Depends(get_settings),
     ):
         key = checked_key(idempotency_key)
         require_whole_guid(change)
-        customer = visible_customer(caller, customer_id, directory)
+        customer = customers.customer(customer_id)
         require_may_change(caller, settings)
         answer, _replayed = run_once(
             store,
@@ -217,13 +213,13 @@ class OverageWebAppMixin:
         limit: int = Query(50, ge=1, le=MAX_LIMIT),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
         caller: Caller = Depends(get_caller),
-        directory: CustomerDirectory = Depends(get_directory),
+        customers: VisibleCustomers = Depends(get_visible_customers),
         service: OverageService = Depends(get_overage_service),
     ):
-        customer = visible_customer(caller, customer_id, directory)
+        customer = customers.customer(customer_id)
         page = service.history(customer, caller, limit=limit, offset=offset)
         return model_answer(
-            presenters.history_page(page, limit=limit, offset=offset),
+            presenters.history_page(page, limit=limit, offset=offset, owner=caller.role == OWNER),
             headers={'Content-Range': content_range(offset, len(page.items), page.total)},
         )
 
@@ -240,9 +236,9 @@ class OverageWebAppMixin:
         self,
         asset_id: str = Path(..., description='The Connect subscription (asset) id (AS-...).'),
         caller: Caller = Depends(get_caller),
-        directory: CustomerDirectory = Depends(get_directory),
+        customers: VisibleCustomers = Depends(get_visible_customers),
         service: OverageService = Depends(get_overage_service),
         settings: Settings = Depends(get_settings),
     ):
-        customer = visible_asset_customer(caller, asset_id, directory)
+        customer = customers.asset_customer(asset_id)
         return state_answer(service.state(customer, caller), caller, settings)

@@ -4,7 +4,13 @@ reach Partner Center with its credentials?
 Only the distributor (the extension owner) may test them. The answer is ``{"ok": true, "mode":
 "app+user" | "app-only"}``, or the public error Microsoft's refusal translates to (bad secret or
 expired refresh token, no Admin agent role, Microsoft down...). Nothing secret is ever shown.
+
+In App+User mode the configuration says where the refresh token in use comes from, when it was last
+renewed and used, and warns when it went 60 days without use or cannot be decrypted
+(:mod:`connect_ext.partner_center.refresh_tokens`).
 """
+from typing import Optional
+
 from connect.eaas.core.decorators import router
 from fastapi import Depends
 
@@ -13,6 +19,7 @@ from connect_ext.api.auth import get_caller, require_role
 from connect_ext.api.dependencies import (
     get_partner_center_client,
     get_product_ids,
+    get_refresh_token_keeper,
     get_settings,
     get_store_durability,
 )
@@ -23,6 +30,7 @@ from connect_ext.errors.microsoft import translate
 from connect_ext.overage.facts import Caller
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.partner_center.errors import PartnerCenterError
+from connect_ext.partner_center.refresh_tokens import RefreshTokenKeeper
 from connect_ext.store.durability import Durability
 from connect_ext.vocabulary import OWNER
 
@@ -40,9 +48,13 @@ class SettingsWebAppMixin:
         settings: Settings = Depends(get_settings),
         product_ids=Depends(get_product_ids),
         store: Durability = Depends(get_store_durability),
+        keeper: Optional[RefreshTokenKeeper] = Depends(get_refresh_token_keeper),
     ):
         require_role(caller, OWNER, problem='only the distributor may see the configuration')
-        return model_answer(presenters.settings_body(settings, product_ids, store))
+        refresh_token = None
+        if keeper is not None:
+            refresh_token = presenters.refresh_token_state(keeper.status(), keeper.now())
+        return model_answer(presenters.settings_body(settings, product_ids, store, refresh_token))
 
     @router.get(
         '/settings/connection',

@@ -1,4 +1,8 @@
 """Deep links, the other tabs, the customer home page and the settings page, in a real browser."""
+from datetime import timedelta
+
+from connect_ext.config import Settings
+from connect_ext.partner_center.refresh_tokens import TokenCipher, credential_key, fingerprint
 from sandbox.partner_center import demo
 from testkit.browser import CONTOSO, FABRIKAM, extension_frame, standalone
 
@@ -99,15 +103,28 @@ def test_customer_home_page_shows_its_own_overage_read_only(sandbox, browser_pag
     expect(frame.locator('[data-test=summary]')).to_contain_text('Disabled')
     expect(frame.locator('[data-test=read-only]')).to_contain_text('your provider manages it')
     expect(frame.get_by_role('button', name='Edit')).to_have_count(0)
-    # Inside the portal the customer comes from the shared context: no listing was needed.
-    assert [url.split('/api', 1)[1] for url in api_calls] == [f'/customers/{CONTOSO}/overage']
+    # The API names the customer from what Connect sends (conformance: CX-12): no guessing, no list.
+    assert [url.split('/api', 1)[1] for url in api_calls] == [
+        '/caller', f'/customers/{CONTOSO}/overage']
 
-    # Standalone, with no shared context and no query parameter: the API names the customer.
+    # Standalone, with no shared context at all: the same answer.
     api_calls.clear()
     page.goto(standalone('customer.html'))
     expect(page.get_by_role('heading', name='Manage Overage: Contoso Telecom Users')).to_be_visible()
     expect(page.get_by_role('button', name='Edit')).to_have_count(0)
-    assert any('/api/customers?' in url for url in api_calls)
+    assert not any('/api/customers?' in url for url in api_calls)
+
+
+def test_a_reseller_opening_the_settings_page_sees_what_applies_to_it(sandbox, browser_page,
+                                                                      expect):
+    page = browser_page(sandbox.url, persona='reseller')
+    page.goto('/?page=settings.html')
+    frame = extension_frame(page)
+    section = frame.locator('[data-test=reseller-settings]')
+    expect(section).to_contain_text('What applies to your customers')
+    expect(section).to_contain_text('tier1_mpn')
+    expect(frame.get_by_role('button', name='Test Partner Center connection')).to_have_count(0)
+    expect(frame.get_by_role('alert')).to_have_count(0)
 
 
 def test_settings_page_and_the_connection_test(sandbox, browser_page, expect):
@@ -140,3 +157,34 @@ def test_a_failed_connection_test_reads_as_message_reason_and_action(
     expect(notice.locator('[data-test=error-message]')).to_have_text(error['message'])
     expect(notice.locator('[data-test=error-action]')).to_have_text(f"What to do: {error['action']}")
     expect(page.locator('[data-test=connection-result]')).to_have_count(0)
+
+
+def test_the_settings_page_warns_of_a_refresh_token_unused_for_60_days_until_it_is_renewed(
+        fresh_sandbox, browser_page, expect):
+    """A renewed token stored 61 days ago (and since revoked): the page warns; the connection test
+    signs in (Entra refuses the stored token, the configured one works), which renews it, and the
+    warning goes."""
+    pc = Settings.from_config(fresh_sandbox.variables).partner_center
+    store = fresh_sandbox.store
+    store.credentials.save_renewed(
+        credential_key(pc),
+        ciphertext=TokenCipher.for_secrets('', pc.client_secret).encrypt('rt-from-two-months-ago'),
+        configured_fingerprint=fingerprint(pc.refresh_token),
+        renewed_at=store.now() - timedelta(days=61),
+    )
+    page = browser_page(fresh_sandbox.url)
+    page.goto(standalone('settings.html'))
+
+    token = page.locator('[data-test=refresh-token]')
+    expect(token.locator('[data-test=refresh-token-source]')).to_contain_text('kept encrypted in the store')
+    warning = page.locator('[data-test=refresh-token-warning]')
+    expect(warning).to_have_attribute('role', 'alert')
+    expect(warning).to_contain_text('60 days or more without use')
+    expect(warning).to_contain_text('What to do: Run the Partner Center connection test on this page')
+
+    page.get_by_role('button', name='Test Partner Center connection').click()
+
+    result = page.locator('[data-test=connection-result]')
+    expect(result).to_contain_text('Partner Center accepted the credentials.')
+    expect(warning).to_have_count(0)
+    assert 'rt-from-two-months-ago' not in page.content()

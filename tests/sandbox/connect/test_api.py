@@ -22,7 +22,7 @@ def build_world() -> ConnectWorld:
     world.add_principal(DISTRIBUTOR_KEY, 'PA-000-001', DISTRIBUTOR, name='Distributor')
     world.add_tier_account('TA-0000-0000-0001', 'Direct channel', scopes=('tier1',))
     world.add_tier_account(RESELLER_TA, 'Reseller', scopes=('tier1',))
-    world.add_principal(RESELLER_KEY, RESELLER_TA, RESELLER, name='Reseller',
+    world.add_principal(RESELLER_KEY, 'PA-000-002', RESELLER, name='Reseller',
                         tier_account_id=RESELLER_TA)
     world.add_product(PRODUCT, 'NCE Microsoft 365')
     world.add_item(PRODUCT, '0001', 'Teams Phone OVG', mpn='CFQ7TTC0OVG1:0001_P1M:Monthly',
@@ -140,7 +140,30 @@ def test_a_request_conversation_takes_and_lists_messages(connect, calls):
     assert connect.world.notes_of('PR-1-001')[-1]['text'] == 'A note'
 
 
+def test_a_private_message_is_read_by_its_authors_account_only(connect, calls):
+    """conformance: CX-09."""
+    client = client_for(connect)
+    conversation = client.conversations.filter(instance_id='PR-2-001').first()
+    private = client.conversations[conversation['id']].messages.create(
+        payload={'text': 'Only ours', 'type': 'private'},
+    )
+    shared = client.conversations[conversation['id']].messages.create(
+        payload={'text': 'Everyone', 'type': 'message'},
+    )
+    reseller = client_for(connect, RESELLER_KEY)
+
+    seen = [m['id'] for m in reseller.conversations[conversation['id']].messages.all()]
+    assert private['type'] == 'private'
+    assert shared['id'] in seen
+    assert private['id'] not in seen
+    assert private['id'] in [m['id'] for m in client.conversations[conversation['id']].messages.all()]
+    with pytest.raises(ClientError) as raised:
+        client.conversations[conversation['id']].messages.create(payload={'text': 'x', 'type': 'loud'})
+    assert raised.value.status_code == 400
+
+
 def test_a_reseller_key_sees_only_its_own_chain(connect, calls):
+    """conformance: CX-01, CX-02 (the reseller's own PA- account, shown its tier account's chains)."""
     client = client_for(connect, RESELLER_KEY)
     assert [a['id'] for a in client.assets.all()] == ['AS-2']
     assert {a['id'] for a in client('tier').accounts.all()} == {RESELLER_TA, 'TA-2'}

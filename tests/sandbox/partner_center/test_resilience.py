@@ -309,7 +309,8 @@ def test_world_over_http_shows_state_and_tunes_delays(sim, client):
     assert ready['overage']['holder'] == demo.DISTRIBUTOR_TENANT_ID
     assert {p['mpn_id'] for p in world['partners']} == {demo.DISTRIBUTOR_MPN_ID, demo.OTHER_PARTNER_MPN_ID}
     assert tuned == (200, {'propagation_delay': 2.5, 'token_lifetime': 3599.0,
-                           'enforce_mfa': True})
+                           'enforce_mfa': True, 'refresh_token_lifetime': 90 * 86400.0,
+                           'revoke_rotated_refresh_tokens': False})
     assert world['enforce_mfa'] is True
     assert control(sim, 'PATCH', 'world', json={'enforce_mfa': 'yes'})[0] == 400
     assert control(sim, 'PATCH', 'world', json={'propagation_delay': 'soon'})[0] == 400

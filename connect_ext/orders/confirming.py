@@ -1,0 +1,166 @@
+"""The background confirmation pass: read again every change Microsoft accepted but did not show yet.
+
+A change whose interactive read-back ran out answers ``unconfirmed`` (202) and is awaited in the
+store (:mod:`connect_ext.service.confirmations`). This pass reads each awaited change's customer
+once (``OverageService.confirm``: one Partner Center call), which confirms it when Microsoft shows
+it, or ends it as not confirmed when someone else changed it or ``CONFIRM_WITHIN_MINUTES`` passed;
+otherwise it stays awaited for the next pass.
+
+Who runs it: every scheduled sync, first, within the sync's own pacing, time budget and worker id
+(:class:`connect_ext.orders.sync.OverageSync`); and, in the sandbox, a background thread every few
+seconds (:func:`connect_ext.wiring.confirmation_pass`). Safe anywhere, any time, like the sync:
+
+- several passes at once (threads, replicas) take rows with the store's claims, one worker per row,
+  and each awaited change ends exactly once however many read it (the store's ``finish``);
+- a pass reads each row at most once (rows read since it began are not claimed again), so it ends;
+- Microsoft pushing back: a 429 pauses the shared bucket for ``Retry-After`` and the same row is
+  tried again; a 5xx or a time-out backs off and the pass goes on; a row that cannot be read waits
+  for the next pass (or, past its deadline, ends as not confirmed).
+"""
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional
+
+from connect_ext.errors.error import OverageError
+from connect_ext.orders.pacing import DEFAULT_THROTTLE_PAUSE_SECONDS, TokenBucket, is_throttled
+from connect_ext.vocabulary import CONFIRMED, NOT_CONFIRMED
+
+
+DEFAULT_BATCH_SIZE = 20
+# A claim outlives one read comfortably; a dead worker's claims lapse after it.
+LEASE_SECONDS = 300.0
+ATTEMPTS_PER_CHANGE = 3
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_MAX_SECONDS = 60.0
+
+
+@dataclass
+class ConfirmationReport:
+    """What one pass did, customer ids by outcome."""
+
+    confirmed: List[str] = field(default_factory=list)
+    not_confirmed: List[str] = field(default_factory=list)
+    # Read, Microsoft still shows the old setting: awaited by the next pass.
+    waiting: List[str] = field(default_factory=list)
+    # customer id -> the error code of the last attempt (the change stays awaited)
+    failed: Dict[str, str] = field(default_factory=dict)
+    throttled: int = 0
+    cut_off: bool = False
+
+    def summary(self) -> str:
+        return (
+            f'{len(self.confirmed)} confirmed, {len(self.not_confirmed)} not confirmed, '
+            f'{len(self.waiting)} still awaited, {len(self.failed)} unread'
+        )
+
+
+class ConfirmationPass:
+    """One pass over the awaited changes (see the module docstring); call :meth:`run` once.
+
+    ``deadline`` is a ``clock()`` value: no read starts after it.
+    """
+
+    def __init__(
+        self,
+        store,
+        service,
+        *,
+        pacer: TokenBucket,
+        deadline: float,
+        worker_id: str,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        logger: Optional[logging.Logger] = None,
+    ):
+        self.store = store
+        self.service = service
+        self.pacer = pacer
+        self.deadline = deadline
+        self.worker_id = worker_id
+        self.batch_size = batch_size
+        self.clock = clock
+        self.sleep = sleep
+        self.log = logger or logging.getLogger(__name__)
+        self.report = ConfirmationReport()
+        self._consecutive_failures = 0
+
+    def run(self) -> ConfirmationReport:
+        started = self.store.now()
+        while True:
+            if self.clock() >= self.deadline:
+                self.report.cut_off = True
+                break
+            batch = self.store.confirmations.claim(
+                worker_id=self.worker_id, batch_size=self.batch_size, lease_seconds=LEASE_SECONDS,
+                read_before=started,
+            )
+            if not batch:
+                break
+            for position, pending in enumerate(batch):
+                if not self._confirm_one(pending):
+                    self.report.cut_off = True
+                    for untried in batch[position:]:
+                        self.store.confirmations.release(
+                            untried.customer_id, untried.audit_id, self.worker_id,
+                        )
+                    return self._done()
+        return self._done()
+
+    def _done(self) -> ConfirmationReport:
+        if any((self.report.confirmed, self.report.not_confirmed, self.report.waiting, self.report.failed)):
+            self.log.info('confirmation pass %s: %s', self.worker_id, self.report.summary())
+        return self.report
+
+    def _confirm_one(self, pending) -> bool:
+        """Read one awaited change; False when the time ran out first (it stays awaited, unread)."""
+        customer_id = pending.customer_id
+        for _attempt in range(ATTEMPTS_PER_CHANGE):
+            if not self.pacer.acquire(deadline=self.deadline):
+                return False
+            outcome = self._confirm(pending)
+            if outcome != 'retry':
+                break
+        self.store.confirmations.release(
+            customer_id, pending.audit_id, self.worker_id, checked_at=self.store.now(),
+        )
+        return True
+
+    def _confirm(self, pending) -> str:
+        """The outcome, ``retry`` (throttled: the pacer now waits) or ``failed``."""
+        customer_id = pending.customer_id
+        try:
+            outcome = self.service.confirm(pending)
+        except OverageError as error:
+            self.report.failed[customer_id] = error.code
+            if is_throttled(error):
+                self.report.throttled += 1
+                pause = error.retry_after if error.retry_after else DEFAULT_THROTTLE_PAUSE_SECONDS
+                self.log.warning('confirmations: Partner Center throttled the read of %s; pausing %.0f s',
+                                 customer_id, pause)
+                self.pacer.pause(pause)
+                return 'retry'
+            if error.transient:
+                self._back_off(customer_id, error)
+            else:
+                self.log.warning('confirmations: the overage of %s cannot be read: %s', customer_id, error)
+            return 'failed'
+        except Exception as error:  # one change never ends the pass
+            self.report.failed[customer_id] = type(error).__name__
+            self.log.exception('confirmations: unexpected failure reading %s', customer_id)
+            return 'failed'
+        self.report.failed.pop(customer_id, None)
+        self._consecutive_failures = 0
+        {CONFIRMED: self.report.confirmed, NOT_CONFIRMED: self.report.not_confirmed}.get(
+            outcome, self.report.waiting,
+        ).append(customer_id)
+        return outcome
+
+    def _back_off(self, customer_id: str, error: OverageError) -> None:
+        self._consecutive_failures += 1
+        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (self._consecutive_failures - 1))
+        self.log.warning('confirmations: reading %s failed transiently (%s); backing off %.0f s',
+                         customer_id, error.code, delay)
+        if self.clock() + delay < self.deadline:
+            self.sleep(delay)

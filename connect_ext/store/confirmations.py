@@ -1,0 +1,214 @@
+"""Changes waiting for Microsoft to confirm them: the ``pending_confirmations`` table's operations.
+
+A change Microsoft accepted but did not show within the interactive read-back is recorded here
+(:meth:`PendingConfirmations.begin`) and re-read in the background until a read decides it. What
+keeps its follow-up (the ``confirmed`` or ``not_confirmed`` audit entry, and its webhook) to exactly
+one, even with several replicas running the background pass at once:
+
+* a pass takes rows with :meth:`PendingConfirmations.claim` (``FOR UPDATE SKIP LOCKED`` on
+  PostgreSQL, SQLite's write lock at ``BEGIN``), so one worker reads a row at a time;
+* whoever decides it — a pass, a page that read Microsoft, a newer change — ends it with
+  :meth:`PendingConfirmations.finish`, which deletes the row and writes the follow-up audit entry
+  in one transaction, and only when the row is still there: the one ``DELETE`` that removes it
+  wins, every other ends nothing (and notifies nothing).
+
+Reached as :attr:`connect_ext.store.Store.confirmations`.
+"""
+from datetime import datetime, timedelta
+from typing import Any, Iterable, List, Mapping, Optional, Set
+
+from sqlalchemy import delete, or_, select, update
+
+from connect_ext.store.fields import clean_audit_fields, one_of, required_text
+from connect_ext.store.models import ACTOR_TYPES, AuditEntry, PendingConfirmation, ensure_utc
+from connect_ext.store.queries import audit_record, id_set
+from connect_ext.store.records import AuditRecord, PendingConfirmationRecord
+from connect_ext.vocabulary import CHANGE_ACTIONS
+
+
+_action = one_of(CHANGE_ACTIONS)
+_actor_type = one_of(ACTOR_TYPES)
+
+
+def _record(row: PendingConfirmation) -> PendingConfirmationRecord:
+    return PendingConfirmationRecord(
+        **{name: getattr(row, name) for name in PendingConfirmationRecord.__dataclass_fields__},
+    )
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f'{name} must be a bool')
+    return value
+
+
+def _optional_text(value: Any, name: str) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f'{name} must be a string or None, not {type(value).__name__}')
+    return value.strip() or None
+
+
+class PendingConfirmations:
+    """The pending confirmations of one :class:`~connect_ext.store.Store` (its sessions and clock)."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+
+    def begin(
+        self,
+        customer_id: str,
+        *,
+        action: str,
+        from_enabled: bool,
+        from_entitlement: Optional[str],
+        to_enabled: bool,
+        to_entitlement: Optional[str],
+        audit_id: int,
+        requested_at: datetime,
+        confirm_by: datetime,
+        actor_type: str,
+        actor_id: Optional[str] = None,
+        actor_name: Optional[str] = None,
+    ) -> Optional[PendingConfirmationRecord]:
+        """Await the confirmation of the customer's change; returns the one it replaced, if any.
+
+        The caller ends the customer's previous confirmation first (:meth:`finish`, under the
+        customer's lock); one still there is replaced and handed back so it can be ended too.
+        """
+        if isinstance(audit_id, bool) or not isinstance(audit_id, int):
+            raise TypeError('audit_id must be an integer')
+        requested_at = ensure_utc(requested_at, 'requested_at')
+        confirm_by = ensure_utc(confirm_by, 'confirm_by')
+        if confirm_by < requested_at:
+            raise ValueError('confirm_by must not be before requested_at')
+        row = PendingConfirmation(
+            customer_id=required_text(customer_id, 'customer_id'),
+            action=_action(action, 'action'),
+            from_enabled=_flag(from_enabled, 'from_enabled'),
+            from_entitlement=_optional_text(from_entitlement, 'from_entitlement'),
+            to_enabled=_flag(to_enabled, 'to_enabled'),
+            to_entitlement=_optional_text(to_entitlement, 'to_entitlement'),
+            audit_id=audit_id,
+            requested_at=requested_at,
+            confirm_by=confirm_by,
+            actor_type=_actor_type(actor_type, 'actor_type'),
+            actor_id=_optional_text(actor_id, 'actor_id'),
+            actor_name=_optional_text(actor_name, 'actor_name'),
+        )
+        with self._store.session() as session:
+            previous = session.get(PendingConfirmation, row.customer_id, with_for_update=True)
+            replaced = _record(previous) if previous is not None else None
+            if previous is not None:
+                session.delete(previous)
+                session.flush()
+            session.add(row)
+            session.flush()
+        return replaced
+
+    def get(self, customer_id: str) -> Optional[PendingConfirmationRecord]:
+        """The customer's pending confirmation, or None."""
+        with self._store.session(write=False) as session:
+            row = session.get(PendingConfirmation, customer_id)
+            return None if row is None else _record(row)
+
+    def pending_among(self, customer_ids: Iterable[str]) -> Set[str]:
+        """Which of these customers have a change waiting for Microsoft to confirm it."""
+        wanted = id_set(customer_ids, 'customer_ids')
+        if not wanted:
+            return set()
+        with self._store.session(write=False) as session:
+            return set(session.scalars(
+                select(PendingConfirmation.customer_id).where(PendingConfirmation.customer_id.in_(wanted)),
+            ))
+
+    def claim(
+        self,
+        *,
+        worker_id: str,
+        batch_size: int,
+        lease_seconds: float,
+        read_before: Optional[datetime] = None,
+        now: Optional[datetime] = None,
+    ) -> List[PendingConfirmationRecord]:
+        """Claim up to ``batch_size`` confirmations to read, the least recently read first.
+
+        Only rows nobody holds (no claim, or its lease over) and, with ``read_before``, not read
+        since then (a pass reads each row once). A claimed row goes to no one else until its
+        lease ends (``now + lease_seconds``) or :meth:`release`, even with several replicas.
+        """
+        worker_id = required_text(worker_id, 'worker_id')
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f'batch_size must be a positive integer, not {batch_size!r}')
+        if not lease_seconds > 0:
+            raise ValueError(f'lease_seconds must be positive, not {lease_seconds!r}')
+        now = self._store.now() if now is None else ensure_utc(now, 'now')
+        conditions = [or_(
+            PendingConfirmation.claimed_until.is_(None), PendingConfirmation.claimed_until <= now,
+        )]
+        if read_before is not None:
+            read_before = ensure_utc(read_before, 'read_before')
+            conditions.append(or_(
+                PendingConfirmation.checked_at.is_(None), PendingConfirmation.checked_at < read_before,
+            ))
+        with self._store.session() as session:
+            rows = session.scalars(
+                select(PendingConfirmation)
+                .where(*conditions)
+                .order_by(
+                    PendingConfirmation.checked_at.asc().nulls_first(),
+                    PendingConfirmation.requested_at,
+                    PendingConfirmation.customer_id,
+                )
+                .limit(batch_size)
+                .with_for_update(skip_locked=True),
+            ).all()
+            for row in rows:
+                row.claimed_until = now + timedelta(seconds=lease_seconds)
+                row.claimed_by = worker_id
+            session.flush()
+            return [_record(row) for row in rows]
+
+    def release(
+        self, customer_id: str, audit_id: int, worker_id: str, *, checked_at: Optional[datetime] = None,
+    ) -> bool:
+        """``worker_id`` hands it back, read at ``checked_at`` (None: not read); False if it holds
+        it no more (its lease lapsed and someone else claimed it, or it ended)."""
+        values: dict = {'claimed_until': None, 'claimed_by': None}
+        if checked_at is not None:
+            values['checked_at'] = ensure_utc(checked_at, 'checked_at')
+        with self._store.session() as session:
+            result = session.execute(
+                update(PendingConfirmation)
+                .where(
+                    PendingConfirmation.customer_id == customer_id,
+                    PendingConfirmation.audit_id == audit_id,
+                    PendingConfirmation.claimed_by == worker_id,
+                )
+                .values(**values),
+            )
+            return bool(result.rowcount)
+
+    def finish(self, customer_id: str, audit_id: int, audit: Mapping[str, Any]) -> Optional[AuditRecord]:
+        """End the confirmation of change ``audit_id`` and append its follow-up audit entry, at once.
+
+        Returns the entry, or None (nothing written) when that confirmation is no longer pending:
+        someone else ended it first, and only that one's follow-up exists.
+        """
+        values = clean_audit_fields(audit)
+        if values.get('at') is None:
+            values['at'] = self._store.now()
+        with self._store.session() as session:
+            removed = session.execute(
+                delete(PendingConfirmation).where(
+                    PendingConfirmation.customer_id == customer_id,
+                    PendingConfirmation.audit_id == audit_id,
+                ),
+            )
+            if not removed.rowcount:
+                return None
+            row = AuditEntry(**values)
+            session.add(row)
+            session.flush()
+            return audit_record(row)

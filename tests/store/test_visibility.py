@@ -1,0 +1,77 @@
+"""What Connect showed each account (``customer_accounts``): recorded, refreshed, forgotten."""
+from datetime import timedelta
+
+import pytest
+
+from connect_ext.store import Store
+from testkit import stores
+from testkit.clock import FakeDatetimeClock
+
+
+@pytest.fixture
+def clock():
+    return FakeDatetimeClock()
+
+
+@pytest.fixture
+def store(store_template, tmp_path, clock):
+    store = Store(stores.copied_sqlite(store_template, tmp_path / 'store.sqlite3'), clock=clock)
+    yield store
+    store.close()
+
+
+def test_a_pair_is_recorded_once_and_its_time_refreshed(store, clock):
+    assert store.record_seen('PA-1', ['TA-1', 'TA-2', 'TA-1']) == 2
+    first = store.seen_at('PA-1', 'TA-1')
+    clock.advance(60)
+    store.record_seen('PA-1', ['TA-1'])
+
+    assert store.seen_at('PA-1', 'TA-1') - first == timedelta(seconds=60)
+    assert store.seen_at('PA-2', 'TA-1') is None
+
+
+def test_forgetting_removes_only_the_named_pairs(store):
+    store.record_seen('PA-1', ['TA-1', 'TA-2'])
+    store.record_seen('PA-2', ['TA-1'])
+
+    assert store.forget_seen('PA-1', ['TA-1', 'TA-9']) == 1
+    assert store.forget_seen('PA-1', []) == 0
+    assert store.seen_at('PA-1', 'TA-1') is None
+    assert store.seen_at('PA-1', 'TA-2') is not None
+    assert store.seen_at('PA-2', 'TA-1') is not None
+
+
+def test_a_complete_reread_drops_what_it_did_not_see(store, clock):
+    store.record_seen('PA-1', ['TA-OLD', 'TA-KEPT'])
+    store.record_seen('PA-2', ['TA-OLD'])
+    clock.advance(10)
+    started = store.now()
+    store.record_seen('PA-1', ['TA-KEPT', 'TA-NEW'])
+
+    assert store.forget_unseen_since('PA-1', started) == 1
+    assert store.seen_at('PA-1', 'TA-OLD') is None
+    assert {store.seen_at('PA-1', c) is not None for c in ('TA-KEPT', 'TA-NEW')} == {True}
+    assert store.seen_at('PA-2', 'TA-OLD') is not None
+
+
+def test_many_customers_are_recorded_in_chunks(store):
+    ids = [f'TA-{number:06d}' for number in range(4500)]
+    assert store.record_seen('PA-1', ids) == 4500
+    assert store.seen_at('PA-1', 'TA-004499') is not None
+
+
+@pytest.mark.parametrize('bad', ['', '  ', None])
+def test_blank_ids_are_refused(store, bad):
+    with pytest.raises(ValueError):
+        store.record_seen(bad, ['TA-1'])
+    with pytest.raises(ValueError):
+        store.record_seen('PA-1', [bad])
+
+
+def test_a_tier_configuration_change_makes_its_customers_partner_id_unchecked(store):
+    store.upsert_customer('TA-1', tier1_id='TA-T1', reseller_mpn_checked_at=store.now())
+    store.upsert_customer('TA-2', tier1_id='TA-T2', reseller_mpn_checked_at=store.now())
+
+    assert store.forget_reseller_mpn_checks('TA-T1') == 1
+    assert store.get_customer('TA-1').reseller_mpn_checked_at is None
+    assert store.get_customer('TA-2').reseller_mpn_checked_at is not None
