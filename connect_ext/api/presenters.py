@@ -14,6 +14,7 @@ is today's value, never reformatted.
 from datetime import datetime
 from typing import Any, Iterable, List, Mapping, Optional, Sequence
 
+from connect_ext.api.cursors import encode_cursor
 from connect_ext.api.schemas import (
     Actor,
     ApplicableSettingsBody,
@@ -277,8 +278,10 @@ def customer_page(
     return CustomerPage(
         items=[customer_summary(record, pending=record.customer_id in awaited) for record in page.items],
         total=page.total,
+        total_is=page.total_is,
         limit=limit,
         offset=offset,
+        next_cursor=encode_cursor(page.next_after),
     )
 
 

@@ -22,15 +22,17 @@ def model_answer(
     return json_answer(dump(body), status_code=status_code, headers=headers)
 
 
-def content_range(offset: int, count: int, total: int) -> str:
+def content_range(offset: int, count: int, total: Optional[int]) -> str:
     """Connect's ``Content-Range`` of a page: ``items <first>-<last>/<total>``.
 
     An empty collection is ``items 0-0/0`` (as Connect answers); a page past the end of a
-    non-empty one is ``items */<total>``.
+    non-empty one is ``items */<total>``; an unknown total (not counted exactly) is ``*``, as
+    RFC 9110 §14.4 writes an unknown complete length.
     """
+    shown = '*' if total is None else str(total)
     if count <= 0:
-        return 'items 0-0/0' if total == 0 else f'items */{total}'
-    return f'items {offset}-{offset + count - 1}/{total}'
+        return 'items 0-0/0' if total == 0 else f'items */{shown}'
+    return f'items {offset}-{offset + count - 1}/{shown}'
 
 
 _DESCRIPTIONS = {

@@ -75,10 +75,16 @@ class CustomerSummary(CustomerInfo):
 
 
 class CustomerPage(BaseModel):
+    """One page of the overview. ``total`` is ``exact`` up to 10,000 matching customers; past that
+    it is the database's ``estimate`` or a lower bound (``at_least``), as ``total_is`` says.
+    ``next_cursor`` continues after this page (null on the last page)."""
+
     items: List[CustomerSummary]
     total: int
+    total_is: str = 'exact'
     limit: int
     offset: int
+    next_cursor: Optional[str] = None
 
 
 class FindingBody(BaseModel):

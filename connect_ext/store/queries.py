@@ -4,10 +4,12 @@ Nothing here opens a session: these functions build the SQL of the customer over
 search that every btree index answers, see :mod:`.models`), check list arguments, and move values
 between ORM rows (:mod:`.models`) and the plain records (:mod:`.records`).
 """
+import json
 from datetime import datetime
 from typing import Any, Iterable, List, Mapping, Optional, Set, Tuple
 
-from sqlalchemy import Select, and_, func, or_, select, union
+from sqlalchemy import Select, and_, func, or_, select, text, tuple_, union
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from connect_ext.store.fields import BOOKKEEPING_FIELDS, one_of
@@ -100,6 +102,10 @@ def apply_customer_fields(row: Customer, values: Mapping[str, Any], now: datetim
         row.updated_at = now
 
 
+# Up to this many matching customers the overview's total is counted exactly.
+COUNT_LIMIT = 10_000
+
+
 def customer_list_queries(
     *,
     status: Optional[str],
@@ -108,10 +114,17 @@ def customer_list_queries(
     customer_ids: Optional[Iterable[str]],
     limit: int,
     offset: int,
-) -> Optional[Tuple[Select, Select]]:
-    """The count and page queries of ``Store.list_customers`` (its arguments, checked).
+    after: Optional[Tuple[str, str]] = None,
+    count_limit: int = COUNT_LIMIT,
+) -> Optional[Tuple[Select, Select, Select]]:
+    """The bounded count, the page and the full count (for an estimate) of
+    ``Store.list_customers``.
 
-    None when a filter matches nothing (an empty collection of ids): there is nothing to ask.
+    The page query reads ``limit + 1`` rows (one more tells whether another page follows);
+    ``after`` (the sort key of the last row seen) continues the order from there (keyset paging,
+    which costs the same at any depth). The bounded count stops at ``count_limit + 1`` rows, so
+    no page pays a count of a million. None when a filter matches nothing (an empty collection of
+    ids): there is nothing to ask.
     """
     conditions: List[ColumnElement] = []
     if status is not None:
@@ -132,18 +145,63 @@ def customer_list_queries(
             return None
         conditions.append(Customer.customer_id.in_(wanted))
     order = (Customer.search_name, Customer.customer_id)
+    keyset: List[ColumnElement] = []
+    if after is not None:
+        name, customer_id = after
+        keyset.append(tuple_(Customer.search_name, Customer.customer_id) > tuple_(name, customer_id))
     if matches:
         # One index range per kind of prefix, each cut at the page's end, then their union:
         # an OR of the three would make the database walk the whole ordering index.
         branches = [
             select(Customer.customer_id, Customer.search_name)
-            .where(*conditions, match).order_by(*order).limit(offset + limit).subquery()
+            .where(*conditions, *keyset, match).order_by(*order).limit(offset + limit + 1).subquery()
             for match in matches
         ]
         keys = union(*[select(branch) for branch in branches]).subquery()
         page = select(Customer).join(keys, Customer.customer_id == keys.c.customer_id)
         conditions.append(or_(*matches))
     else:
-        page = select(Customer).where(*conditions)
-    count = select(func.count()).select_from(Customer).where(*conditions)
-    return count, page.order_by(*order).limit(limit).offset(offset)
+        page = select(Customer).where(*conditions, *keyset)
+    bounded = select(func.count()).select_from(
+        select(Customer.customer_id).where(*conditions).limit(count_limit + 1).subquery(),
+    )
+    full = select(func.count()).select_from(Customer).where(*conditions)
+    return bounded, page.order_by(*order).limit(limit + 1).offset(offset), full
+
+
+def check_after(after: Any) -> Tuple[str, str]:
+    """A keyset position: ``(search name, customer id)``, both strings, the id not blank."""
+    if (not isinstance(after, (tuple, list)) or len(after) != 2
+            or not all(isinstance(part, str) for part in after) or not after[1]):
+        raise ValueError(f'after must be (search name, customer id), not {after!r}')
+    return after[0], after[1]
+
+
+def estimated_count(session: Session, full: Select, *, at_least: int) -> Tuple[int, str]:
+    """``(total, what it is)`` past the count bound: PostgreSQL's planner estimate of ``full``
+    (never below what was counted), else ``at_least`` as a lower bound (SQLite has no estimate)."""
+    if session.get_bind().dialect.name != 'postgresql':
+        return at_least, 'at_least'
+    compiled = full.compile(dialect=session.get_bind().dialect, compile_kwargs={'literal_binds': True})
+    plan = session.execute(text(f'EXPLAIN (FORMAT JSON) {compiled}')).scalar()
+    try:
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        rows = _scanned_rows(plan[0]['Plan'])
+    except (ValueError, KeyError, IndexError, TypeError):
+        rows = None
+    if rows is None:
+        return at_least, 'at_least'
+    return max(rows, at_least), 'estimate'
+
+
+def _scanned_rows(node: Mapping[str, Any]) -> Optional[int]:
+    """The planner's row estimate of the first scan under ``node`` (what the count counts); a
+    parallel scan's rows are per worker, so they are multiplied by the workers planned."""
+    if str(node.get('Node Type', '')).endswith('Scan'):
+        return int(node['Plan Rows'])
+    for child in node.get('Plans', ()):
+        rows = _scanned_rows(child)
+        if rows is not None:
+            workers = int(node.get('Workers Planned', 0) or 0)
+            return rows * (workers + 1) if workers else rows
+    return None

@@ -98,9 +98,16 @@ class IdempotentResponse:
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of a list and the number of items matching the filters over all pages."""
+    """One page of a list and the number of items matching the filters over all pages.
+
+    ``total_is`` says what ``total`` is: ``exact``; an ``estimate`` (the database's planner, past
+    the count bound); or ``at_least`` (a lower bound, where no estimate is at hand). ``next_after``
+    is the sort key of the last item when more follow (what a cursor continues from), else None.
+    """
 
     items: List[T]
     total: int
     limit: int
     offset: int
+    total_is: str = 'exact'
+    next_after: Optional[Tuple[str, str]] = None

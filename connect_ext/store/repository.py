@@ -13,7 +13,7 @@ Concurrency, which matters because several runner replicas may share one Postgre
 """
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, Callable, ContextManager, Iterable, Iterator, List, Mapping, Optional
+from typing import Any, Callable, ContextManager, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -37,11 +37,14 @@ from connect_ext.store.models import (
     search_key,
 )
 from connect_ext.store.queries import (
+    COUNT_LIMIT,
     apply_customer_fields,
     audit_record,
+    check_after,
     check_page,
     customer_list_queries,
     customer_record,
+    estimated_count,
     id_set,
     idempotent_response,
 )
@@ -205,8 +208,14 @@ class Store:
         customer_ids: Optional[Iterable[str]] = None,
         limit: int = 50,
         offset: int = 0,
+        after: Optional[Tuple[str, str]] = None,
+        count_limit: int = COUNT_LIMIT,
     ) -> Page[CustomerRecord]:
         """Customers ordered by name (case-folded) then id, with the total over all pages.
+
+        ``after`` continues the order after that sort key (``Page.next_after`` of the page before;
+        keyset paging: no deep offset to walk). The total is exact up to ``count_limit`` matches;
+        past it the page says it is an estimate (PostgreSQL's planner) or a lower bound (SQLite).
 
         ``search`` is a prefix of the name (any case), of the customer id or of the tenant id.
         ``visible_to`` keeps the customers Connect showed to that account (:meth:`record_seen`) and
@@ -214,17 +223,29 @@ class Store:
         nothing sees nothing), None means no such filter.
         """
         check_page(limit, offset)
+        if after is not None:
+            after = check_after(after)
+            if offset:
+                raise ValueError('after (a cursor) and offset do not combine')
         queries = customer_list_queries(
             status=status, search=search, visible_to=visible_to,
-            customer_ids=customer_ids, limit=limit, offset=offset,
+            customer_ids=customer_ids, limit=limit, offset=offset, after=after,
+            count_limit=count_limit,
         )
         if queries is None:
             return Page(items=[], total=0, limit=limit, offset=offset)
-        count, page = queries
+        bounded, page, full = queries
         with self.session(write=False) as session:
-            total = session.scalar(count)
-            items = [customer_record(row) for row in session.scalars(page)]
-        return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
+            rows = list(session.scalars(page))
+            counted = int(session.scalar(bounded) or 0)
+            total, total_is = counted, 'exact'
+            if counted > count_limit:
+                total, total_is = estimated_count(session, full, at_least=counted)
+            items = [customer_record(row) for row in rows[:limit]]
+            next_after = (rows[limit - 1].search_name, rows[limit - 1].customer_id) \
+                if limit and len(rows) > limit else None
+        return Page(items=items, total=total, limit=limit, offset=offset, total_is=total_is,
+                    next_after=next_after)
 
     def forget_reseller_mpn_checks(self, tier1_id: str) -> int:
         """The partner id of ``tier1_id``'s customers is looked up again on their next read."""

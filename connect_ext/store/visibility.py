@@ -9,7 +9,7 @@ account and deletes it when Connect stops showing it. Upserts use each backend's
 from datetime import datetime
 from typing import Iterable, List, Optional
 
-from sqlalchemy import and_, delete, exists, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
@@ -73,10 +73,14 @@ def seen_at(session: Session, account_id: str, customer_id: str) -> Optional[dat
 
 
 def visible_to(account_id: str) -> ColumnElement:
-    """The listing condition "Connect showed this customer to ``account_id``" (an EXISTS that the
-    primary key answers)."""
+    """The listing condition "Connect showed this customer to ``account_id``".
+
+    An ``IN`` over the account's rows (the primary key's prefix) rather than a correlated
+    ``EXISTS``: both databases then read the account's customers by key and sort only those,
+    instead of walking every customer in name order to test each (measured: 124 ms → 14 ms for
+    a reseller with 1,000 of 200,000 customers on SQLite).
+    """
     account_id = required_text(account_id, 'visible_to')
-    return exists().where(and_(
-        CustomerAccount.account_id == account_id,
-        CustomerAccount.customer_id == Customer.customer_id,
-    ))
+    return Customer.customer_id.in_(
+        select(CustomerAccount.customer_id).where(CustomerAccount.account_id == account_id),
+    )

@@ -39,8 +39,10 @@ def test_a_customer_row_shows_the_last_known_state(api, store, sim):
             'pending_confirmation': False,
         }],
         'total': 1,
+        'total_is': 'exact',
         'limit': 50,
         'offset': 0,
+        'next_cursor': None,
     }
     assert response.headers['Content-Range'] == 'items 0-0/1'
     parse(CustomerPage, response.json())
@@ -92,6 +94,49 @@ def test_pages_follow_connects_content_range(api):
     assert {first.json()['total'], second.json()['total']} == {6}
 
 
+@pytest.mark.parametrize('who', [OWNER, RESELLER_A], ids=['owner', 'reseller'])
+@pytest.mark.parametrize('params', [{}, {'search': 'e'}, {'status': 'unknown'}],
+                         ids=['all', 'searched', 'status'])
+def test_the_cursor_walks_every_customer_once_in_order(api, who, params):
+    """Keyset paging: following next_cursor lists what one big page lists, in the same order."""
+    whole = api.get('/api/customers', params={**params, 'limit': 200}, who=who).json()
+    walked, cursor, pages = [], None, 0
+    while True:
+        query = {**params, 'limit': 2, **({'cursor': cursor} if cursor else {})}
+        page = api.get('/api/customers', params=query, who=who).json()
+        walked += [item['id'] for item in page['items']]
+        pages += 1
+        cursor = page['next_cursor']
+        if cursor is None:
+            break
+        assert len(page['items']) == 2
+
+    assert walked == [item['id'] for item in whole['items']]
+    assert pages == max(1, -(-len(walked) // 2))
+    assert whole['next_cursor'] is None
+
+
+@pytest.mark.parametrize('params', [
+    {'cursor': 'not-a-cursor'}, {'cursor': 'W10'}, {'cursor': 'WyJhIiwiZXZpbCJd'},
+    {'cursor': 'x' * 2000}, {'offset': 10_001},
+], ids=['garbage', 'empty-pair', 'not-an-id', 'too-long', 'offset-too-deep'])
+def test_a_bad_cursor_or_a_deep_offset_is_a_clear_422(api, params):
+    response = api.get('/api/customers', params=params)
+
+    assert response.status_code == 422
+    assert response.json()['error']['code'] == 'VALIDATION_FAILED'
+    assert response.json()['error']['details']['fields'][0]['field'] in ('query.cursor', 'query.offset')
+
+
+def test_a_cursor_does_not_combine_with_an_offset(api):
+    cursor = api.get('/api/customers', params={'limit': 1}).json()['next_cursor']
+
+    response = api.get('/api/customers', params={'cursor': cursor, 'offset': 1})
+
+    assert response.status_code == 422
+    assert response.json()['error']['details']['fields'][0]['field'] == 'query.offset'
+
+
 def test_a_reseller_page_counts_only_its_customers(api):
     response = api.get('/api/customers', params={'limit': 1}, who=RESELLER_A)
 
@@ -102,7 +147,8 @@ def test_a_reseller_page_counts_only_its_customers(api):
 def test_an_empty_list_says_so_like_connect(api):
     response = api.get('/api/customers', params={'search': 'nobody'})
 
-    assert response.json() == {'items': [], 'total': 0, 'limit': 50, 'offset': 0}
+    assert response.json() == {'items': [], 'total': 0, 'total_is': 'exact', 'limit': 50,
+                               'offset': 0, 'next_cursor': None}
     assert response.headers['Content-Range'] == 'items 0-0/0'
 
 

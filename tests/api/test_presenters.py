@@ -275,7 +275,8 @@ def test_the_overview_answer_is_the_contract_nulls_included(api, store):
 
     page = store.list_customers(limit=200, offset=0)
     assert body == {'items': [reference_summary(record) for record in page.items],
-                    'total': page.total, 'limit': 200, 'offset': 0}
+                    'total': page.total, 'total_is': 'exact', 'limit': 200, 'offset': 0,
+                    'next_cursor': None}
     rows = {row['id']: row for row in body['items']}
     assert set(rows) == set(CUSTOMERS)
     assert rows[READY]['checked_at'] == '2026-11-01T08:30:00.000005+00:00'

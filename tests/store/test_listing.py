@@ -174,3 +174,40 @@ def test_a_customer_scope_lists_only_those_customers(seeded):
 def test_a_single_string_is_not_taken_as_a_set_of_ids(seeded):
     with pytest.raises(TypeError):
         seeded.list_customers(customer_ids='TA-0001-0001')
+
+
+def test_past_the_count_bound_the_total_says_what_it_is(seeded):
+    exact = seeded.list_customers(count_limit=len(CUSTOMERS))
+    bounded = seeded.list_customers(count_limit=3)
+
+    assert (exact.total, exact.total_is) == (len(CUSTOMERS), 'exact')
+    if seeded.is_postgresql:
+        # The planner's estimate, never below what was counted before the bound.
+        assert bounded.total_is == 'estimate'
+        assert bounded.total >= 4
+    else:
+        assert (bounded.total, bounded.total_is) == (4, 'at_least')
+    assert _ids(bounded) == _ids(exact)
+
+
+def test_keyset_paging_continues_after_the_last_row_in_order(seeded):
+    first = seeded.list_customers(limit=3)
+    second = seeded.list_customers(limit=3, after=first.next_after)
+    last = seeded.list_customers(limit=3, after=second.next_after)
+
+    assert _ids(first) + _ids(second) + _ids(last) == _ids(seeded.list_customers())
+    assert last.next_after is None
+    searched = seeded.list_customers(search='b', limit=1)
+    assert _ids(seeded.list_customers(search='b', after=searched.next_after)) == \
+        _ids(seeded.list_customers(search='b'))[1:]
+
+
+@pytest.mark.parametrize('after', [('x',), ('a', ''), (1, 'TA-1'), 'TA-1'])
+def test_a_malformed_keyset_position_is_refused(seeded, after):
+    with pytest.raises(ValueError):
+        seeded.list_customers(after=after)
+
+
+def test_a_keyset_position_and_an_offset_do_not_combine(seeded):
+    with pytest.raises(ValueError):
+        seeded.list_customers(after=('a', 'TA-1'), offset=1)

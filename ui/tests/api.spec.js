@@ -96,8 +96,16 @@ describe('createApi', () => {
       .fn()
       .mockResolvedValue(response(200, { items: [{ id: 'TA-1' }], total: 1 }, { 'Content-Range': 'items 25-25/26' }));
     const page = await createApi(fetchImpl).listCustomers({ status: 'other_partner', limit: 25, offset: 25 });
-    expect(page).toEqual({ items: [{ id: 'TA-1' }], total: 26 });
+    expect(page).toEqual({ items: [{ id: 'TA-1' }], total: 26, totalIs: 'exact', nextCursor: null });
     expect(fetchImpl.mock.calls[0][0]).toBe('/api/customers?status=other_partner&limit=25&offset=25');
+  });
+
+  it('reads a deep page by cursor and says when the total is not exact', async () => {
+    const body = { items: [{ id: 'TA-9' }], total: 10001, total_is: 'at_least', next_cursor: 'abc' };
+    const fetchImpl = vi.fn().mockResolvedValue(response(200, body, { 'Content-Range': 'items 0-0/*' }));
+    const page = await createApi(fetchImpl).listCustomers({ limit: 1, offset: 5, cursor: 'xyz' });
+    expect(page).toEqual({ items: [{ id: 'TA-9' }], total: 10001, totalIs: 'at_least', nextCursor: 'abc' });
+    expect(fetchImpl.mock.calls[0][0]).toBe('/api/customers?limit=1&cursor=xyz');
   });
 
   it('falls back to the body total without Content-Range', async () => {

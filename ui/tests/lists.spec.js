@@ -43,6 +43,27 @@ describe('CustomerList', () => {
     expect(w.findAll('.pager button')[1].attributes('disabled')).toBeDefined();
   });
 
+  it('follows next_cursor to the next page and says when the total is not exact', async () => {
+    const api = {
+      listCustomers: vi
+        .fn()
+        .mockResolvedValueOnce({ items: [customer(1), customer(2)], total: 10001, totalIs: 'at_least', nextCursor: 'c2' })
+        .mockResolvedValueOnce({ items: [customer(3)], total: 10001, totalIs: 'at_least', nextCursor: null })
+        .mockResolvedValueOnce({ items: [customer(1), customer(2)], total: 10001, totalIs: 'at_least', nextCursor: 'c2' }),
+    };
+    const w = mount(CustomerList, { props: { api, limit: 2 } });
+    await flushPromises();
+    expect(w.get('[data-test=range]').text()).toBe('1–2 of more than 10,000');
+    await w.findAll('.pager button')[1].trigger('click');
+    await flushPromises();
+    expect(api.listCustomers).toHaveBeenLastCalledWith({ status: undefined, search: undefined, limit: 2, cursor: 'c2' });
+    // A short page is the last one, whatever the total says.
+    expect(w.findAll('.pager button')[1].attributes('disabled')).toBeDefined();
+    await w.findAll('.pager button')[0].trigger('click');
+    await flushPromises();
+    expect(api.listCustomers).toHaveBeenLastCalledWith({ status: undefined, search: undefined, limit: 2, offset: 0 });
+  });
+
   it('filters by status and searches from the first page', async () => {
     const api = { listCustomers: vi.fn().mockResolvedValue({ items: [], total: 0 }) };
     const w = mount(CustomerList, { props: { api } });

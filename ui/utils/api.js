@@ -67,12 +67,13 @@ export function errorFromBody(status, body) {
 // Connect's paging header: "items 0-24/57" -> {first: 0, last: 24, total: 57}; "items */57" (a
 // page past the end) -> {first: null, last: null, total: 57}; anything else -> null.
 export function parseContentRange(value) {
-  const match = /^\s*items\s+(?:(\d+)-(\d+)|\*)\/(\d+)\s*$/i.exec(value || '');
+  const match = /^\s*items\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)\s*$/i.exec(value || '');
   if (!match) return null;
   return {
     first: match[1] === undefined ? null : Number(match[1]),
     last: match[2] === undefined ? null : Number(match[2]),
-    total: Number(match[3]),
+    // `*`: the total was not counted exactly (the body's `total` then says how many, roughly).
+    total: match[3] === '*' ? null : Number(match[3]),
   };
 }
 
@@ -131,8 +132,13 @@ export async function apiRequest(path, { method = 'GET', query, body, headers = 
 function pageOf({ data, headers }) {
   const range = parseContentRange(headers.get('Content-Range'));
   const items = Array.isArray(data.items) ? data.items : [];
-  const total = range ? range.total : Number.isFinite(data.total) ? data.total : items.length;
-  return { items, total };
+  const counted = range && Number.isFinite(range.total) ? range.total : null;
+  const total = counted !== null ? counted : Number.isFinite(data.total) ? data.total : items.length;
+  // `totalIs`: exact, estimate or at_least (the overview past 10,000 matches); `nextCursor`: where
+  // the next page starts (deep pages are read by cursor, not offset).
+  const totalIs = typeof data.total_is === 'string' ? data.total_is : 'exact';
+  const nextCursor = typeof data.next_cursor === 'string' ? data.next_cursor : null;
+  return { items, total, totalIs, nextCursor };
 }
 
 /** The state with its ETag (the header first, the body's copy else). */
@@ -146,8 +152,10 @@ const path = (template, ...ids) =>
 export function createApi(fetchImpl) {
   const call = (route, options = {}) => apiRequest(route, { ...options, fetchImpl });
   return {
-    async listCustomers({ status, search, limit, offset } = {}) {
-      return pageOf(await call('/customers', { query: { status, search, limit, offset } }));
+    /** One page of the overview: by `offset`, or after a page by its `cursor` (then no offset). */
+    async listCustomers({ status, search, limit, offset, cursor } = {}) {
+      const query = cursor ? { status, search, limit, cursor } : { status, search, limit, offset };
+      return pageOf(await call('/customers', { query }));
     },
     async customerOverage(customerId) {
       return stateOf(await call(path('/customers/{}/overage', customerId)));

@@ -11,14 +11,17 @@ from fastapi import Depends, Query
 
 from connect_ext.api import presenters
 from connect_ext.api.auth import VisibleCustomers
+from connect_ext.api.cursors import MAX_CURSOR_LENGTH, decode_cursor
 from connect_ext.api.dependencies import get_store, get_visible_customers
+from connect_ext.api.handlers import validation_error
 from connect_ext.api.responses import content_range, error_responses, header_doc, model_answer
 from connect_ext.api.schemas import CustomerPage, OverageStatus
 from connect_ext.store import Store
 
 
 MAX_LIMIT = 200
-MAX_OFFSET = 2**31 - 1
+# Deeper pages are read with the cursor (next_cursor), which costs the same at any depth.
+MAX_OFFSET = 10_000
 
 
 def printable(text: Optional[str]) -> Optional[str]:
@@ -37,7 +40,10 @@ class CustomersWebAppMixin:
             200: {
                 'model': CustomerPage,
                 'description': 'One page of customers, ordered by name.',
-                'headers': header_doc('Content-Range', 'items <first>-<last>/<total>, as Connect'),
+                'headers': header_doc(
+                    'Content-Range', 'items <first>-<last>/<total>, as Connect (<total> is * when '
+                                     'the answer\'s total is not exact)',
+                ),
             },
             **error_responses(422),
         },
@@ -49,15 +55,30 @@ class CustomersWebAppMixin:
             None, max_length=100, description='A prefix of the name, customer id or tenant id.',
         ),
         limit: int = Query(50, ge=1, le=MAX_LIMIT),
-        offset: int = Query(0, ge=0, le=MAX_OFFSET),
+        offset: int = Query(
+            0, ge=0, le=MAX_OFFSET,
+            description=f'Rows to skip (at most {MAX_OFFSET:,}; deeper, follow next_cursor).',
+        ),
+        cursor: Optional[str] = Query(
+            None, max_length=MAX_CURSOR_LENGTH,
+            description="Continue after the page that answered this next_cursor (with the same "
+                        "status and search; offset must then be 0).",
+        ),
         customers: VisibleCustomers = Depends(get_visible_customers),
         store: Store = Depends(get_store),
     ):
+        after = decode_cursor(cursor)
+        if after is not None and offset:
+            raise validation_error([{
+                'loc': ('query', 'offset'), 'type': 'value_error',
+                'msg': 'offset and cursor do not combine: follow next_cursor from offset 0',
+            }])
         page = store.list_customers(
             status=status.value if status else None,
             search=printable(search),
             limit=limit,
             offset=offset,
+            after=after,
             **customers.listing_scope(),
         )
         return model_answer(
@@ -65,5 +86,7 @@ class CustomersWebAppMixin:
                 page, limit=limit, offset=offset,
                 pending=store.confirmations.pending_among(record.customer_id for record in page.items),
             ),
-            headers={'Content-Range': content_range(offset, len(page.items), page.total)},
+            headers={'Content-Range': content_range(
+                offset, len(page.items), page.total if page.total_is == 'exact' else None,
+            )},
         )

@@ -1,0 +1,46 @@
+"""The overview's opaque cursor: where the next page of ``GET /customers`` starts.
+
+A cursor is the sort key of the last customer of a page (its case-folded name and its id) in
+URL-safe base64 of a JSON pair. It is opaque to callers; decoding checks it in full, so a cursor that
+was not handed out by the API is a 422 naming ``cursor``, never a query.
+"""
+import base64
+import binascii
+import json
+from typing import Optional, Tuple
+
+from connect_ext.api.handlers import validation_error
+from connect_ext.vocabulary import MAX_CONNECT_ID_LENGTH, is_customer_id
+
+
+# A search name is at most 128 characters (store.models.SEARCH_KEY_MAX_LENGTH), each up to 4 bytes
+# of UTF-8, in JSON and base64: well under this.
+MAX_CURSOR_LENGTH = 1024
+
+
+def encode_cursor(after: Optional[Tuple[str, str]]) -> Optional[str]:
+    if after is None:
+        return None
+    raw = json.dumps(list(after), ensure_ascii=False, separators=(',', ':')).encode('utf-8')
+    return base64.urlsafe_b64encode(raw).decode('ascii').rstrip('=')
+
+
+def decode_cursor(cursor: Optional[str]) -> Optional[Tuple[str, str]]:
+    """The sort key a cursor stands for; 422 ``VALIDATION_FAILED`` for anything else."""
+    if cursor is None:
+        return None
+    try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError('too long')
+        raw = base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4))
+        name, customer_id = json.loads(raw.decode('utf-8'))
+        if not isinstance(name, str) or len(name) > MAX_CONNECT_ID_LENGTH * 4:
+            raise ValueError('bad name')
+        if not is_customer_id(customer_id):
+            raise ValueError('bad id')
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise validation_error([{
+            'loc': ('query', 'cursor'), 'type': 'value_error',
+            'msg': 'is not a cursor this API handed out (use next_cursor)',
+        }]) from None
+    return name, customer_id
