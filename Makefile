@@ -8,8 +8,11 @@ PIP_FLAGS ?= --disable-pip-version-check --quiet
 # The runner Connect runs the extension in, and the Poetry that installs it (the image's own).
 RUNNER_VERSION := 43.1
 POETRY_VERSION := 2.5.1
+# The API fuzzer (make api-fuzz), in an environment of its own: it needs rich >= 13.9, and
+# connect-openapi-client's renderer pins rich < 13.
+SCHEMATHESIS_VERSION := 4.32.5
 
-.PHONY: sandbox test test-ui test-runner test-next check-lock lint benchmarks docs clean
+.PHONY: sandbox test test-ui test-runner test-next check-lock lint benchmarks docs api-fuzz clean
 # The stamp files are real: keep them, or every run would reinstall its stack.
 .PRECIOUS: .venv-%/.installed
 
@@ -50,7 +53,7 @@ POETRY := $(RUNNER_ENV) $(CURDIR)/.venv-poetry/bin/poetry --no-interaction
 sandbox: .venv-runner/.installed
 	.venv-runner/bin/python -m sandbox
 
-test: check-lock test-ui test-runner test-next docs
+test: check-lock test-ui test-runner test-next docs api-fuzz
 
 # poetry.lock must match pyproject.toml: a stale lock is what Connect would install.
 check-lock: .venv-poetry/.installed
@@ -79,6 +82,15 @@ test-runner: .venv-runner/.installed
 test-next: .venv-next/.installed
 	@echo "=== stack: next ($$(.venv-next/bin/python -c 'import importlib.metadata as m; print(*(f"{p} {m.version(p)}" for p in ("connect-eaas-core", "pydantic")))'))"
 	scripts/with-postgres.sh .venv-next/bin/python -m pytest $(PYTEST_ARGS)
+
+# A bounded schemathesis run against the sandbox, checked against docs/openapi.json (scripts/api-fuzz.sh).
+.venv-schemathesis/.installed:
+	$(PYTHON) -m venv .venv-schemathesis
+	.venv-schemathesis/bin/pip install $(PIP_FLAGS) schemathesis==$(SCHEMATHESIS_VERSION)
+	touch $@
+
+api-fuzz: .venv-runner/.installed .venv-schemathesis/.installed
+	scripts/api-fuzz.sh .venv-runner/bin/python .venv-schemathesis/bin/st
 
 docs: .venv-runner/.installed
 	NO_MKDOCS_2_WARNING=1 .venv-runner/bin/mkdocs build --strict --quiet --site-dir .venv-runner/site

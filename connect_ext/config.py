@@ -6,6 +6,7 @@ and only here: ``PARTNER_CENTER_CA_BUNDLE`` (``LOCAL_VARIABLES``: the sandbox's 
 declared to Connect), and the runner's own environment: ``SCHEDULED_TASK_MAX_EXECUTION_TIME``
 (:func:`scheduled_task_seconds`) and whether it started this process (:func:`started_by_runner`).
 """
+import json
 import math
 import os
 import re
@@ -23,6 +24,9 @@ DEFAULT_TENANT_ID_PARAMS = 'ms_customer_id,microsoft_tenant_id'
 DEFAULT_RESELLER_MPN_PARAM = 'tier1_mpn'
 DEFAULT_BLOCKED_COUNTRIES = 'CN,CU,IR,KP,RU'
 DEFAULT_SYNC_RATE_SHARE = 0.95
+DEFAULT_PEOPLE_RATE_SHARE = 0.2
+# Past this, the background (confirmations, order notes, the sync) would be left almost nothing.
+MAX_PEOPLE_RATE_SHARE = 0.9
 DEFAULT_CONFIRM_WITHIN_MINUTES = 60.0
 # A week: a change Microsoft has not shown in that long is not going to show.
 MAX_CONFIRM_WITHIN_MINUTES = 7 * 24 * 60.0
@@ -58,7 +62,14 @@ VARIABLES: Dict[str, Tuple[bool, str, str]] = {
         False, 'false', 'Whether customers may change their own overage on their home page (true/false)',
     ),
     'PRODUCT_IDS': (False, '', 'Products whose OVG items GET /items lists (comma-separated; empty: all)'),
-    'SYNC_RATE_SHARE': (False, '0.95', "Share of Partner Center's rate limit the scheduled sync may use"),
+    'SYNC_RATE_SHARE': (
+        False, '0.95', "Share of what PEOPLE_RATE_SHARE leaves of Partner Center's rate limit that the "
+                       'scheduled sync may use',
+    ),
+    'PEOPLE_RATE_SHARE': (
+        False, '0.2', "Share of Partner Center's rate limit kept for people (page opens, changes), "
+                      'never taken by the events or the sync',
+    ),
     'MANAGE_OVERAGE_BASE_URL': (
         False, '', 'https URL of a Manage Overage page that opens for the reader of an order note '
                    '(e.g. the Overage module in the Connect portal); empty: notes carry no link',
@@ -73,6 +84,10 @@ VARIABLES: Dict[str, Tuple[bool, str, str]] = {
     'CONFIRM_WITHIN_MINUTES': (
         False, '60', 'Minutes a change Microsoft accepted but does not show yet is re-read in the '
                      'background before it counts as not confirmed',
+    ),
+    'OVERAGE_RESOURCE_GROUP': (
+        False, '', 'JSON {"location": "<Azure region>", "tags": {"name": "value"}} sent as '
+                   'azureResourceGroup when Microsoft creates an Azure subscription (empty: none)',
     ),
 }
 
@@ -134,6 +149,42 @@ def _share(value: str) -> float:
     return share
 
 
+_AZURE_LOCATION = re.compile(r'[a-z0-9]{1,40}')
+
+
+def _resource_group(value: str) -> str:
+    """``OVERAGE_RESOURCE_GROUP``: a JSON object with an Azure ``location`` and/or ``tags`` (text
+    names to text values), as canonical JSON; anything else (not JSON, other keys, wrong types) is
+    '': nothing is sent."""
+    try:
+        group = json.loads(value) if (value or '').strip() else None
+    except ValueError:
+        return ''
+    if not isinstance(group, dict) or not group or set(group) - {'location', 'tags'}:
+        return ''
+    location, tags = group.get('location'), group.get('tags')
+    if location is not None and not (isinstance(location, str) and _AZURE_LOCATION.fullmatch(location)):
+        return ''
+    texts = isinstance(tags, dict) and all(
+        isinstance(name, str) and name and isinstance(text, str) for name, text in tags.items()
+    )
+    if tags is not None and not texts:
+        return ''
+    chosen = {name: part for name, part in (('location', location), ('tags', tags)) if part is not None}
+    return json.dumps(chosen, sort_keys=True, separators=(',', ':'))
+
+
+def _people_share(value: str) -> float:
+    """The people's share of the limit: a number in [0, 0.9]; anything else is the default."""
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_PEOPLE_RATE_SHARE
+    if not 0 <= share <= MAX_PEOPLE_RATE_SHARE:  # NaN fails this too
+        return DEFAULT_PEOPLE_RATE_SHARE
+    return share
+
+
 # The runner cannot start without them (it connects to Connect with them); the sandbox never sets them.
 RUNNER_IDENTITY_VARIABLES = ('API_KEY', 'ENVIRONMENT_ID')
 
@@ -191,6 +242,8 @@ class Settings:
     product_ids: Tuple[str, ...] = ()
     # The share of Partner Center's rate limit the scheduled sync may use, in (0, 1].
     sync_rate_share: float = DEFAULT_SYNC_RATE_SHARE
+    # The share of Partner Center's rate limit kept for people, in [0, 0.9].
+    people_rate_share: float = DEFAULT_PEOPLE_RATE_SHARE
     # Public base URL of the pages, for the Manage Overage link in order notes ('' = relative).
     pages_url: str = ''
     notes_visibility: str = 'private'
@@ -200,6 +253,13 @@ class Settings:
     token_encryption_key: str = field(default='', repr=False)
     # How long a change Microsoft accepted but did not show yet is re-read in the background.
     confirm_within_minutes: float = DEFAULT_CONFIRM_WITHIN_MINUTES
+    # Sent as azureResourceGroup when Microsoft creates an Azure subscription: canonical JSON of a
+    # valid OVERAGE_RESOURCE_GROUP ('' : not sent); :attr:`resource_group` is its object.
+    overage_resource_group: str = ''
+
+    @property
+    def resource_group(self) -> Optional[Dict[str, object]]:
+        return json.loads(self.overage_resource_group) if self.overage_resource_group else None
 
     @classmethod
     def from_config(cls, config: Optional[Mapping[str, str]]) -> 'Settings':
@@ -238,11 +298,13 @@ class Settings:
             customers_may_change=get('CUSTOMERS_MAY_CHANGE').lower() in _TRUE,
             product_ids=_csv(get('PRODUCT_IDS')),
             sync_rate_share=_share(get('SYNC_RATE_SHARE')),
+            people_rate_share=_people_share(get('PEOPLE_RATE_SHARE')),
             pages_url=_https_url(get('MANAGE_OVERAGE_BASE_URL')),
             notes_visibility=_notes_visibility(get('ORDER_NOTES_VISIBILITY')),
             store_is_durable=get('STORE_IS_DURABLE').lower() in _TRUE,
             token_encryption_key=get('TOKEN_ENCRYPTION_KEY'),
             confirm_within_minutes=_minutes(get('CONFIRM_WITHIN_MINUTES')),
+            overage_resource_group=_resource_group(get('OVERAGE_RESOURCE_GROUP')),
         )
 
 

@@ -27,9 +27,7 @@ Two kinds of match, both replaced by :data:`REDACTED`:
   shapes still catch them.
 """
 import re
-import threading
-from collections import OrderedDict
-from typing import Any, Iterable, Tuple
+from typing import Any, Dict, Iterable, Tuple
 
 
 REDACTED = '[redacted]'
@@ -48,25 +46,35 @@ _NAMED = re.compile(
     r'''[^\s"'&,;)}\]]+''',
 )
 
-_lock = threading.Lock()
-_known: 'OrderedDict[str, None]' = OrderedDict()
+# The known values, oldest first. Pure code may import this module (the rules build errors), so no
+# lock: each step is one dict operation, atomic under the interpreter's lock.
+_known: Dict[str, None] = {}
 
 
 def remember(*values: Any) -> None:
     """Make these values secret from now on, in every process-wide redaction (blank, short and
     non-string values are ignored)."""
-    with _lock:
-        for value in values:
-            if isinstance(value, str) and len(value.strip()) >= MIN_SECRET_LENGTH:
-                _known[value] = None
-                _known.move_to_end(value)
-                while len(_known) > KEPT_VALUES:
-                    _known.popitem(last=False)
+    for value in values:
+        if isinstance(value, str) and len(value.strip()) >= MIN_SECRET_LENGTH:
+            _known.pop(value, None)
+            _known[value] = None  # now the newest
+    while len(_known) > KEPT_VALUES:
+        oldest = next(iter(_known.copy()), None)
+        if oldest is not None:
+            _known.pop(oldest, None)
+
+
+def remember_connect_key(value: Any) -> None:
+    """Remember a Connect API key (``ApiKey SU-…:<secret>``) whole, without its scheme, and its
+    secret part alone (what an error may quote of it)."""
+    if not isinstance(value, str):
+        return
+    bare = value.split(None, 1)[-1] if value.lower().startswith('apikey ') else value
+    remember(value, bare, bare.split(':', 1)[-1])
 
 
 def _values(extra: Iterable[Any]) -> Tuple[str, ...]:
-    with _lock:
-        values = set(_known)
+    values = set(_known.copy())
     values.update(value for value in extra if isinstance(value, str) and value)
     # The longest first: a secret that contains another is replaced whole.
     return tuple(sorted(values, key=len, reverse=True))

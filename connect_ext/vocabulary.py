@@ -32,13 +32,25 @@ ACTOR_TYPES: Tuple[str, ...] = (*ROLES, ACTOR_SYSTEM, ACTOR_API)
 # --- what a change means, and how an audited operation ended ----------------------------------------
 ENABLE = 'enable'
 DISABLE = 'disable'
-INTENTS: Tuple[str, ...] = (ENABLE, DISABLE)
+# Enable (or move) overage to an Azure subscription Microsoft creates with the write itself: under
+# the customer's active Azure plan, or with a new no-cost Azure plan ("Subscription 1").
+CREATE = 'create'
+INTENTS: Tuple[str, ...] = (ENABLE, CREATE, DISABLE)
+# What Microsoft creates for a CREATE: an Azure subscription under the active Azure plan, or a new
+# no-cost Azure plan together with its first Azure subscription.
+CREATES_AZURE_SUBSCRIPTION = 'azure_subscription'
+CREATES_AZURE_PLAN = 'azure_plan_and_subscription'
+CREATIONS: Tuple[str, ...] = (CREATES_AZURE_SUBSCRIPTION, CREATES_AZURE_PLAN)
+# The name Microsoft gives the Azure subscription it creates when enabling overage.
+CREATED_SUBSCRIPTION_NAME = 'Subscription 1'
 MOVE = 'move'            # an enable that points overage at another of our Azure subscriptions
 ACTION_SYNC = 'sync'
 ACTION_FLAG = 'flag'
 ACTION_WEBHOOK = 'webhook'
+# The customer's acceptance of the Microsoft Customer Agreement, recorded with Partner Center.
+ACTION_AGREEMENT = 'agreement'
 CHANGE_ACTIONS: Tuple[str, ...] = (ENABLE, MOVE, DISABLE)
-AUDIT_ACTIONS: Tuple[str, ...] = (*CHANGE_ACTIONS, ACTION_SYNC, ACTION_FLAG, ACTION_WEBHOOK)
+AUDIT_ACTIONS: Tuple[str, ...] = (*CHANGE_ACTIONS, ACTION_SYNC, ACTION_FLAG, ACTION_WEBHOOK, ACTION_AGREEMENT)
 
 SUCCEEDED = 'succeeded'
 FAILED = 'failed'

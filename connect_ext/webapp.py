@@ -13,7 +13,9 @@ from connect.eaas.core.decorators import (
 )
 from connect.eaas.core.extension import WebApplicationBase
 
+from connect_ext.api.gate import RequestGate
 from connect_ext.api.handlers import UnexpectedErrorMiddleware, exception_handlers
+from connect_ext.api.views.agreements import AgreementsWebAppMixin
 from connect_ext.api.views.caller import CallerWebAppMixin
 from connect_ext.api.views.customers import CustomersWebAppMixin
 from connect_ext.api.views.items import ItemsWebAppMixin
@@ -33,6 +35,7 @@ OVERAGE_ICON = '/static/icons/overage.svg'
 class OverageWebApplication(
     CustomersWebAppMixin,
     OverageWebAppMixin,
+    AgreementsWebAppMixin,
     ItemsWebAppMixin,
     SettingsWebAppMixin,
     CallerWebAppMixin,
@@ -46,4 +49,5 @@ class OverageWebApplication(
 
     @classmethod
     def get_middlewares(cls) -> list:
-        return [UnexpectedErrorMiddleware]
+        # Added in this order, so the gate (path and body checks) is the outermost.
+        return [UnexpectedErrorMiddleware, RequestGate]

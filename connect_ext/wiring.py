@@ -24,9 +24,10 @@ from connect_ext.orders import notes
 from connect_ext.orders.confirming import ConfirmationPass
 from connect_ext.orders.conversations import RequestConversations
 from connect_ext.orders.handling import OrderHandling, recent_states_cache
-from connect_ext.orders.pacing import TokenBucket
+from connect_ext.orders.pacing import BudgetPacer, TokenBucket
 from connect_ext.orders.sync import OverageSync, new_worker_id, time_budget
 from connect_ext.overage.facts import Caller
+from connect_ext.partner_center.budget import BudgetPolicy, RateBudget
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.partner_center.refresh_tokens import RefreshTokenKeeper, TokenCipher, credential_key
 from connect_ext.service.overage import OverageService
@@ -105,14 +106,41 @@ def refresh_token_keeper_for(settings: Settings) -> Optional[RefreshTokenKeeper]
     return _keepers.get_or_build(_credentials_key(settings), build)
 
 
+def budget_policy(settings: Settings) -> BudgetPolicy:
+    """Partner Center's limit as ``PEOPLE_RATE_SHARE`` and ``SYNC_RATE_SHARE`` share it."""
+    return BudgetPolicy(people_share=settings.people_rate_share, sync_share=settings.sync_rate_share)
+
+
+class _StoreRateBudgets:
+    """The store's ``rate_budgets``, opened at the first rate-limited call (a client that makes
+    none, e.g. a connection test, opens no store)."""
+
+    def __init__(self, settings: Settings):
+        self._settings = settings
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(store_for(self._settings).rate_budgets, name)
+
+
+def rate_budget_for(settings: Settings, store: Optional[Store] = None) -> RateBudget:
+    """The partner tenant's Partner Center budget, kept in the store and so shared by every
+    process and replica of this ``DATABASE_URL``."""
+    rows = store.rate_budgets if store is not None else _StoreRateBudgets(settings)
+    return RateBudget(rows, settings.partner_center.tenant_id, budget_policy(settings))
+
+
 def partner_center_client_for(settings: Settings) -> PartnerCenterClient:
-    """The client of ``settings.partner_center``; App+User keeps its refresh token in the store."""
+    """The client of ``settings.partner_center``; App+User keeps its refresh token in the store;
+    every rate-limited call takes from the shared budget."""
 
     def build() -> PartnerCenterClient:
         keeper = refresh_token_keeper_for(settings)
-        return PartnerCenterClient(settings.partner_center, refresh_tokens=keeper)
+        return PartnerCenterClient(
+            settings.partner_center, refresh_tokens=keeper, budget=rate_budget_for(settings),
+        )
 
-    return _clients.get_or_build(_credentials_key(settings), build)
+    key = (*_credentials_key(settings), budget_policy(settings))
+    return _clients.get_or_build(key, build)
 
 
 def notifier_for(settings: Settings, store: Store) -> Optional[WebhookNotifier]:
@@ -242,6 +270,18 @@ def order_handling(
     )
 
 
+def background_pacer(dependencies: EventsDependencies, **timing: Any):
+    """What the sync and the confirmation pass wait on: the shared budget of the service's client
+    (its calls take from it), or, for a client given without one, a local bucket at the sync's
+    share of what people leave."""
+    budget = getattr(dependencies.service.client, 'budget', None)
+    if budget is not None:
+        return BudgetPacer(budget, **timing)
+    settings = dependencies.settings
+    share = settings.sync_rate_share * (1 - settings.people_rate_share)
+    return TokenBucket.for_partner_center(share, **timing)
+
+
 def overage_sync(
     dependencies: EventsDependencies,
     *,
@@ -251,7 +291,7 @@ def overage_sync(
     time_budget_seconds: Optional[float] = None,
     worker_id: Optional[str] = None,
 ) -> OverageSync:
-    """One run of the sync, paced at ``SYNC_RATE_SHARE`` of Partner Center's limit."""
+    """One run of the sync, within the shared budget (``SYNC_RATE_SHARE`` of what people leave)."""
     timing: Dict[str, Any] = {}
     if clock is not None:
         timing['clock'] = clock
@@ -262,7 +302,7 @@ def overage_sync(
     return OverageSync(
         dependencies.store,
         dependencies.service,
-        pacer=TokenBucket.for_partner_center(dependencies.settings.sync_rate_share, **timing),
+        pacer=background_pacer(dependencies, **timing),
         time_budget_seconds=time_budget_seconds,
         worker_id=worker_id,
         logger=logger,
@@ -282,7 +322,7 @@ def confirmation_pass(
     return ConfirmationPass(
         dependencies.store,
         dependencies.service,
-        pacer=TokenBucket.for_partner_center(dependencies.settings.sync_rate_share),
+        pacer=background_pacer(dependencies),
         deadline=time.monotonic() + time_budget_seconds,
         worker_id=worker_id or new_worker_id(),
         logger=logger,

@@ -363,7 +363,9 @@ def create_app(sandbox: Sandbox) -> Starlette:
         Route('/sandbox/notes', notes_page, methods=['GET']),
         Route('/sandbox/notes.json', notes_json, methods=['GET']),
         Mount(CONNECT_PREFIX, app=connect_app),
-        Mount('', app=webapp),
     ])
+    # Everything else is the extension's, as under the runner (a Mount('') would miss a path with a
+    # newline in it, its pattern being '.*', and answer Starlette's text 404 instead of the API's).
+    app.router.default = webapp
     app.state.sandbox = sandbox
     return app

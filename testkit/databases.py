@@ -29,6 +29,7 @@ STORE_TABLES = (
     'credentials',
     'pending_confirmations',
     'customer_accounts',
+    'rate_budgets',
 )
 BACKENDS = ['sqlite', pytest.param('postgresql', marks=pytest.mark.postgres)]
 

@@ -40,7 +40,7 @@ class FakeConnect:
         self.conversations: Dict[str, str] = {}
         self.messages: Dict[str, List[Dict[str, Any]]] = {}
         self.calls: List[Tuple[str, str]] = []
-        self.faults: List[Tuple[str, re.Pattern, int]] = []
+        self.faults: List[Tuple[str, re.Pattern, int, List[str]]] = []
         # Seconds each call waits before it is answered (outside the lock: calls overlap).
         self.latency = 0.0
         self._lock = threading.Lock()
@@ -64,9 +64,10 @@ class FakeConnect:
         conversation_id = self.conversations[request_id]
         return [message['text'] for message in self.messages[conversation_id]]
 
-    def fail_next(self, method: str, path: str, status: int) -> None:
-        """The next ``method`` call whose path matches ``path`` answers ``status``."""
-        self.faults.append((method, re.compile(path), status))
+    def fail_next(self, method: str, path: str, status: int, errors: Optional[List[str]] = None) -> None:
+        """The next ``method`` call whose path matches ``path`` answers ``status`` (with Connect's
+        ``errors`` texts, ``["down"]`` unless given)."""
+        self.faults.append((method, re.compile(path), status, errors or ['down']))
 
     def unexpected_calls(self) -> List[Tuple[str, str]]:
         return [(m, p) for m, p in self.calls if not p.startswith('/conversations')]
@@ -82,10 +83,10 @@ class FakeConnect:
         with self._lock:
             self.calls.append((request.method, path))
             for fault in list(self.faults):
-                method, pattern, status = fault
+                method, pattern, status, errors = fault
                 if method == request.method and pattern.search(path):
                     self.faults.remove(fault)
-                    return status, {}, json.dumps({'error_code': 'SYS_001', 'errors': ['down']})
+                    return status, {}, json.dumps({'error_code': 'SYS_001', 'errors': errors})
             match = re.fullmatch(r'/conversations/(CO-[\w-]+)/messages', path)
             if path == '/conversations' and request.method == 'GET':
                 return self._list_conversations(url.query, query)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
 from connect_ext.config import PartnerCenterSettings, Settings
+from connect_ext.partner_center.budget import BudgetPolicy, RateBudget
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.service.overage import OverageService
 from connect_ext.store import Store
@@ -69,6 +70,18 @@ def variant_client(pc_settings: PartnerCenterSettings, clock,
     if variant.fake_waits:
         return PartnerCenterClient(pc_settings, sleep=clock.sleep, clock=clock)
     return PartnerCenterClient(pc_settings, sleep=lambda _seconds: None)
+
+
+def shared_budget(store: Store, pc_settings: PartnerCenterSettings, *, clock, sleep,
+                  policy: BudgetPolicy = BudgetPolicy()) -> RateBudget:
+    """The partner's Partner Center budget in ``store``, on the given (fake or scaled) time."""
+    return RateBudget(store.rate_budgets, pc_settings.tenant_id, policy, clock=clock, sleep=sleep)
+
+
+def budgeted_client(pc_settings: PartnerCenterSettings, budget: RateBudget, **options: Any
+                    ) -> PartnerCenterClient:
+    """A client whose rate-limited calls take from ``budget`` (as wiring builds it)."""
+    return PartnerCenterClient(pc_settings, budget=budget, **options)
 
 
 def variant_settings(pc_settings: PartnerCenterSettings, store: Store,

@@ -17,15 +17,17 @@ def partner_center_settings(sim, **overrides: Any) -> PartnerCenterSettings:
 
 
 def partner_center_client(settings: PartnerCenterSettings, *,
-                          sleep: Callable[[float], None] = time.sleep) -> PartnerCenterClient:
+                          sleep: Callable[[float], None] = time.sleep,
+                          budget: Any = None) -> PartnerCenterClient:
     """The real client; its tokens come with a 10-second time-out whatever ``settings`` say,
-    since the token endpoint is never what a run injects faults into or measures."""
+    since the token endpoint is never what a run injects faults into or measures. ``budget``: the
+    shared rate budget its rate-limited calls take from (None: unpaced)."""
     from dataclasses import replace
 
     from connect_ext.partner_center.auth import MsalTokenProvider
 
     tokens = MsalTokenProvider(replace(settings, read_timeout=max(10.0, settings.read_timeout)))
-    return PartnerCenterClient(settings, token_provider=tokens, sleep=sleep)
+    return PartnerCenterClient(settings, token_provider=tokens, sleep=sleep, budget=budget)
 
 
 @contextmanager

@@ -23,6 +23,9 @@ class Api:
     def get(self, url, **kwargs):
         return self.request('GET', url, **kwargs)
 
+    def post(self, url, **kwargs):
+        return self.request('POST', url, **kwargs)
+
     def put(self, url, **kwargs):
         return self.request('PUT', url, **kwargs)
 

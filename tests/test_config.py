@@ -75,3 +75,16 @@ def test_confirm_within_minutes_is_a_positive_number_of_minutes_else_the_default
     assert declared['CONFIRM_WITHIN_MINUTES'] == {
         'name': 'CONFIRM_WITHIN_MINUTES', 'initial_value': '60', 'secure': False,
     }
+
+
+def test_the_resource_group_is_parsed_once_and_a_bad_one_sends_nothing():
+    group = '{"tags": {"teams phone": "pay as you go calls"}, "location": "canadacentral"}'
+
+    parsed = Settings.from_config({'OVERAGE_RESOURCE_GROUP': group})
+
+    assert parsed.resource_group == {'location': 'canadacentral',
+                                     'tags': {'teams phone': 'pay as you go calls'}}
+    assert hash(parsed) == hash(Settings.from_config({'OVERAGE_RESOURCE_GROUP': group}))
+    for bad in ('', 'not json', '[]', '{}', '{"location": "Canada Central"}', '{"tags": {"a": 1}}',
+                '{"location": "eastus", "name": "M365"}'):
+        assert Settings.from_config({'OVERAGE_RESOURCE_GROUP': bad}).resource_group is None

@@ -35,7 +35,7 @@ from connect_ext.customers.visibility import ConnectVisibility
 from connect_ext.errors.error import OverageError
 from connect_ext.overage.access import may_change, may_see
 from connect_ext.overage.facts import Caller, CustomerRef
-from connect_ext.redaction import remember as remember_secret
+from connect_ext.redaction import remember_connect_key
 from connect_ext.vocabulary import (
     CONNECT_ADMIN_CALL,
     CONNECT_RESELLER_ROLE,
@@ -186,7 +186,7 @@ def get_caller_connect(
                     problem="the call does not carry the caller's installation",
                 )
             # Connect may quote the key in an error; it is a secret of the redaction from now on.
-            remember_secret(x_connect_installation_api_key)
+            remember_connect_key(x_connect_installation_api_key)
             built.append(get_installation_client(
                 logger, x_connect_installation_api_key, x_connect_api_gateway_url,
                 x_connect_user_agent or 'overage-manager', x_connect_correlation_id,

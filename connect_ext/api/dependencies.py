@@ -6,12 +6,14 @@ event and the sync of one configuration share one store, one client and one serv
 
 Tests replace any of them with ``app.dependency_overrides[get_store] = ...`` and the like.
 """
+import logging
 from typing import Any, Callable, Dict, Optional
 
 from connect.client import ConnectClient
 from connect.eaas.core.inject.common import get_config
 from connect.eaas.core.inject.synchronous import get_extension_client, get_installation_client
 from fastapi import Depends
+from sqlalchemy.exc import SQLAlchemyError
 
 from connect_ext import wiring
 from connect_ext.api.auth import VisibleCustomers, get_caller, get_caller_connect
@@ -20,11 +22,15 @@ from connect_ext.customers.directory import CustomerDirectory
 from connect_ext.customers.visibility import ConnectVisibility
 from connect_ext.notifications.webhooks import WebhookNotifier
 from connect_ext.overage.facts import Caller
+from connect_ext.partner_center.budget import BudgetState
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.partner_center.refresh_tokens import RefreshTokenKeeper
 from connect_ext.service.overage import OverageService
 from connect_ext.store import Store
 from connect_ext.store.durability import Durability
+
+
+logger = logging.getLogger(__name__)
 
 
 def get_settings(config: Dict[str, Any] = Depends(get_config)) -> Settings:
@@ -47,6 +53,18 @@ def get_store_durability(settings: Settings = Depends(get_settings)) -> Durabili
 
 def get_partner_center_client(settings: Settings = Depends(get_settings)) -> PartnerCenterClient:
     return wiring.partner_center_client_for(settings)
+
+
+def get_rate_budget_state(
+    settings: Settings = Depends(get_settings), store: Store = Depends(get_store),
+) -> Optional[BudgetState]:
+    """The shared Partner Center budget as every process sees it; None when the store cannot be
+    read just now (the settings page still answers)."""
+    try:
+        return wiring.rate_budget_for(settings, store).state()
+    except SQLAlchemyError as error:
+        logger.warning('the rate budget cannot be read: %s', type(error).__name__)
+        return None
 
 
 def get_refresh_token_keeper(settings: Settings = Depends(get_settings)) -> Optional[RefreshTokenKeeper]:

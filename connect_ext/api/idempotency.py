@@ -13,8 +13,14 @@ Rules:
   whitespace do not matter);
 - the check, the change and the save run under the customer's lock (process-wide, and across
   replicas on PostgreSQL), so two concurrent retries cannot both change;
-- answers that a later retry could improve — 429 and 5xx (Microsoft busy or down) — are not saved;
-  every other answer, success or refusal, is kept for :data:`IDEMPOTENCY_TTL_SECONDS`.
+- what is kept for :data:`IDEMPOTENCY_TTL_SECONDS` is what happened: a success (changed, nothing to
+  change, awaiting Microsoft's confirmation), or Microsoft's own refusal (its answer is under
+  ``details.microsoft``). Not kept, so that a retry with the same key is judged anew: answers a
+  later retry could improve (429 and 5xx: Microsoft busy or down), and every refusal the extension
+  decided before anything happened — a stale ``If-Match`` (412: the retry comes with a fresh one), a
+  blocking prerequisite (the retry may come after it was fixed), a caller not allowed. Those
+  refusals wrote nothing, so replaying them would only make the key unusable for the change it
+  names (docs/api.md).
 """
 import hashlib
 import json
@@ -31,7 +37,8 @@ logger = logging.getLogger(__name__)
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 REPLAYED_HEADER = 'Idempotent-Replayed'
 # Printable ASCII without blanks, as Stripe-style clients send (UUIDs, ULIDs, request ids).
-_KEY = re.compile(r'^[\x21-\x7e]{1,255}$')
+IDEMPOTENCY_KEY_PATTERN = r'^[\x21-\x7e]{1,255}$'
+_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ def checked_key(key: Optional[str]) -> Optional[str]:
     """The key, None when absent; 422 ``VALIDATION_FAILED`` when it is not 1-255 visible ASCII."""
     if key is None:
         return None
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):
         raise public_error(
             'VALIDATION_FAILED',
             {'fields': [{
@@ -65,8 +72,14 @@ def fingerprint(method: str, path: str, body: Any) -> str:
 
 
 def is_saved(answer: Answer) -> bool:
-    """Whether the answer is final for this key (a retry could not do better)."""
-    return answer.status_code < 500 and answer.status_code != 429
+    """Whether the answer is final for this key: something happened (see the module docstring)."""
+    if answer.status_code >= 500 or answer.status_code == 429:
+        return False
+    if answer.status_code < 400:
+        return True
+    error = answer.body.get('error') if isinstance(answer.body, dict) else None
+    details = error.get('details') if isinstance(error, dict) else None
+    return isinstance(details, dict) and isinstance(details.get('microsoft'), dict)
 
 
 def run_once(

@@ -17,10 +17,13 @@ from typing import Any, Iterable, List, Mapping, Optional, Sequence
 from connect_ext.api.cursors import encode_cursor
 from connect_ext.api.schemas import (
     Actor,
+    AgreementBody,
+    AgreementContact,
     ApplicableSettingsBody,
     AuditError,
     AzurePlanOption,
     AzurePlanRef,
+    AzureSubscriptionCreationBody,
     AzureSubscriptionOption,
     AzureSubscriptionRef,
     CallerBody,
@@ -29,6 +32,7 @@ from connect_ext.api.schemas import (
     ChangeResultBody,
     ConfirmationTarget,
     ConnectionCheck,
+    CreatedAzureSubscriptionBody,
     CustomerInfo,
     CustomerPage,
     CustomerSummary,
@@ -43,6 +47,7 @@ from connect_ext.api.schemas import (
     PartnerCenterConfiguration,
     PendingConfirmationBody,
     Permissions,
+    RateBudgetBody,
     RefreshTokenState,
     SettingsBody,
 )
@@ -53,17 +58,19 @@ from connect_ext.overage.access import may_change
 from connect_ext.overage.facts import Caller, CustomerRef
 from connect_ext.overage.prerequisites import Finding
 from connect_ext.partner_center.auth import mode_of
+from connect_ext.partner_center.budget import BudgetState
 from connect_ext.partner_center.refresh_tokens import RefreshTokenStatus
 from connect_ext.service.results import (
     AzurePlanChoice,
     ChangeResult,
+    CreatedAzureSubscription,
     OverageOptions,
     OverageState,
 )
 from connect_ext.store import AuditRecord, CustomerRecord, Page
 from connect_ext.store.durability import Durability
 from connect_ext.store.records import PendingConfirmationRecord
-from connect_ext.vocabulary import ACTION_WEBHOOK, CUSTOMER, SOURCE_UNREADABLE
+from connect_ext.vocabulary import ACTION_WEBHOOK, CREATED_SUBSCRIPTION_NAME, CUSTOMER, SOURCE_UNREADABLE
 
 
 # --- the pieces ------------------------------------------------------------------------------
@@ -107,6 +114,7 @@ def pending_confirmation_body(
         target=ConfirmationTarget(
             enabled=pending.to_enabled,
             azure_subscription_id=pending.to_entitlement if pending.to_enabled else None,
+            create_azure_subscription=bool(pending.to_enabled and not pending.to_entitlement),
         ),
         audit_id=pending.audit_id,
         requested_at=pending.requested_at.isoformat(),
@@ -160,8 +168,13 @@ def state_body(state: OverageState, *, can_change: bool) -> OverageStateBody:
     return OverageStateBody(**_state_fields(state), permissions=Permissions(can_change=can_change))
 
 
-def change_result_body(result: ChangeResult) -> ChangeResultBody:
-    """The state after the change, and what was done."""
+def created_body(created: Optional[CreatedAzureSubscription]) -> Optional[CreatedAzureSubscriptionBody]:
+    return None if created is None else CreatedAzureSubscriptionBody(**created.to_dict())
+
+
+def change_result_body(result: ChangeResult, *, creates: bool = False) -> ChangeResultBody:
+    """The state after the change, and what was done (``creates``: the change asked Microsoft to
+    create the Azure subscription)."""
     return ChangeResultBody(
         **_state_fields(result.state),
         change=ChangeInfo(
@@ -170,6 +183,8 @@ def change_result_body(result: ChangeResult) -> ChangeResultBody:
             audit_id=result.audit_id,
             ms_request_id=result.ms_request_id,
             ms_correlation_id=result.ms_correlation_id,
+            create_azure_subscription=creates,
+            created=created_body(result.created),
         ),
     )
 
@@ -194,14 +209,28 @@ def _plan_option(choice: AzurePlanChoice) -> AzurePlanOption:
     )
 
 
-def options_body(options: OverageOptions) -> OverageOptionsBody:
+def options_body(options: OverageOptions, settings: Optional[Settings] = None) -> OverageOptionsBody:
     state = options.state
+    creation = options.creation(settings)
+    plan = creation.azure_plan
     return OverageOptionsBody(
         customer=customer_info(state.customer),
         status=state.status,
         azure_plans=[_plan_option(choice) for choice in options.azure_plans],
         can_enable=options.can_enable,
         can_disable=options.can_disable,
+        can_create_azure_subscription=creation.possible,
+        create_azure_subscription=AzureSubscriptionCreationBody(
+            possible=creation.possible,
+            creates=creation.creates,
+            description=creation.description,
+            azure_subscription_name=CREATED_SUBSCRIPTION_NAME,
+            azure_plan=(
+                AzurePlanRef(subscription_id=plan.id, name=plan.friendly_name or plan.offer_name)
+                if plan is not None else None
+            ),
+            findings=_findings(creation.findings),
+        ),
         findings=_findings(state.findings),
         etag=state.etag,
     )
@@ -235,6 +264,23 @@ def history_entry(entry: AuditRecord, *, owner: bool) -> HistoryEntry:
         ms_request_id=entry.ms_request_id,
         ms_correlation_id=entry.ms_correlation_id,
         details=details,
+    )
+
+
+def agreement_body(customer: CustomerRef, recorded: Mapping[str, Any]) -> AgreementBody:
+    """The recorded acceptance, from the Agreement resource Microsoft answered (camelCase)."""
+    contact = recorded.get('primaryContact') if isinstance(recorded.get('primaryContact'), dict) else {}
+    return AgreementBody(
+        customer=customer_info(customer),
+        type=str(recorded.get('type') or ''),
+        template_id=str(recorded.get('templateId') or ''),
+        date_agreed=str(recorded.get('dateAgreed') or ''),
+        primary_contact=AgreementContact(
+            first_name=str(contact.get('firstName') or ''),
+            last_name=str(contact.get('lastName') or ''),
+            email=str(contact.get('email') or ''),
+            phone_number=contact.get('phoneNumber'),
+        ),
     )
 
 
@@ -326,9 +372,10 @@ def settings_body(
     product_ids: Optional[Iterable[str]],
     store: Durability,
     refresh_token: Optional[RefreshTokenState] = None,
+    budget: Optional[BudgetState] = None,
 ) -> SettingsBody:
     """What the settings page shows: every value but the secrets (only whether they are set);
-    ``refresh_token`` in App+User mode."""
+    ``refresh_token`` in App+User mode; the shared Partner Center budget's state."""
     pc = settings.partner_center
     return SettingsBody(
         sku_marker=settings.sku_marker,
@@ -351,6 +398,23 @@ def settings_body(
             mode=mode_of(pc),
             refresh_token=refresh_token,
         ),
+        rate_budget=None if budget is None else rate_budget_body(settings, budget),
+    )
+
+
+def rate_budget_body(settings: Settings, budget: BudgetState) -> RateBudgetBody:
+    """The budget's part of the settings: its shares, what was used, the 429s of the hour."""
+    return RateBudgetBody(
+        limit_per_minute=budget.limit_per_minute,
+        usable_per_minute=round(budget.usable_per_minute, 1),
+        people_rate_share=settings.people_rate_share,
+        kept_for_people_per_minute=round(budget.kept_for_people_per_minute, 1),
+        sync_rate_share=settings.sync_rate_share,
+        sync_per_minute=round(budget.sync_per_minute, 1),
+        used_this_minute=budget.used_this_minute,
+        used_last_minute=budget.used_last_minute,
+        throttled_last_hour=budget.throttled_last_hour,
+        paused_for_seconds=round(budget.paused_for_seconds, 1),
     )
 
 

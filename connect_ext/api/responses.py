@@ -36,10 +36,12 @@ def content_range(offset: int, count: int, total: Optional[int]) -> str:
 
 
 _DESCRIPTIONS = {
+    400: 'The body is not UTF-8 JSON, or repeats a key (`INVALID_JSON_BODY`).',
     403: 'The caller may not do this (`FORBIDDEN`, `CALLER_NOT_ALLOWED`, or Microsoft refused).',
     404: 'Not found, or not visible to the caller (the same answer either way).',
     405: 'The route does not accept this method.',
     409: 'Conflict: overage held by another partner, or another change still running.',
+    413: 'The body is larger than the API accepts (`REQUEST_BODY_TOO_LARGE`).',
     412: '`If-Match` no longer matches the current state (`STALE_STATE`); `ETag` has the new one.',
     422: 'The request is invalid (`VALIDATION_FAILED`), or a prerequisite blocks it.',
     429: 'Partner Center is throttling (`THROTTLED`); wait `Retry-After` seconds.',
@@ -53,10 +55,15 @@ _RETRY_AFTER = {'Retry-After': {
 }}
 
 
-def error_responses(*statuses: int) -> Dict[int, Dict[str, Any]]:
-    """The ``responses=`` of a route: the public error shape for ``statuses``, 403, 422 and 500."""
+# What a route with a request body may answer besides (connect_ext.api.gate).
+BODY_STATUSES = (400, 413)
+
+
+def error_responses(*statuses: int, body: bool = False) -> Dict[int, Dict[str, Any]]:
+    """The ``responses=`` of a route: the public error shape for ``statuses``, 403, 422 and 500,
+    and :data:`BODY_STATUSES` when the route takes a ``body``."""
     documented: Dict[int, Dict[str, Any]] = {}
-    for status in sorted({*statuses, 403, 422, 500}):
+    for status in sorted({*statuses, 403, 422, 500, *(BODY_STATUSES if body else ())}):
         entry: Dict[str, Any] = {'model': ErrorBody, 'description': _DESCRIPTIONS[status]}
         if status in (429, 503):
             entry['headers'] = _RETRY_AFTER

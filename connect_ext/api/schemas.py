@@ -8,9 +8,9 @@ their ``dump``, so the OpenAPI document (built from these models) and the answer
 from enum import Enum
 from typing import Any, Dict, List, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from connect_ext.compat import RequestModel, pattern_kwarg
+from connect_ext.compat import RequestModel, ResponseModel, pattern_kwarg
 from connect_ext.vocabulary import GUID_PATTERN, OVERAGE_STATUSES
 
 
@@ -21,21 +21,47 @@ OverageStatus = Enum('OverageStatus', [(status, status) for status in OVERAGE_ST
 # --- requests --------------------------------------------------------------------------------
 
 class OverageChangeRequest(RequestModel):
-    """Where the customer's overage should go: an Azure subscription, or null to disable it."""
+    """Where the customer's overage should go: an Azure subscription, null to disable it, or
+    ``create_azure_subscription`` true (alone) for one that Microsoft creates."""
 
     azure_subscription_id: Optional[str] = Field(
-        ...,
+        None,
         description=(
             'The Azure subscription (Azure entitlement GUID) that collects the overage; '
-            'null sets overage to None (disabled).'
+            'null sets overage to None (disabled). Required unless create_azure_subscription is true, '
+            'and then left out.'
         ),
         **pattern_kwarg(GUID_PATTERN),
+    )
+    create_azure_subscription: Optional[bool] = Field(
+        None,
+        description=(
+            'true: enable (or move) overage to a new Azure subscription that Microsoft creates, under '
+            "the customer's active Azure plan or with a new no-cost Azure plan (\"Subscription 1\")."
+        ),
+    )
+
+
+class MicrosoftCustomerAgreementRequest(RequestModel):
+    """The customer's acceptance of the Microsoft Customer Agreement, as Microsoft records it: the
+    customer contact who accepted it, the date, and the partner's confirmation that it did."""
+
+    first_name: str = Field(..., min_length=1, max_length=100)
+    last_name: str = Field(..., min_length=1, max_length=100)
+    email: str = Field(..., min_length=3, max_length=320, **pattern_kwarg(r'^[^@\s]+@[^@\s]+$'))
+    phone_number: Optional[str] = Field(None, max_length=40)
+    date_agreed: str = Field(
+        ..., description='The date the customer accepted it (YYYY-MM-DD).',
+        **pattern_kwarg(r'^\d{4}-\d{2}-\d{2}$'),
+    )
+    customer_accepted: bool = Field(
+        ..., description='true confirms that the customer accepted the agreement on that date.',
     )
 
 
 # --- errors ----------------------------------------------------------------------------------
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(ResponseModel):
     code: str
     message: str
     reason: str
@@ -43,7 +69,7 @@ class ErrorDetail(BaseModel):
     details: Dict[str, Any] = Field(default_factory=dict)
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(ResponseModel):
     """The one shape of every error answer."""
 
     error: ErrorDetail
@@ -51,7 +77,7 @@ class ErrorBody(BaseModel):
 
 # --- customers -------------------------------------------------------------------------------
 
-class CustomerInfo(BaseModel):
+class CustomerInfo(ResponseModel):
     id: str
     name: Optional[str] = None
     tenant_id: Optional[str] = None
@@ -74,7 +100,7 @@ class CustomerSummary(CustomerInfo):
     pending_confirmation: bool = False
 
 
-class CustomerPage(BaseModel):
+class CustomerPage(ResponseModel):
     """One page of the overview. ``total`` is ``exact`` up to 10,000 matching customers; past that
     it is the database's ``estimate`` or a lower bound (``at_least``), as ``total_is`` says.
     ``next_cursor`` continues after this page (null on the last page)."""
@@ -87,7 +113,7 @@ class CustomerPage(BaseModel):
     next_cursor: Optional[str] = None
 
 
-class FindingBody(BaseModel):
+class FindingBody(ResponseModel):
     code: str
     severity: str
     message: str
@@ -97,7 +123,7 @@ class FindingBody(BaseModel):
     params: Dict[str, Any] = Field(default_factory=dict)
 
 
-class OvgSubscription(BaseModel):
+class OvgSubscription(ResponseModel):
     id: str
     offer_id: Optional[str] = None
     name: Optional[str] = None
@@ -105,29 +131,31 @@ class OvgSubscription(BaseModel):
     partner_id: Optional[str] = None
 
 
-class AzurePlanRef(BaseModel):
+class AzurePlanRef(ResponseModel):
     subscription_id: str
     name: Optional[str] = None
 
 
-class AzureSubscriptionRef(BaseModel):
+class AzureSubscriptionRef(ResponseModel):
     id: str
     name: Optional[str] = None
     status: Optional[str] = None
 
 
-class Permissions(BaseModel):
+class Permissions(ResponseModel):
     """What the caller may do: ``can_change`` is false for customers unless CUSTOMERS_MAY_CHANGE."""
 
     can_change: bool
 
 
-class ConfirmationTarget(BaseModel):
+class ConfirmationTarget(ResponseModel):
     enabled: bool
     azure_subscription_id: Optional[str] = None
+    # The change enables overage to an Azure subscription Microsoft creates (no id until it shows).
+    create_azure_subscription: bool = False
 
 
-class PendingConfirmationBody(BaseModel):
+class PendingConfirmationBody(ResponseModel):
     """A change Microsoft accepted but does not show yet ("waiting for Microsoft to confirm"): read
     again in the background until Microsoft shows ``target`` or ``confirm_by`` passes."""
 
@@ -138,7 +166,7 @@ class PendingConfirmationBody(BaseModel):
     confirm_by: str
 
 
-class _OverageStateFields(BaseModel):
+class _OverageStateFields(ResponseModel):
     """What the state answer and the change answer share (not a schema of its own)."""
 
     customer: CustomerInfo
@@ -162,7 +190,7 @@ class OverageStateBody(_OverageStateFields):
     permissions: Permissions
 
 
-class AzureSubscriptionOption(BaseModel):
+class AzureSubscriptionOption(ResponseModel):
     id: str
     name: Optional[str] = None
     status: Optional[str] = None
@@ -170,7 +198,7 @@ class AzureSubscriptionOption(BaseModel):
     current: bool
 
 
-class AzurePlanOption(BaseModel):
+class AzurePlanOption(ResponseModel):
     subscription_id: str
     name: Optional[str] = None
     offer_id: Optional[str] = None
@@ -178,22 +206,51 @@ class AzurePlanOption(BaseModel):
     azure_subscriptions: List[AzureSubscriptionOption] = Field(default_factory=list)
 
 
-class OverageOptionsBody(BaseModel):
+class AzureSubscriptionCreationBody(ResponseModel):
+    """Whether Microsoft may create an Azure subscription for the overage, and what: ``creates`` is
+    ``azure_subscription`` (under ``azure_plan``) or ``azure_plan_and_subscription`` (a new no-cost
+    Azure plan with "Subscription 1"); ``findings`` are those that stop it."""
+
+    possible: bool
+    creates: str
+    description: str
+    azure_subscription_name: str
+    azure_plan: Optional[AzurePlanRef] = None
+    findings: List[FindingBody] = Field(default_factory=list)
+
+
+class OverageOptionsBody(ResponseModel):
     customer: CustomerInfo
     status: str
     azure_plans: List[AzurePlanOption] = Field(default_factory=list)
     can_enable: bool
     can_disable: bool
+    can_create_azure_subscription: bool
+    create_azure_subscription: AzureSubscriptionCreationBody
     findings: List[FindingBody] = Field(default_factory=list)
     etag: str
 
 
-class ChangeInfo(BaseModel):
+class CreatedAzureSubscriptionBody(ResponseModel):
+    """The Azure subscription (and Azure plan) Microsoft created for the overage."""
+
+    azure_subscription_id: str
+    name: Optional[str] = None
+    azure_plan_id: Optional[str] = None
+    azure_plan_name: Optional[str] = None
+    new_azure_plan: Optional[bool] = None
+
+
+class ChangeInfo(ResponseModel):
     action: str
     outcome: str
     audit_id: Optional[int] = None
     ms_request_id: Optional[str] = None
     ms_correlation_id: Optional[str] = None
+    # A change that creates an Azure subscription: what Microsoft created, once it shows it
+    # (null while waiting for Microsoft: the history and the webhook name it once confirmed).
+    create_azure_subscription: bool = False
+    created: Optional[CreatedAzureSubscriptionBody] = None
 
 
 class ChangeResultBody(_OverageStateFields):
@@ -203,23 +260,40 @@ class ChangeResultBody(_OverageStateFields):
     change: ChangeInfo
 
 
-class OverageSetting(BaseModel):
+class AgreementContact(ResponseModel):
+    first_name: str
+    last_name: str
+    email: str
+    phone_number: Optional[str] = None
+
+
+class AgreementBody(ResponseModel):
+    """The acceptance of the Microsoft Customer Agreement recorded with Partner Center."""
+
+    customer: CustomerInfo
+    type: str
+    template_id: str
+    date_agreed: str
+    primary_contact: AgreementContact
+
+
+class OverageSetting(ResponseModel):
     enabled: Optional[bool] = None
     azure_subscription_id: Optional[str] = None
 
 
-class Actor(BaseModel):
+class Actor(ResponseModel):
     type: str
     id: Optional[str] = None
     name: Optional[str] = None
 
 
-class AuditError(BaseModel):
+class AuditError(ResponseModel):
     code: Optional[str] = None
     message: Optional[str] = None
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(ResponseModel):
     id: int
     at: str
     action: str
@@ -233,7 +307,7 @@ class HistoryEntry(BaseModel):
     details: Dict[str, Any] = Field(default_factory=dict)
 
 
-class HistoryPage(BaseModel):
+class HistoryPage(ResponseModel):
     items: List[HistoryEntry]
     total: int
     limit: int
@@ -242,7 +316,7 @@ class HistoryPage(BaseModel):
 
 # --- catalogue and settings ------------------------------------------------------------------
 
-class CatalogueItem(BaseModel):
+class CatalogueItem(ResponseModel):
     product_id: str
     id: str
     name: Optional[str] = None
@@ -253,17 +327,17 @@ class CatalogueItem(BaseModel):
     type: Optional[str] = None
 
 
-class ItemsPage(BaseModel):
+class ItemsPage(ResponseModel):
     items: List[CatalogueItem]
     total: int
 
 
-class ConnectionCheck(BaseModel):
+class ConnectionCheck(ResponseModel):
     ok: bool
     mode: str
 
 
-class RefreshTokenState(BaseModel):
+class RefreshTokenState(ResponseModel):
     """The App+User refresh token in use (never the token): where it comes from (``renewed``: the
     newest one Entra handed out, kept encrypted in the store; ``configured``:
     PARTNER_CENTER_REFRESH_TOKEN, none renewed from it yet; ``unreadable``: a renewed one is stored
@@ -275,7 +349,7 @@ class RefreshTokenState(BaseModel):
     warnings: List[FindingBody] = Field(default_factory=list)
 
 
-class PartnerCenterConfiguration(BaseModel):
+class PartnerCenterConfiguration(ResponseModel):
     api_url: str
     login_url: str
     tenant_id: Optional[str] = None
@@ -285,7 +359,24 @@ class PartnerCenterConfiguration(BaseModel):
     refresh_token: Optional[RefreshTokenState] = None
 
 
-class SettingsBody(BaseModel):
+class RateBudgetBody(ResponseModel):
+    """Partner Center's rate budget, shared by every process: the limit, how it is shared
+    (``PEOPLE_RATE_SHARE`` kept for people, ``SYNC_RATE_SHARE`` of the rest for the sync), the
+    calls taken this minute and the last, the 429s of the last hour and any pause they imposed."""
+
+    limit_per_minute: int
+    usable_per_minute: float
+    people_rate_share: float
+    kept_for_people_per_minute: float
+    sync_rate_share: float
+    sync_per_minute: float
+    used_this_minute: int
+    used_last_minute: int
+    throttled_last_hour: int
+    paused_for_seconds: float
+
+
+class SettingsBody(ResponseModel):
     """The configuration that matters to the people using the pages; no secret is ever included."""
 
     sku_marker: str
@@ -302,9 +393,11 @@ class SettingsBody(BaseModel):
     store_durable: bool
     store_warning: Optional[str] = None
     partner_center: PartnerCenterConfiguration
+    # None when the store cannot be read just now.
+    rate_budget: Optional[RateBudgetBody] = None
 
 
-class CallerBody(BaseModel):
+class CallerBody(ResponseModel):
     """Who Connect says is calling, as the pages need it: the role (``owner``, ``reseller`` or
     ``customer``), the Connect account, the customer's own id on a customer home page (the tier
     account Connect names with the call), and whether this caller may change overage."""
@@ -315,7 +408,7 @@ class CallerBody(BaseModel):
     may_change: bool
 
 
-class ApplicableSettingsBody(BaseModel):
+class ApplicableSettingsBody(ResponseModel):
     """What of the configuration applies to a reseller (read-only; set by the distributor)."""
 
     sku_marker: str

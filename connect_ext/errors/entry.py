@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from connect_ext.vocabulary import DISABLE, ENABLE
+from connect_ext.vocabulary import CREATE, DISABLE, ENABLE
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,7 @@ class CatalogueEntry:
     message: str
     reason: str
     action: str
-    # The intents ('enable', 'disable') a finding with this code stops.
+    # The intents ('enable', 'create', 'disable') a finding with this code stops.
     blocks: Tuple[str, ...] = ()
     # A retry later may succeed without anyone changing anything (Microsoft busy, throttled...).
     transient: bool = False
@@ -24,6 +24,9 @@ def entry(code, severity, http_status, message, reason, action, blocks=(), trans
     return CatalogueEntry(code, severity, http_status, message, reason, action, blocks, transient)
 
 
-# What a blocking finding stops.
-BOTH = (ENABLE, DISABLE)
-ENABLE_ONLY = (ENABLE,)
+# What a blocking finding stops: every change; every way of enabling (to a chosen Azure subscription
+# or to one Microsoft creates); enabling to a chosen one only; creating one only.
+BOTH = (ENABLE, CREATE, DISABLE)
+ENABLE_ONLY = (ENABLE, CREATE)
+CHOSEN_ONLY = (ENABLE,)
+CREATE_ONLY = (CREATE,)

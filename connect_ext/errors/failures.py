@@ -121,6 +121,24 @@ MICROSOFT_ANSWERS = (
         'access.',
     ),
     entry(
+        'MCA_ALREADY_RECORDED', ERROR, 409,
+        "Partner Center already holds this customer's acceptance of the Microsoft Customer "
+        'Agreement with these contact details.',
+        'Microsoft records one partner confirmation per customer contact (Partner Center error '
+        '600061); it takes another only when the name, email or phone differ.',
+        'Nothing to record: create the Azure subscription again. If Microsoft still refuses it, '
+        'contact Microsoft support.',
+    ),
+    entry(
+        'MCA_TEMPLATE_UNAVAILABLE', ERROR, 502,
+        'Partner Center named no Microsoft Customer Agreement template to record the acceptance '
+        'against.',
+        "An acceptance is recorded against the template id of Microsoft's agreement metadata "
+        '(GET /v1/agreements?agreementType=MicrosoftCustomerAgreement), which came back without '
+        'one.',
+        'Retry in a few minutes; if it keeps happening, record the acceptance in Partner Center.',
+    ),
+    entry(
         'MICROSOFT_CONFLICT', ERROR, 409,
         "Partner Center reported a conflict with the customer's current state.",
         'Another change to this customer may be in progress in Partner Center.',
@@ -256,7 +274,16 @@ API_ANSWERS = (
         'The request is not valid[: {problem}]',
         'A field is missing or malformed[ ({field})].',
         'Correct the request and send it again: azure_subscription_id is an Azure subscription '
-        'GUID, or null to disable overage.',
+        'GUID, or null to disable overage; or send create_azure_subscription true alone to have '
+        'Microsoft create one.',
+    ),
+    entry(
+        'MCA_ACCEPTANCE_NOT_CONFIRMED', ERROR, 422,
+        "The customer's acceptance of the Microsoft Customer Agreement was not confirmed.",
+        'Recording the acceptance tells Microsoft, on your word, that the customer accepted the '
+        'agreement on that date; it is only recorded when you confirm it (customer_accepted true).',
+        'Have the customer accept the Microsoft Customer Agreement, then send the request again '
+        'with customer_accepted true.',
     ),
     entry(
         'STALE_STATE', ERROR, 412,
@@ -363,6 +390,13 @@ API_REFUSALS = (
         "The provider has not allowed customers to change overage themselves (the CUSTOMERS_MAY_CHANGE "
         'setting).',
         'Ask your provider to enable, move or disable overage for you.',
+    ),
+    entry(
+        'CUSTOMERS_CANNOT_RECORD_AGREEMENTS', ERROR, 403,
+        "A customer cannot record its own acceptance of the Microsoft Customer Agreement here.",
+        'The partner confirms the acceptance to Microsoft on the customer\'s behalf; only the '
+        'distributor and the customer\'s reseller may record it.',
+        'Ask your provider to record it once you have accepted the agreement.',
     ),
     entry(
         'WEBHOOK_DELIVERY_FAILED', ERROR, 502,

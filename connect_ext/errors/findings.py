@@ -3,7 +3,7 @@
 Data only (see :mod:`connect_ext.errors.catalogue`): who may act, where overage is offered, the
 prerequisites in Partner Center, and the warnings and information shown with the state.
 """
-from connect_ext.errors.entry import BOTH, ENABLE_ONLY, entry
+from connect_ext.errors.entry import BOTH, CHOSEN_ONLY, CREATE_ONLY, ENABLE_ONLY, entry
 from connect_ext.vocabulary import BLOCKING, ERROR, INFO, WARNING
 
 
@@ -105,19 +105,20 @@ PREREQUISITES = (
         'The customer has no active Microsoft Azure plan under your partner account.',
         'Overage is billed to an Azure subscription of an NCE Azure plan (product '
         'DZH318Z0BPS6); without an active plan there is nowhere to send it.',
-        'Order the Microsoft Azure plan (DZH318Z0BPS6:0001) for the customer, who must have '
-        'accepted the Microsoft Customer Agreement. Wait until the plan is active (this can take '
-        '15 minutes), then enable overage.',
-        blocks=ENABLE_ONLY,
+        'Create a new Azure subscription with the change: Microsoft then buys a no-cost Azure plan '
+        'with "Subscription 1" for the customer, who must have accepted the Microsoft Customer '
+        'Agreement. Or order the Microsoft Azure plan (DZH318Z0BPS6:0001) yourself and enable '
+        'overage once it is active (this can take 15 minutes).',
+        blocks=CHOSEN_ONLY,
     ),
     entry(
         'NO_ACTIVE_AZURE_SUBSCRIPTION', BLOCKING, 422,
         "The customer's Azure plan[ ({azure_plan_ids})] has no active Azure subscription.",
         'Overage is collected by one Azure subscription (an Azure entitlement) under an Azure '
         'plan, not by the plan itself.',
-        "Create an Azure subscription under the customer's Azure plan (in the Azure portal or "
-        'through the Azure subscription API) or reactivate a suspended one, then enable overage.',
-        blocks=ENABLE_ONLY,
+        'Create a new Azure subscription with the change (Microsoft adds "Subscription 1" to the '
+        "customer's Azure plan), or reactivate a suspended one and pick it.",
+        blocks=CHOSEN_ONLY,
     ),
     entry(
         'AZURE_SUBSCRIPTION_NOT_ELIGIBLE', BLOCKING, 422,
@@ -127,7 +128,7 @@ PREREQUISITES = (
         'partner account, can collect overage.',
         'Pick one of the eligible Azure subscriptions[ ({eligible_azure_subscription_ids})], or '
         "create one under the customer's Azure plan.",
-        blocks=ENABLE_ONLY,
+        blocks=CHOSEN_ONLY,
     ),
     entry(
         'OVERAGE_HELD_BY_OTHER_PARTNER', BLOCKING, 409,
@@ -139,10 +140,49 @@ PREREQUISITES = (
         '(the customer and both partners must agree; Microsoft support can help), then retry.',
         blocks=BOTH,
     ),
+    entry(
+        'AZURE_SUBSCRIPTION_AVAILABLE', BLOCKING, 422,
+        'The customer already has an active Azure subscription that can receive the overage'
+        '[ ({eligible_azure_subscription_ids})]; Microsoft would not create a new one.',
+        'When overage is enabled without naming an Azure subscription, Microsoft uses the active '
+        '"Subscription 1" of the Azure plan and creates one only when there is none.',
+        'Pick one of the eligible Azure subscriptions instead.',
+        blocks=CREATE_ONLY,
+    ),
+    entry(
+        'MCA_NOT_ACCEPTED', BLOCKING, 422,
+        'Partner Center has no acceptance of the Microsoft Customer Agreement for this customer, '
+        'which a new Azure plan needs.',
+        'The customer has no active Azure plan under your partner account, so Microsoft buys a '
+        'no-cost one when overage is enabled; an Azure plan can only be bought for a customer that '
+        'accepted the Microsoft Customer Agreement.',
+        'Confirm with the customer that it accepted the Microsoft Customer Agreement, then record '
+        "the acceptance (the customer contact's name, email and phone, and the date) with "
+        "the API's agreements/microsoft-customer-agreement route of the customer, then create the "
+        'Azure subscription again.',
+        blocks=CREATE_ONLY,
+    ),
 )
 
 # Warnings and information shown with the customer's state.
 NOTICES = (
+    entry(
+        'MCA_ACCEPTANCE_UNKNOWN', WARNING, None,
+        "Partner Center's record of the customer's acceptance of the Microsoft Customer Agreement "
+        'could not be read.',
+        'A new Azure plan needs that acceptance; Partner Center serves it to App+User credentials '
+        'only, and Microsoft checks it when the Azure subscription is created.',
+        'If Microsoft refuses the new Azure subscription for it, record the acceptance first.',
+    ),
+    entry(
+        'NEW_AZURE_SUBSCRIPTION_BILLED', WARNING, None,
+        'Microsoft will create the Azure subscription that collects the overage[: {creates}]; it is '
+        "billed to the customer's Azure plan.",
+        'Enabling overage without naming an Azure subscription makes Microsoft create one for '
+        'overage consumption, as Partner Center\'s own Manage overage page does.',
+        'Confirm with the customer before you continue; the new Azure subscription stays after '
+        'overage is set to None.',
+    ),
     entry(
         'OVERAGE_COLLECTS_ALL_PARTNERS', WARNING, None,
         'The chosen Azure subscription[ ({azure_subscription_id})] will collect the overage of all '

@@ -79,6 +79,11 @@ MICROSOFT_CODES: Mapping[str, str] = {
     '900116': 'AZURE_PLAN_SANDBOX_LIMIT',
     '900132': 'NO_ACTIVE_AZURE_PLAN',
     '900133': 'NO_ACTIVE_AZURE_PLAN',
+    # Customer agreements (the Microsoft Customer Agreement an Azure plan needs). 600061 is Learn's
+    # "A partner confirmed agreement already exists"; 600065 is the simulator's assumed refusal of
+    # an overage PUT that would buy an Azure plan without it (docs/conformance.md PC-84).
+    '600061': 'MCA_ALREADY_RECORDED',
+    '600065': 'MCA_NOT_ACCEPTED',
     # Microsoft itself.
     '800003': 'MICROSOFT_ERROR',
 }

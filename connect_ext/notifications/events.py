@@ -37,7 +37,9 @@ def _error(error: Optional[OverageError]) -> Optional[Dict[str, Any]]:
 def change_event(change: AuditedChange) -> Dict[str, Any]:
     """The event: its ``type`` and the fields the envelope's ``data`` carries.
 
-    The follow-up of an unconfirmed change (``overage.<action>.confirmed`` or
+    A change that asks Microsoft to create the Azure subscription carries
+    ``create_azure_subscription`` (true) and ``created`` (its ids, or null while Microsoft does not
+    show it). The follow-up of an unconfirmed change (``overage.<action>.confirmed`` or
     ``.not_confirmed``) also carries ``confirms`` (the audit id of the unconfirmed change, whose
     event came first) and ``reason`` (why it was not confirmed; null when confirmed).
     """
@@ -52,4 +54,9 @@ def change_event(change: AuditedChange) -> Dict[str, Any]:
     }
     if change.outcome in CONFIRMATION_OUTCOMES:
         event.update(confirms=change.confirms, reason=change.reason)
+    if change.creates:
+        # Overage to an Azure subscription Microsoft creates: what it created, once it shows it
+        # (null until then; the ``confirmed`` follow-up of an unconfirmed one names it).
+        event['create_azure_subscription'] = True
+        event['created'] = change.created.to_dict() if change.created is not None else None
     return event

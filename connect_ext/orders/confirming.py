@@ -24,6 +24,7 @@ from typing import Callable, Dict, List, Optional
 
 from connect_ext.errors.error import OverageError
 from connect_ext.orders.pacing import DEFAULT_THROTTLE_PAUSE_SECONDS, TokenBucket, is_throttled
+from connect_ext.partner_center.budget import CONFIRMATIONS, acting_for
 from connect_ext.vocabulary import CONFIRMED, NOT_CONFIRMED
 
 
@@ -87,6 +88,11 @@ class ConfirmationPass:
         self._consecutive_failures = 0
 
     def run(self) -> ConfirmationReport:
+        # Its calls take from the shared budget as confirmations: after people, before the rest.
+        with acting_for(CONFIRMATIONS):
+            return self._run()
+
+    def _run(self) -> ConfirmationReport:
         started = self.store.now()
         while True:
             if self.clock() >= self.deadline:

@@ -35,6 +35,7 @@ from connect_ext.orders.conversations import ConversationMissing, RequestConvers
 from connect_ext.orders.payload import AssetRequest, MalformedRequest, customer_of, parse_request
 from connect_ext.overage.detection import added_ovg_items, ovg_items
 from connect_ext.overage.facts import Caller, CustomerRef
+from connect_ext.partner_center.budget import NOTES, acting_for
 from connect_ext.redaction import redact_text
 from connect_ext.service.results import OverageState
 from connect_ext.store import CustomerLockTimeout
@@ -355,7 +356,9 @@ class OrderHandling:
         """Run ``work``; what may pass on a later delivery becomes ``reschedule``, a refusal that
         will not (a 4xx) ``skip``, logged."""
         try:
-            outcome = work()
+            # The order events' Partner Center calls take from the shared budget as order notes.
+            with acting_for(NOTES):
+                outcome = work()
         except OverageError as error:
             if not is_transient_overage_error(error):
                 return self._skip(f'request {request.id}: Partner Center refused: {error}')

@@ -1,4 +1,10 @@
-"""Pacing Partner Center calls: a token bucket that stays within a share of Microsoft's limit.
+"""Pacing Partner Center calls: the sync's view of the shared budget, and a local token bucket.
+
+:class:`BudgetPacer` is what the sync and the confirmation pass wait on in production: it waits
+until the shared budget (:mod:`connect_ext.partner_center.budget`) has room for a call at the
+current priority, without taking it — each call the customer's read makes takes from the budget
+itself, in the client, retries included. :class:`TokenBucket` is an in-process bucket for tests
+and the benchmarks' unpaced calibration.
 
 Partner Center allows 500 requests per minute per tenant on its subscription resources and
 answers 429 beyond that. The scheduled sync is the only caller that makes many calls in a row, so
@@ -13,9 +19,10 @@ from typing import Any, Callable, Optional
 
 from connect_ext.config import DEFAULT_SYNC_RATE_SHARE
 from connect_ext.errors.error import OverageError
+from connect_ext.partner_center.budget import PARTNER_CENTER_REQUESTS_PER_MINUTE, RateBudget
 
 
-PARTNER_CENTER_REQUESTS_PER_MINUTE = 500
+__all__ = ['PARTNER_CENTER_REQUESTS_PER_MINUTE', 'BudgetPacer', 'TokenBucket', 'is_throttled']
 # How long to pause when Microsoft throttled without saying for how long.
 DEFAULT_THROTTLE_PAUSE_SECONDS = 60.0
 THROTTLED_CODES = frozenset({'THROTTLED'})
@@ -90,3 +97,35 @@ class TokenBucket:
         """Take no token for ``seconds`` (Microsoft said ``Retry-After``), then start from empty."""
         resume = self.clock() + max(0.0, seconds)
         self._due = max(self._due, resume + self._burst)
+
+
+class BudgetPacer:
+    """The sync's pacer over the shared budget (the interface of :class:`TokenBucket`).
+
+    ``acquire`` waits (with the sync's ``clock`` and ``sleep``) until the budget has room for the
+    current priority, or says False when that would end after ``deadline``. ``pause`` does
+    nothing: the client already paused the budget for everyone when Microsoft said 429.
+    """
+
+    def __init__(
+        self,
+        budget: RateBudget,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.budget = budget
+        self.clock = clock
+        self.sleep = sleep
+
+    def acquire(self, deadline: Optional[float] = None) -> bool:
+        while True:
+            wait = self.budget.wait_time()
+            if wait <= 0:
+                return True
+            if deadline is not None and self.clock() + wait > deadline:
+                return False
+            self.sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """The budget itself holds the pause (see the class docstring)."""

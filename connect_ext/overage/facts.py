@@ -61,6 +61,9 @@ class OverageFacts:
     entitlements: Mapping[str, Sequence[AzureEntitlement]] = field(default_factory=dict)
     # The PhoneServices overage item; None when it was not read.
     overage: Optional[Overage] = None
+    # Whether Partner Center holds the customer's acceptance of the Microsoft Customer Agreement;
+    # None when it was not read (only read when a new Azure plan would need it) or could not be.
+    mca_accepted: Optional[bool] = None
 
     # --- subscriptions ---------------------------------------------------------------------
 
@@ -79,6 +82,13 @@ class OverageFacts:
             sub for sub in self.subscriptions
             if sub.is_legacy_azure and (sub.status or '').lower() not in _GONE_STATUSES
         ]
+
+    @property
+    def creation_plan(self) -> Optional[Subscription]:
+        """The active Azure plan a new Azure subscription would go under; None: Microsoft would buy
+        a new no-cost Azure plan with it."""
+        plans = sorted(self.active_azure_plans, key=lambda plan: plan.id.lower())
+        return plans[0] if plans else None
 
     # --- Azure entitlements ----------------------------------------------------------------
 

@@ -23,6 +23,10 @@ from connect_ext.errors.error import OverageError
 from connect_ext.overage.access import may_see
 from connect_ext.overage.facts import OverageFacts
 from connect_ext.vocabulary import (
+    CREATE,
+    CREATED_SUBSCRIPTION_NAME,
+    CREATES_AZURE_PLAN,
+    CREATES_AZURE_SUBSCRIPTION,
     DISABLE,
     ENABLE,
     STATUS_DISABLED,
@@ -42,9 +46,11 @@ _SEVERITY_RANK = {vocabulary.BLOCKING: 0, vocabulary.ERROR: 0, vocabulary.WARNIN
 
 @dataclass(frozen=True)
 class Intent:
-    """What the user asks for: send overage to an Azure subscription, or set it to None."""
+    """What the user asks for: send overage to an Azure subscription (a chosen one, or one Microsoft
+    creates with the change), or set it to None."""
 
     ENABLE = ENABLE
+    CREATE = CREATE
     DISABLE = DISABLE
 
     action: str
@@ -59,8 +65,19 @@ class Intent:
         return cls(ENABLE, chosen)
 
     @classmethod
+    def create(cls) -> 'Intent':
+        """Enable (or move) overage to a new Azure subscription that Microsoft creates: under the
+        customer's active Azure plan, or with a new no-cost Azure plan."""
+        return cls(CREATE)
+
+    @classmethod
     def disable(cls) -> 'Intent':
         return cls(DISABLE)
+
+    @property
+    def enabling(self) -> bool:
+        """Overage is on afterwards (to a chosen Azure subscription or a created one)."""
+        return self.action in (ENABLE, CREATE)
 
 
 @dataclass(frozen=True)
@@ -231,6 +248,56 @@ def _enable(facts: OverageFacts, chosen: str) -> List[Finding]:
     return findings
 
 
+def creation_of(facts: OverageFacts) -> str:
+    """What Microsoft creates when overage is enabled without naming an Azure subscription."""
+    return CREATES_AZURE_SUBSCRIPTION if facts.creation_plan is not None else CREATES_AZURE_PLAN
+
+
+def describe_creation(facts: OverageFacts) -> str:
+    """The words of :func:`creation_of`, for the findings and the pages."""
+    plan = facts.creation_plan
+    if plan is None:
+        return f'a new no-cost Azure plan with the Azure subscription "{CREATED_SUBSCRIPTION_NAME}"'
+    name = plan.friendly_name or plan.offer_name or 'Azure plan'
+    return f'a new Azure subscription under the Azure plan {name} ({plan.id})'
+
+
+def _creation(facts: OverageFacts) -> List[Finding]:
+    """Whether Microsoft would create an Azure subscription, and what the customer must have for it.
+
+    Only where the customer has no Azure subscription that may receive the overage (Microsoft uses
+    the active "Subscription 1" when there is one); a new Azure plan needs the customer's
+    acceptance of the Microsoft Customer Agreement.
+    """
+    findings: List[Finding] = []
+    eligible = facts.eligible_entitlements
+    if eligible:
+        findings.append(Finding.of(
+            'AZURE_SUBSCRIPTION_AVAILABLE',
+            eligible_azure_subscription_ids=[item.id for item in eligible],
+        ))
+    elif facts.creation_plan is None:
+        if facts.mca_accepted is False:
+            findings.append(Finding.of('MCA_NOT_ACCEPTED'))
+        elif facts.mca_accepted is None:
+            findings.append(Finding.of('MCA_ACCEPTANCE_UNKNOWN'))
+    return findings
+
+
+def _create(facts: OverageFacts) -> List[Finding]:
+    findings = _creation(facts)
+    findings.append(Finding.of('NEW_AZURE_SUBSCRIPTION_BILLED', creates=describe_creation(facts)))
+    findings.append(Finding.of('OVERAGE_COLLECTS_ALL_PARTNERS'))
+    if facts.overage_status != STATUS_ENABLED:
+        findings.append(Finding.of('COMMUNICATIONS_CREDITS_AUTO_RECHARGE'))
+    return findings
+
+
+def creation_findings(facts: OverageFacts, settings: Any = None) -> List[Finding]:
+    """Every finding that stops creating an Azure subscription (for the options' answer)."""
+    return blocking_findings(evaluate(facts, settings, Intent.create()), Intent.create())
+
+
 def _disable(facts: OverageFacts) -> List[Finding]:
     if facts.overage_status == STATUS_DISABLED:
         return [Finding.of('OVERAGE_ALREADY_DISABLED')]
@@ -242,6 +309,8 @@ def _intent(facts: OverageFacts, intent: Optional[Intent]) -> List[Finding]:
         return []
     if intent.action == ENABLE:
         return _enable(facts, intent.azure_subscription_id or '')
+    if intent.action == CREATE:
+        return _create(facts)
     if intent.action == DISABLE:
         return _disable(facts)
     raise ValueError(f'unknown intent {intent.action!r}')

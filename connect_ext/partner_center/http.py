@@ -22,7 +22,8 @@ import requests
 from connect_ext import redaction
 from connect_ext.config import PartnerCenterSettings
 from connect_ext.partner_center.auth import TokenProvider
-from connect_ext.partner_center.errors import TIMEOUT, UNAVAILABLE, PartnerCenterError
+from connect_ext.partner_center.budget import BudgetExhausted, RateBudget
+from connect_ext.partner_center.errors import THROTTLED, TIMEOUT, UNAVAILABLE, PartnerCenterError
 from connect_ext.partner_center.payloads import (
     collection_page,
     content_type,
@@ -80,8 +81,11 @@ class PartnerCenterHttp:
         wall_clock: Callable[[], float],
         rng: random.Random,
         logger: logging.Logger,
+        budget: Optional[RateBudget] = None,
     ):
         self._settings = settings
+        # The budget every rate-limited attempt takes from (shared through the store); None: unpaced.
+        self._budget = budget
         self._session = session
         self._tokens = tokens
         self._sleep = sleep
@@ -249,6 +253,16 @@ class PartnerCenterHttp:
             )
         except requests.RequestException as error:
             raise self._transport_error(call, error) from None
+        except BudgetExhausted as error:
+            raise PartnerCenterError(
+                THROTTLED,
+                description=f'not sent: {error}',
+                correlation_id=call.correlation_id,
+                request_id=call.request_id,
+                retry_after=error.wait,
+                method=call.method,
+                path=call.path,
+            ) from None
 
     def _attempt(self, call: _Call) -> requests.Response:
         """One attempt; a 401 renews the token once per logical call and sends again at once."""
@@ -280,6 +294,9 @@ class PartnerCenterHttp:
         return headers
 
     def _send(self, call: _Call) -> requests.Response:
+        if self._budget is not None:
+            # Every attempt of a rate-limited call, retries included, takes its share first.
+            self._budget.take(call.method, call.path, within=self._policy.budget_seconds)
         headers = self._headers(call)
         call.sends += 1
         started = self._clock()
@@ -300,6 +317,10 @@ class PartnerCenterHttp:
             raise
         level = logging.DEBUG if response.status_code < 400 else logging.INFO
         self._log_exchange(call, response.status_code, started, level)
+        if response.status_code == 429 and self._budget is not None:
+            self._budget.throttled(
+                call.method, call.path, throttle_delay(response, wall_clock=self._wall_clock),
+            )
         return response
 
     def _log_exchange(self, call: _Call, outcome: Any, started: float, level: int) -> None:

@@ -115,6 +115,23 @@ class Customer(ApiModel):
         return self.billing_profile.company_name if self.billing_profile else None
 
 
+MICROSOFT_CUSTOMER_AGREEMENT = 'MicrosoftCustomerAgreement'
+
+
+class AgreementMetadata(ApiModel):
+    """One agreement template of ``GET /v1/agreements`` (the template an acceptance names)."""
+
+    template_id: Optional[str] = Field(None, alias='templateId')
+    agreement_type: Optional[str] = Field(None, alias='agreementType')
+    type: Optional[str] = None
+    agreement_link: Optional[str] = Field(None, alias='agreementLink')
+    version_rank: Optional[int] = Field(None, alias='versionRank')
+
+    @property
+    def kind(self) -> str:
+        return self.agreement_type or self.type or ''
+
+
 class Sku(ApiModel):
     id: str
     product_id: Optional[str] = Field(None, alias='productId')

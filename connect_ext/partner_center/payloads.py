@@ -70,6 +70,69 @@ def require_country(value: Any) -> str:
     return _require(_COUNTRY, value, 'country')
 
 
+_EMAIL = re.compile(r'[^@\s]{1,64}@[^@\s]{1,255}')
+_AZURE_LOCATION = re.compile(r'[a-z0-9]{1,40}')
+_DATE = re.compile(r'\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?')
+MAX_NAME_CHARS = 100
+MAX_TAGS = 50
+
+
+def _text(value: Any, what: str, *, limit: int = MAX_NAME_CHARS) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
+        raise ValueError(f'{what} must be a text of 1 to {limit} characters')
+    return value.strip()
+
+
+def agreement_body(*, template_id: str, contact: Dict[str, str], date_agreed: str,
+                   agreement_type: str) -> Dict[str, Any]:
+    """The Agreement resource confirming a customer's acceptance (Learn, "Agreement resources"):
+    the template, the customer contact who accepted it and the date; ``ValueError`` when a value is
+    not one Microsoft takes."""
+    require_guid(template_id, 'template_id')
+    email = _text(contact.get('email'), 'email', limit=320)
+    if not _EMAIL.fullmatch(email):
+        raise ValueError('email must be an email address')
+    if not isinstance(date_agreed, str) or not _DATE.fullmatch(date_agreed):
+        raise ValueError('date_agreed must be an ISO 8601 date')
+    primary = {
+        'firstName': _text(contact.get('first_name'), 'first_name'),
+        'lastName': _text(contact.get('last_name'), 'last_name'),
+        'email': email,
+    }
+    phone = contact.get('phone_number')
+    if phone:
+        primary['phoneNumber'] = _text(phone, 'phone_number', limit=40)
+    return {
+        'primaryContact': primary,
+        'templateId': template_id,
+        'dateAgreed': date_agreed,
+        'type': agreement_type,
+    }
+
+
+def resource_group_body(group: Any) -> Dict[str, Any]:
+    """``azureResourceGroup`` of the overage PUT: an Azure ``location`` and ``tags`` (name ->
+    value), each optional; ``ValueError`` for anything else."""
+    if not isinstance(group, dict) or set(group) - {'location', 'tags'}:
+        raise ValueError('the resource group holds only location and tags')
+    body: Dict[str, Any] = {}
+    location = group.get('location')
+    if location is not None:
+        if not isinstance(location, str) or not _AZURE_LOCATION.fullmatch(location):
+            raise ValueError('location must be an Azure region name such as canadacentral')
+        body['location'] = location
+    tags = group.get('tags')
+    if tags is not None:
+        valid = isinstance(tags, dict) and len(tags) <= MAX_TAGS and all(
+            isinstance(name, str) and 0 < len(name) <= 512 and isinstance(value, str) and len(value) <= 256
+            for name, value in tags.items()
+        )
+        if not valid:
+            raise ValueError('tags must map up to 50 names to text values')
+        body['tags'] = dict(tags)
+    return body
+
+
 def segment(value: str) -> str:
     """``value`` quoted as one path segment (a ``/`` in it cannot start another)."""
     return quote(value, safe='')

@@ -12,7 +12,7 @@ from connect_ext.errors.error import OverageError
 from connect_ext.overage.facts import Caller, CustomerRef
 from connect_ext.overage.prerequisites import Intent
 from connect_ext.partner_center.models import Overage
-from connect_ext.service.results import Assignment, AuditedChange
+from connect_ext.service.results import Assignment, AuditedChange, CreatedAzureSubscription
 from connect_ext.store.records import PendingConfirmationRecord
 
 
@@ -39,11 +39,19 @@ class _AuditDraft:
         self.recorded = False
         # The Microsoft ids of the operation, filled in as they are chosen.
         self.ids: Dict[str, Optional[str]] = {}
+        # The Azure subscription Microsoft created for the change, once it shows it.
+        self.created: Optional[CreatedAzureSubscription] = None
 
     def record(self, outcome: str, *, error: Optional[OverageError] = None) -> Any:
         assert not self.recorded, 'an operation is audited once'
         self.recorded = True
         before, requested = Assignment.of(self.before), Assignment.requested(self.intent)
+        details: Dict[str, Any] = {}
+        if error and error.details:
+            details['microsoft'] = error.details.get('microsoft')
+        if self.created is not None:
+            requested = Assignment(True, self.created.azure_subscription_id)
+            details['created'] = self.created.to_dict()
         entry = self.store.record_audit(
             customer_id=self.customer.customer_id,
             tenant_id=self.customer.tenant_id,
@@ -61,7 +69,7 @@ class _AuditDraft:
             error_message=error.message if error else None,
             ms_request_id=self.ids.get('ms_request_id'),
             ms_correlation_id=self.ids.get('ms_correlation_id') or _microsoft_correlation(error),
-            details={'microsoft': error.details.get('microsoft')} if error and error.details else {},
+            details=details,
         )
         if self.notify:
             self.notify(AuditedChange(
@@ -72,6 +80,8 @@ class _AuditDraft:
                 before=before,
                 requested=requested,
                 error=error,
+                creates=self.intent.action == Intent.CREATE,
+                created=self.created,
             ))
         return entry.id
 
@@ -92,6 +102,7 @@ def record_follow_up(
     notify: Optional[Callable[[AuditedChange], Any]] = None,
     superseded_by: Optional[int] = None,
     removed: bool = False,
+    created: Optional[CreatedAzureSubscription] = None,
 ) -> Optional[Any]:
     """The follow-up entry of the awaited change ``pending``: written (and notified) only by the one
     that ends it. Returns its id, or None when someone else ended it first.
@@ -106,6 +117,11 @@ def record_follow_up(
     }
     if superseded_by is not None:
         details['superseded_by'] = superseded_by
+    # An Azure subscription Microsoft created: the follow-up names it (the change could not).
+    creates = pending.to_enabled and not pending.to_entitlement
+    to_entitlement = created.azure_subscription_id if created is not None else pending.to_entitlement
+    if created is not None:
+        details['created'] = created.to_dict()
     fields = {
         'customer_id': pending.customer_id,
         'tenant_id': customer.tenant_id,
@@ -116,7 +132,7 @@ def record_follow_up(
         'action': pending.action,
         'from_entitlement': pending.from_entitlement,
         'from_enabled': pending.from_enabled,
-        'to_entitlement': pending.to_entitlement,
+        'to_entitlement': to_entitlement,
         'to_enabled': pending.to_enabled,
         'outcome': outcome,
         'details': details,
@@ -134,8 +150,10 @@ def record_follow_up(
             outcome=outcome,
             audit_id=entry.id,
             before=Assignment(pending.from_enabled, pending.from_entitlement),
-            requested=Assignment(pending.to_enabled, pending.to_entitlement),
+            requested=Assignment(pending.to_enabled, to_entitlement),
             confirms=pending.audit_id,
             reason=reason,
+            creates=creates,
+            created=created,
         ))
     return entry.id

@@ -21,13 +21,14 @@ and only the one that removes the row notifies (``overage.<action>.confirmed`` o
 ``.not_confirmed``).
 """
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Optional, Tuple
 
-from connect_ext.overage.facts import Caller, CustomerRef
+from connect_ext.overage.facts import Caller, CustomerRef, OverageFacts
 from connect_ext.partner_center.models import Overage
 from connect_ext.service.audit import record_follow_up
+from connect_ext.service.creation import created_in, is_creation
 from connect_ext.service.results import Assignment, AuditedChange
 from connect_ext.store.records import PendingConfirmationRecord
 from connect_ext.vocabulary import (
@@ -67,9 +68,15 @@ def verdict(
 ) -> Optional[Verdict]:
     """What this read of Microsoft (``overage``) at ``now`` decides; None: still awaited."""
     shown = shown_setting(overage)
-    if shown == _setting(pending.to_enabled, pending.to_entitlement):
+    before = _setting(pending.from_enabled, pending.from_entitlement)
+    if pending.to_enabled and not pending.to_entitlement:
+        # An Azure subscription Microsoft creates: confirmed once overage goes to another one
+        # than before (its id is only known then).
+        if shown[0] and shown[1] and shown != before:
+            return Verdict(CONFIRMED)
+    elif shown == _setting(pending.to_enabled, pending.to_entitlement):
         return Verdict(CONFIRMED)
-    if shown != _setting(pending.from_enabled, pending.from_entitlement):
+    if shown != before:
         return Verdict(NOT_CONFIRMED, REASON_CHANGED_ELSEWHERE)
     if now >= pending.confirm_by:
         return Verdict(NOT_CONFIRMED, REASON_DEADLINE_PASSED)
@@ -134,15 +141,25 @@ class Confirmations:
         customer: CustomerRef,
         overage: Optional[Overage],
         pending: Optional[PendingConfirmationRecord] = None,
+        facts: Optional[OverageFacts] = None,
     ) -> Optional[PendingConfirmationRecord]:
-        """Decide the customer's awaited change by this read of Microsoft; what is still awaited."""
+        """Decide the customer's awaited change by this read of Microsoft; what is still awaited.
+
+        ``facts``: the full read ``overage`` came with, which names the Azure subscription and plan
+        Microsoft created for an awaited creation."""
         pending = pending or self.pending(customer.customer_id)
         if pending is None:
             return None
         decided = verdict(pending, overage, self.now())
         if decided is None:
             return pending
-        self._end(customer, pending, decided)
+        created = None
+        if decided.outcome == CONFIRMED and is_creation(pending):
+            # Which plans existed before is not kept with the awaited change: whether the plan is
+            # new stays unsaid (None) here.
+            created = created_in(overage, facts)
+            created = replace(created, new_azure_plan=None) if created is not None else None
+        self._end(customer, pending, decided, created=created)
         return None
 
     def give_up_if_late(self, customer: CustomerRef, pending: PendingConfirmationRecord) -> bool:
@@ -176,8 +193,10 @@ class Confirmations:
         *,
         superseded_by: Optional[int] = None,
         removed: bool = False,
+        created=None,
     ) -> Optional[int]:
         return record_follow_up(
             self.store, customer, pending, decided.outcome, decided.reason,
             superseded_by=superseded_by, removed=removed, now=self.now, notify=self.notify,
+            created=created,
         )

@@ -5,6 +5,8 @@ read in parallel; the Azure entitlements of each Azure plan need the plan's id, 
 seen at the tenant's last read are listed speculatively in the same round (a second round only
 reads plans that are new). Every failure is translated into the public :class:`OverageError`.
 """
+import contextvars
+import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Optional
@@ -16,6 +18,8 @@ from connect_ext.overage.facts import Caller, CustomerRef, OverageFacts
 from connect_ext.partner_center.errors import PartnerCenterError
 from connect_ext.partner_center.models import Overage
 
+
+logger = logging.getLogger(__name__)
 
 # How many tenants' Azure plan ids are remembered for the speculative reads.
 KNOWN_PLANS_MAX = 50_000
@@ -59,6 +63,12 @@ class FactsGatherer:
         plans = [sub.id for sub in first['subscriptions'] if sub.is_azure_plan]
         entitlements = {plan_id: first[('plan', plan_id)] for plan_id in plans if ('plan', plan_id) in first}
         missing = [plan_id for plan_id in plans if plan_id not in entitlements]
+        # Without an active Azure plan, a new Azure subscription needs a new plan, and that the
+        # customer's acceptance of the Microsoft Customer Agreement: read it in the same round.
+        no_active_plan = not any(sub.is_active and sub.is_azure_plan for sub in first['subscriptions'])
+        agreement = (
+            self.executor.submit(self._mca_accepted, tenant, correlation_id) if no_active_plan else None
+        )
         entitlements.update(
             self._in_parallel(
                 {
@@ -80,13 +90,26 @@ class FactsGatherer:
             entitlements={plan_id: list(items) for plan_id, items in entitlements.items()},
             # Microsoft answers an empty collection when overage was never set: that is "off".
             overage=first['overage'] or Overage(overage_enabled=False),
+            mca_accepted=agreement.result() if agreement is not None else None,
         )
+
+    def _mca_accepted(self, tenant: str, correlation_id: str) -> Optional[bool]:
+        """Whether Partner Center holds the customer's acceptance of the Microsoft Customer
+        Agreement; None when it cannot tell (App+User only; any failure leaves the page readable)."""
+        try:
+            return self.client.has_customer_agreement(tenant, correlation_id=correlation_id)
+        except PartnerCenterError as error:
+            logger.info('The customer agreements of %s could not be read: %s', tenant, error.kind)
+            return None
 
     def _in_parallel(self, calls, correlation_id, customer, tolerate=()) -> Dict[Any, Any]:
         """Run ``calls`` (key -> (function, args, kwargs)) at once and raise the first failure,
         translated; failures of the speculative plan reads (ids in ``tolerate``) are dropped."""
         futures = {
-            key: self.executor.submit(func, *args, correlation_id=correlation_id, **kwargs)
+            # Each in the caller's context: its Partner Center priority goes with it.
+            key: self.executor.submit(
+                contextvars.copy_context().run, func, *args, correlation_id=correlation_id, **kwargs,
+            )
             for key, (func, args, kwargs) in calls.items()
         }
         results, first_error = {}, None

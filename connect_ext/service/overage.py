@@ -46,6 +46,7 @@ from connect_ext.partner_center.errors import THROTTLED, TIMEOUT, UNAVAILABLE, P
 from connect_ext.partner_center.models import Overage
 from connect_ext.service.audit import _AuditDraft
 from connect_ext.service.confirmations import Confirmations, verdict
+from connect_ext.service.creation import created_in, is_creation, shows
 from connect_ext.service.gathering import FactsGatherer
 from connect_ext.service.results import (
     Assignment,
@@ -109,17 +110,6 @@ def _matches(if_match: Any, etag: str) -> bool:
     return str(if_match).strip() == etag
 
 
-def _shows(overage: Optional[Overage], intent: Intent) -> bool:
-    """Whether Microsoft's overage already is what ``intent`` asks for."""
-    if intent.action == Intent.DISABLE:
-        return not (overage and overage.overage_enabled)
-    return bool(
-        overage
-        and overage.overage_enabled
-        and (overage.azure_entitlement_id or '').lower() == intent.azure_subscription_id.lower()
-    )
-
-
 class OverageService:
     def __init__(
         self,
@@ -158,7 +148,7 @@ class OverageService:
         """Microsoft's state now, every finding, and the store brought up to date."""
         self._check_caller(customer, caller)
         facts = self.gather(customer, caller)
-        pending = self.confirmations.settle(customer, facts.overage)
+        pending = self.confirmations.settle(customer, facts.overage, facts=facts)
         state = self._state_of(facts, evaluate(facts, self.settings), pending)
         self._remember(state)
         return state
@@ -217,6 +207,8 @@ class OverageService:
         """Store what one read of the overage assignment says and settle an awaited change by it."""
         pending = pending or self.confirmations.pending(customer.customer_id)
         decided = verdict(pending, overage, self.now()) if pending is not None else None
+        if decided is not None and decided.outcome == CONFIRMED and is_creation(pending):
+            return self.state(customer, SYNC_CALLER).status  # names the created Azure subscription
         if decided is not None and decided.outcome == CONFIRMED and pending.to_enabled:
             status = STATUS_ENABLED  # our own change now shows: that Azure subscription is ours
         else:
@@ -243,6 +235,10 @@ class OverageService:
             if_match=if_match,
             actor_name=actor_name,
         )
+
+    def create_azure_subscription(self, customer, caller, *, if_match=None, actor_name=None):
+        """Enable (or move) overage to an Azure subscription Microsoft creates with the write."""
+        return self.change(customer, caller, Intent.create(), if_match=if_match, actor_name=actor_name)
 
     def disable(self, customer, caller, *, if_match=None, actor_name=None):
         return self.change(customer, caller, Intent.disable(), if_match=if_match, actor_name=actor_name)
@@ -286,7 +282,7 @@ class OverageService:
         facts = self.gather(customer, caller, correlation_id=correlation_id)
         audit.before, audit.action = facts.overage, self._action_of(facts, intent)
         findings = evaluate(facts, self.settings, intent)
-        pending = self.confirmations.settle(customer, facts.overage)
+        pending = self.confirmations.settle(customer, facts.overage, facts=facts)
         state = self._state_of(facts, findings, pending)
         self._remember(state)
         if if_match is not None and not _matches(if_match, state.etag):
@@ -297,7 +293,7 @@ class OverageService:
         warnings = [f for f in findings if f.severity != BLOCKING]
         # While an earlier change is awaited, Microsoft's setting is about to move: asking for the
         # one it still shows is a change too (it undoes the awaited one), written like any other.
-        if _shows(facts.overage, intent) and pending is None:
+        if shows(facts.overage, intent, facts.overage) and pending is None:
             audit_id = audit.record(NO_CHANGE)
             return ChangeResult(state, audit.action, NO_CHANGE, audit_id, warnings=warnings)
         return self._write(customer, caller, facts, intent, audit, warnings, correlation_id, pending)
@@ -305,7 +301,7 @@ class OverageService:
     def _write(self, customer, caller, facts, intent, audit, warnings, correlation_id, pending=None):
         request_id = str(uuid.uuid4())
         audit.ids['ms_request_id'] = request_id
-        enabling = intent.action == Intent.ENABLE
+        enabling, creating = intent.enabling, intent.action == Intent.CREATE
         target_entitlement = (
             intent.azure_subscription_id
             if enabling
@@ -322,11 +318,17 @@ class OverageService:
                 partner_id=customer.reseller_mpn or None,
                 request_id=request_id,
                 correlation_id=correlation_id,
+                create=creating,
+                resource_group=self.settings.resource_group if creating else None,
             )
         except PartnerCenterError as error:
             # A time-out, an outage or throttling after a lost answer may hide a write Microsoft
             # applied: read it back before calling it failed.
-            if error.kind not in _MAYBE_APPLIED or not self._confirm(customer, intent, correlation_id):
+            confirmed, shown = (
+                self._confirm(customer, intent, correlation_id, facts)
+                if error.kind in _MAYBE_APPLIED else (False, None)
+            )
+            if not confirmed:
                 raise translate(
                     error,
                     context={
@@ -338,23 +340,29 @@ class OverageService:
                 ) from error
             outcome = SUCCEEDED
         else:
-            outcome = SUCCEEDED if self._confirm(customer, intent, correlation_id) else UNCONFIRMED
+            confirmed, shown = self._confirm(customer, intent, correlation_id, facts)
+            outcome = SUCCEEDED if confirmed else UNCONFIRMED
+        facts_after = None
+        if creating and outcome == SUCCEEDED:
+            # Name what Microsoft created in the answer, the audit entry and the webhook.
+            facts_after = self._gather_after(customer, caller, correlation_id)
+            audit.created = created_in(
+                facts_after.overage if facts_after else shown, facts_after,
+                [plan.id for plan in facts.subscriptions if plan.is_azure_plan],
+            )
         audit_id = audit.record(outcome)
         pending = self._follow_up(customer, caller, intent, audit, outcome, audit_id)
         written = Overage(
-            azure_entitlement_id=target_entitlement,
+            azure_entitlement_id=audit.created.azure_subscription_id if audit.created else target_entitlement,
             overage_enabled=enabling,
             partner_id=customer.reseller_mpn or (facts.overage.partner_id if facts.overage else None),
         )
-        try:
-            facts_after = self.gather(customer, caller, correlation_id=correlation_id)
-        except OverageError as error:
+        facts_after = facts_after or self._gather_after(customer, caller, correlation_id)
+        if facts_after is None:
             # The change is made and audited; only the fresh picture is missing. Show what was written.
-            logger.warning('Re-read after the change of %s failed: %s', customer.customer_id, error)
             facts_after = replace(facts, overage=written if outcome == SUCCEEDED else facts.overage)
-        else:
-            if pending is not None:
-                pending = self.confirmations.settle(customer, facts_after.overage, pending)
+        elif pending is not None:
+            pending = self.confirmations.settle(customer, facts_after.overage, pending, facts=facts_after)
         state = self._state_of(facts_after, evaluate(facts_after, self.settings), pending)
         self._remember(state)
         return ChangeResult(
@@ -365,7 +373,16 @@ class OverageService:
             request_id,
             correlation_id,
             warnings,
+            audit.created,
         )
+
+    def _gather_after(self, customer, caller, correlation_id) -> Optional[OverageFacts]:
+        """The facts after a change; None when they cannot be read (the change is made anyway)."""
+        try:
+            return self.gather(customer, caller, correlation_id=correlation_id)
+        except OverageError as error:
+            logger.warning('Re-read after the change of %s failed: %s', customer.customer_id, error)
+            return None
 
     def _follow_up(self, customer, caller, intent, audit, outcome, audit_id):
         """After an accepted write: end the change awaited before it, and await this one if
@@ -384,20 +401,20 @@ class OverageService:
                              customer.customer_id)
             return None
 
-    def _confirm(self, customer: CustomerRef, intent: Intent, correlation_id: str) -> bool:
-        """Read back until Microsoft shows the change; False when the bound runs out."""
+    def _confirm(self, customer: CustomerRef, intent: Intent, correlation_id: str, facts):
+        """Read back until Microsoft shows the change: (True, what it showed), or (False, None)
+        when the bound runs out. ``facts``: read before the write (a created Azure subscription is
+        one overage did not go to then)."""
         for delay in (0.0, *self.confirm_delays):
             if delay:
                 self.sleep(delay)
             try:
-                if _shows(
-                    self.client.get_overage(customer.tenant_id, correlation_id=correlation_id),
-                    intent,
-                ):
-                    return True
+                shown = self.client.get_overage(customer.tenant_id, correlation_id=correlation_id)
+                if shows(shown, intent, facts.overage):
+                    return True, shown
             except PartnerCenterError as error:
                 logger.warning('Read-back of the overage of %s failed: %s', customer.customer_id, error)
-        return False
+        return False, None
 
     # -- helpers ---------------------------------------------------------------------------------
 

@@ -6,11 +6,18 @@ The web API renders them (:mod:`connect_ext.api.presenters`), the order notes re
 """
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 from connect_ext.errors.error import OverageError
 from connect_ext.overage.facts import CustomerRef, OverageFacts
-from connect_ext.overage.prerequisites import Finding, Intent, blocking_findings
+from connect_ext.overage.prerequisites import (
+    Finding,
+    Intent,
+    blocking_findings,
+    creation_findings,
+    creation_of,
+    describe_creation,
+)
 from connect_ext.partner_center.models import AzureEntitlement, Overage, Subscription
 from connect_ext.store.records import PendingConfirmationRecord
 from connect_ext.vocabulary import APPLIED_OUTCOMES, STATUS_ENABLED
@@ -94,6 +101,40 @@ class AzurePlanChoice:
 
 
 @dataclass(frozen=True)
+class AzureSubscriptionCreation:
+    """Whether Microsoft may create an Azure subscription for the overage, and what it would
+    create: ``creates`` is the vocabulary's ``CREATES_AZURE_SUBSCRIPTION`` (under ``azure_plan``)
+    or ``CREATES_AZURE_PLAN`` (a new no-cost plan with "Subscription 1")."""
+
+    possible: bool
+    creates: str
+    description: str
+    azure_plan: Optional[Subscription]
+    findings: List[Finding]
+
+
+@dataclass(frozen=True)
+class CreatedAzureSubscription:
+    """The Azure subscription (and plan) Microsoft created for the overage, as it shows them."""
+
+    azure_subscription_id: str
+    name: Optional[str] = None
+    azure_plan_id: Optional[str] = None
+    azure_plan_name: Optional[str] = None
+    # Whether the Azure plan is new too (None: the plan is not known yet).
+    new_azure_plan: Optional[bool] = None
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            'azure_subscription_id': self.azure_subscription_id,
+            'name': self.name,
+            'azure_plan_id': self.azure_plan_id,
+            'azure_plan_name': self.azure_plan_name,
+            'new_azure_plan': self.new_azure_plan,
+        }
+
+
+@dataclass(frozen=True)
 class OverageOptions:
     """The Azure plans and subscriptions that may receive the overage; whether None may be set."""
 
@@ -123,6 +164,18 @@ class OverageOptions:
     def can_disable(self) -> bool:
         return not blocking_findings(self.state.findings, Intent.DISABLE)
 
+    def creation(self, settings: Any = None) -> AzureSubscriptionCreation:
+        """Whether a new Azure subscription may be created (``settings``: the blocked countries)."""
+        facts = self.state.facts
+        findings = creation_findings(facts, settings)
+        return AzureSubscriptionCreation(
+            possible=not findings,
+            creates=creation_of(facts),
+            description=describe_creation(facts),
+            azure_plan=facts.creation_plan,
+            findings=findings,
+        )
+
 
 @dataclass(frozen=True)
 class ChangeResult:
@@ -135,6 +188,8 @@ class ChangeResult:
     ms_request_id: Optional[str] = None
     ms_correlation_id: Optional[str] = None
     warnings: List[Finding] = field(default_factory=list)
+    # What Microsoft created, once it shows it (a change that creates an Azure subscription).
+    created: Optional['CreatedAzureSubscription'] = None
 
     @property
     def changed(self) -> bool:
@@ -156,8 +211,8 @@ class Assignment:
 
     @classmethod
     def requested(cls, intent: Intent) -> 'Assignment':
-        enabling = intent.action == Intent.ENABLE
-        return cls(enabling, intent.azure_subscription_id if enabling else None)
+        """What ``intent`` asks for; an Azure subscription Microsoft creates has no id yet."""
+        return cls(intent.enabling, intent.azure_subscription_id if intent.enabling else None)
 
 
 @dataclass(frozen=True)
@@ -178,3 +233,7 @@ class AuditedChange:
     error: Optional[OverageError] = None
     confirms: Any = None
     reason: Optional[str] = None
+    # The change enables overage to an Azure subscription Microsoft creates; ``created`` names it
+    # once Microsoft shows it (then ``requested`` names it too).
+    creates: bool = False
+    created: Optional[CreatedAzureSubscription] = None

@@ -24,7 +24,7 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any, FrozenSet, List, Optional
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String
+from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, MetaData, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -277,3 +277,26 @@ class PendingConfirmation(Base):
     checked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     claimed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     claimed_by: Mapped[Optional[str]] = mapped_column(String())
+
+
+class RateBudgetRow(Base):
+    """One Partner Center budget (a partner tenant, or a partner tenant and a customer tenant)
+    shared by every process: :mod:`connect_ext.store.rate_budget` runs it, as a GCRA limiter.
+
+    The ``*_due`` columns are GCRA's theoretical arrival times (seconds on the budget's clock) of
+    every call, of the calls that are not people's, and of the sync's; ``paused_until`` is how long
+    a 429's ``Retry-After`` holds everyone back. ``window_*``/``previous_used`` count the calls of
+    the current and the previous minute, ``throttles`` the 429s of the last hour by minute.
+    """
+
+    __tablename__ = 'rate_budgets'
+
+    key: Mapped[str] = mapped_column(String(), primary_key=True)
+    due: Mapped[float] = mapped_column(Float())
+    background_due: Mapped[float] = mapped_column(Float())
+    sync_due: Mapped[float] = mapped_column(Float())
+    paused_until: Mapped[float] = mapped_column(Float())
+    window_start: Mapped[float] = mapped_column(Float())
+    window_used: Mapped[int] = mapped_column(Integer())
+    previous_used: Mapped[int] = mapped_column(Integer())
+    throttles: Mapped[Optional[Any]] = mapped_column(_json(none_as_null=True))

@@ -48,6 +48,7 @@ from connect_ext.store.queries import (
     id_set,
     idempotent_response,
 )
+from connect_ext.store.rate_budget import RateBudgets
 from connect_ext.store.records import AuditRecord, CustomerRecord, IdempotentResponse, Page
 from connect_ext.store.visibility import forget as forget_pairs
 from connect_ext.store.visibility import forget_unseen_since as forget_stale_pairs
@@ -78,6 +79,8 @@ class Store:
         self.confirmations = PendingConfirmations(self)
         # The credentials the extension renews itself (the rotated refresh token), encrypted.
         self.credentials = Credentials(self.session)
+        # Partner Center's rate budgets, shared by every process (their own module, .rate_budget).
+        self.rate_budgets = RateBudgets(self.session)
 
     @classmethod
     def migrated(

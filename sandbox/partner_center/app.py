@@ -504,6 +504,26 @@ def _add_partner_center_routes(app: FastAPI, world: World) -> None:  # noqa: C90
 
         return world.answer_once(caller, request.headers.get('MS-RequestId'), apply)
 
+    @app.get('/v1/agreements')
+    async def agreement_metadata(request: Request, agreementType: Optional[str] = None):
+        return collection(world.agreement_metadata(caller_of(request), agreementType))
+
+    @app.get('/v1/customers/{tenant}/agreements')
+    async def customer_agreements(tenant: str, request: Request,
+                                  agreementType: Optional[str] = None):
+        return collection(world.agreements_for(caller_of(request), tenant, agreementType))
+
+    @app.post('/v1/customers/{tenant}/agreements', status_code=201)
+    async def create_agreement(tenant: str, request: Request):
+        caller = caller_of(request)
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            body = None
+        return world.answer_once(caller, request.headers.get('MS-RequestId'),
+                                 lambda: world.create_agreement(caller, tenant, body))
+
     @app.get('/v1/customers/{tenant}/subscriptions/{subscription_id}')
     async def subscription(tenant: str, subscription_id: str, request: Request):
         return subscription_json(world.subscription_for(caller_of(request), tenant,

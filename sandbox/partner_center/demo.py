@@ -166,6 +166,8 @@ def _add_customers(world: World) -> None:
     world.add_customer(NO_AZURE_PLAN_CUSTOMER_ID, 'Adatum No Azure')
     world.add_subscription(NO_AZURE_PLAN_CUSTOMER_ID, DISTRIBUTOR_TENANT_ID, OVG_OFFER_ID,
                            OVG_OFFER_NAME, consumption_type='overage', quantity=5)
+    # It accepted the Microsoft Customer Agreement: enabling overage may buy its Azure plan.
+    world.accept_mca(NO_AZURE_PLAN_CUSTOMER_ID)
 
     world.add_customer(NO_AZURE_SUBSCRIPTION_CUSTOMER_ID, 'Litware Empty Plan')
     world.add_subscription(NO_AZURE_SUBSCRIPTION_CUSTOMER_ID, DISTRIBUTOR_TENANT_ID,

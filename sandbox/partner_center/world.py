@@ -27,6 +27,15 @@ _ID_NAMESPACE = uuid.UUID('7d3c1a52-5f0e-4b8e-9a57-0c0e0a5e1d00')
 
 AZURE_PLAN_PRODUCT_ID = 'DZH318Z0BPS6'
 AZURE_PLAN_OFFER_ID = 'DZH318Z0BPS6:0001:DZH318Z0BML6'
+# The Azure subscription Microsoft creates when overage is enabled without one (docs/conformance.md
+# PC-80, PC-81), and the Microsoft Customer Agreement a new Azure plan needs (PC-83..PC-87): its
+# type and the template id Microsoft's agreement metadata names (a public MCA template id).
+CREATED_SUBSCRIPTION_NAME = 'Subscription 1'
+MCA_TYPE = 'MicrosoftCustomerAgreement'
+MCA_TEMPLATE_ID = '117a77b0-9360-443b-8795-c6dedc750cf9'
+MCA_TEMPLATE_LINK = 'https://aka.ms/customeragreement'
+MCA_MISSING_CODE = 600065
+MCA_MISSING_DESCRIPTION = 'The customer has not accepted the Microsoft Customer Agreement.'
 LEGACY_AZURE_OFFER_ID = 'MS-AZR-0145P'
 PARTNER_CENTER_RESOURCE = 'https://api.partnercenter.microsoft.com'
 OVERAGE_TYPE = 'PhoneServices'
@@ -103,6 +112,12 @@ class Customer:
     # A legacy Azure subscription bought outside the partners this world models (800112 applies).
     legacy_azure: bool = False
     partners: Set[str] = field(default_factory=set)  # tenant ids of partners with a relationship
+    # The partner-confirmed acceptances of agreements (Agreement resources, camelCase).
+    agreements: List[Dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def mca_accepted(self) -> bool:
+        return any(item.get('type') == MCA_TYPE for item in self.agreements)
 
 
 @dataclass
@@ -120,6 +135,8 @@ class Subscription:
     term_duration: Optional[str] = 'P1Y'
     product_type: Tuple[str, str] = ('OnlineServicesNCE', 'OnlineServicesNCE')
     order_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # When reads show it (a subscription Microsoft creates shows after the lag; PC-82).
+    visible_at: float = float('-inf')
 
     @property
     def is_active(self) -> bool:
@@ -145,6 +162,9 @@ class Entitlement:
     plan_id: str
     name: str = 'Subscription 1'
     status: str = 'active'
+    visible_at: float = float('-inf')
+    # The azureResourceGroup the overage PUT that created it sent (location, tags).
+    resource_group: Optional[Dict[str, Any]] = None
 
 
 @dataclass(frozen=True)
@@ -451,6 +471,19 @@ class World:
                 (float('-inf'), state))
             return state
 
+    def accept_mca(self, customer: Ref, *, first_name: str = 'Dana', last_name: str = 'Admin',
+                   email: str = 'dana.admin@example.com', date_agreed: str = '2026-01-05T00:00:00Z',
+                   ) -> Dict[str, Any]:
+        """The customer's acceptance of the Microsoft Customer Agreement, as if confirmed long ago."""
+        with self.lock:
+            agreement = {
+                'primaryContact': {'firstName': first_name, 'lastName': last_name, 'email': email},
+                'templateId': MCA_TEMPLATE_ID, 'dateAgreed': date_agreed, 'type': MCA_TYPE,
+                'agreementLink': MCA_TEMPLATE_LINK,
+            }
+            self._customer(customer).agreements.append(agreement)
+            return agreement
+
     def set_status(self, item: Union[Subscription, Entitlement], status: str) -> None:
         with self.lock:
             item.status = status
@@ -674,8 +707,10 @@ class World:
         """What the caller sold to the customer (directly or through its indirect resellers)."""
         with self.lock:
             customer = self.customer_for(caller, tenant)
+            now = self.clock()
             return [s for s in self.subscriptions.values()
-                    if s.customer_id == customer.tenant_id and s.partner_id == caller.partner]
+                    if s.customer_id == customer.tenant_id and s.partner_id == caller.partner
+                    and s.visible_at <= now]
 
     def subscription_for(self, caller: Caller, tenant: str, subscription_id: str) -> Subscription:
         with self.lock:
@@ -683,14 +718,16 @@ class World:
             key = normalize_guid(subscription_id) or subscription_id
             found = self.subscriptions.get(key)
             if (found is None or found.customer_id != customer.tenant_id
-                    or found.partner_id != caller.partner):
+                    or found.partner_id != caller.partner or found.visible_at > self.clock()):
                 raise ApiError(404, 20003, f'Subscription {subscription_id} not found.')
             return found
 
     def entitlements_for(self, caller: Caller, tenant: str, plan_id: str) -> List[Entitlement]:
         with self.lock:
             plan = self.subscription_for(caller, tenant, plan_id)
-            return [e for e in self.entitlements.values() if e.plan_id == plan.id]
+            now = self.clock()
+            return [e for e in self.entitlements.values()
+                    if e.plan_id == plan.id and e.visible_at <= now]
 
     def overage_for(self, caller: Caller, tenant: str) -> Optional[OverageState]:
         with self.lock:
@@ -715,6 +752,11 @@ class World:
         the caller's indirect resellers) → 403 800115 (enabled and held by another partner) →
         403 800112 (legacy Azure, when enabling) → 404 800111 (the entitlement is unknown, not
         active, or not under an active Azure plan the caller sold to this customer).
+
+        Enabling without ``azureEntitlementId`` (Microsoft's samples) uses the active "Subscription
+        1" of the caller's active Azure plan, else creates it there, else buys a no-cost Azure plan
+        with it — which needs the customer's Microsoft Customer Agreement (403 600065 without). What
+        it creates shows in reads after the same lag as the overage setting (PC-80..PC-85).
         """
         with self.lock:
             customer = self._customer_or_404(tenant)
@@ -729,7 +771,13 @@ class World:
             if current and current.enabled and current.holder != caller.partner:
                 raise ApiError(403, 800115, 'Overage is already assigned to another tenant. '
                                             'Contact your customer to resolve ownership questions.')
-            if request.enabled:
+            visible_at = self.clock() + self._next_lag()
+            if request.enabled and request.entitlement_id is None:
+                self._check_no_legacy(customer)
+                entitlement = self._entitlement_for_overage(
+                    caller, customer, reseller, request.resource_group, visible_at)
+                state = OverageState(entitlement.id, reseller or partner.mpn_id, True, caller.partner)
+            elif request.enabled:
                 self._check_can_enable(caller, customer, request.entitlement_id)
                 state = OverageState(request.entitlement_id, reseller or partner.mpn_id, True,
                                      caller.partner)
@@ -738,9 +786,99 @@ class World:
                 state = OverageState(kept, current.partner_id if current else partner.mpn_id,
                                      False, None)
             if state != current:
-                self.overage.setdefault(customer.tenant_id, []).append(
-                    (self.clock() + self._next_lag(), state))
+                self.overage.setdefault(customer.tenant_id, []).append((visible_at, state))
             return state
+
+    def _entitlement_for_overage(self, caller: Caller, customer: Customer, reseller: Optional[str],
+                                 resource_group: Optional[Dict[str, Any]],
+                                 visible_at: float) -> Entitlement:
+        """The Azure subscription an overage PUT without one goes to: the active "Subscription 1"
+        of the caller's active Azure plan, else a new one under it, else one under a new no-cost
+        Azure plan (which needs the customer's MCA). New ones show from ``visible_at``."""
+        plans = sorted((s for s in self.subscriptions.values()
+                        if s.customer_id == customer.tenant_id and s.partner_id == caller.partner
+                        and s.is_azure_plan and s.is_active), key=lambda s: s.id)
+        if plans:
+            plan = plans[0]
+        elif not customer.mca_accepted:
+            raise ApiError(403, MCA_MISSING_CODE, MCA_MISSING_DESCRIPTION)
+        else:
+            plan = self.add_azure_plan(customer.tenant_id, caller.partner, reseller_mpn=reseller)
+            plan.visible_at = visible_at
+        under = [e for e in self.entitlements.values() if e.plan_id == plan.id]
+        current = self.overage_state(customer)
+        # Overage already on (the caller's) to an active one of this plan: it stays there.
+        kept = current.azure_entitlement_id if current and current.enabled else None
+        existing = next((e for e in under if e.id == kept and e.status.lower() == 'active'), None)
+        existing = existing or next((e for e in under if e.name == CREATED_SUBSCRIPTION_NAME
+                                     and e.status.lower() == 'active'), None)
+        if existing is not None:
+            return existing
+        names = {e.name for e in under}
+        number = next(n for n in range(1, len(names) + 2) if f'Subscription {n}' not in names)
+        entitlement = self.add_entitlement(customer.tenant_id, plan.id, name=f'Subscription {number}')
+        entitlement.visible_at, entitlement.resource_group = visible_at, resource_group
+        return entitlement
+
+    def _check_no_legacy(self, customer: Customer) -> None:
+        legacy = customer.legacy_azure or any(
+            s.customer_id == customer.tenant_id and s.is_active and s.is_legacy_azure
+            for s in self.subscriptions.values())
+        if legacy:
+            raise ApiError(403, 800112, 'Overage cannot be set as the customer has legacy Azure '
+                                        'subscriptions.')
+
+    # ------------------------------------------------------------------ customer agreements
+    def agreement_metadata(self, caller: Caller, agreement_type: Optional[str]) -> List[Dict[str, Any]]:
+        """``GET /v1/agreements?agreementType=``: the MCA template (App+User only; PC-86)."""
+        self.require_app_plus_user(caller)
+        if agreement_type not in (None, '', 'All', MCA_TYPE):
+            return []
+        return [{'templateId': MCA_TEMPLATE_ID, 'agreementType': MCA_TYPE,
+                 'agreementLink': MCA_TEMPLATE_LINK, 'versionRank': 0}]
+
+    def agreements_for(self, caller: Caller, tenant: str,
+                       agreement_type: Optional[str]) -> List[Dict[str, Any]]:
+        """``GET /v1/customers/{id}/agreements?agreementType=`` (App+User only; PC-86)."""
+        self.require_app_plus_user(caller)
+        with self.lock:
+            customer = self.customer_for(caller, tenant)
+            wanted = agreement_type or 'MicrosoftCloudAgreement'
+            return [dict(item) for item in customer.agreements
+                    if wanted == 'All' or item.get('type') == wanted]
+
+    def create_agreement(self, caller: Caller, tenant: str, body: Any) -> Dict[str, Any]:
+        """``POST /v1/customers/{id}/agreements``: 400 800002 for a missing or malformed field or
+        an unknown template, 409 600061 when the same contact already confirmed it (PC-87)."""
+        self.require_app_plus_user(caller)
+        with self.lock:
+            customer = self.customer_for(caller, tenant)
+            contact = body.get('primaryContact') if isinstance(body, dict) else None
+            fields_ok = isinstance(contact, dict) and all(
+                isinstance(contact.get(name), str) and contact.get(name).strip()
+                for name in ('firstName', 'lastName', 'email'))
+            if not fields_ok or not isinstance(body.get('dateAgreed'), str):
+                raise ApiError(400, 800002, 'Invalid request input: primaryContact (firstName, '
+                                            'lastName, email) and dateAgreed are required.')
+            if body.get('type') != MCA_TYPE or normalize_guid(body.get('templateId')) != MCA_TEMPLATE_ID:
+                raise ApiError(400, 800002, 'Invalid request input: unknown agreement template.',
+                               data=['templateId'])
+            person = {name: contact.get(name) for name in ('firstName', 'lastName', 'email',
+                                                           'phoneNumber')}
+            for item in customer.agreements:
+                known = item.get('primaryContact') or {}
+                if item.get('type') == MCA_TYPE and all(known.get(k) == v for k, v in person.items()):
+                    raise ApiError(409, 600061, 'A partner confirmed agreement already exists for '
+                                                'the customer.')
+            agreement = {
+                'primaryContact': {k: v for k, v in person.items() if v},
+                'templateId': MCA_TEMPLATE_ID, 'dateAgreed': body['dateAgreed'], 'type': MCA_TYPE,
+                'agreementLink': MCA_TEMPLATE_LINK,
+                # An object id of the signed-in user, never the token it came with.
+                'userId': str(uuid.uuid5(_ID_NAMESPACE, f'user:{caller.user}')),
+            }
+            customer.agreements.append(agreement)
+            return dict(agreement)
 
     def _check_eligible(self, caller: Caller, customer: Customer) -> None:
         not_eligible = ApiError(403, 800114,
@@ -796,24 +934,30 @@ class World:
 
 @dataclass(frozen=True)
 class _OverageRequest:
-    entitlement_id: str
+    entitlement_id: Optional[str]  # None: enable to an Azure subscription Microsoft picks or creates
     enabled: bool
     partner_id: Optional[str]
+    resource_group: Optional[Dict[str, Any]] = None
 
 
 def _parse_overage_body(body: Any) -> _OverageRequest:
     """400 800002 for a missing body or field, 400 3000 for a field of the wrong form."""
     if not isinstance(body, dict):
         raise ApiError(400, 800002, 'Invalid request input: the body must be an Overage object.')
-    for name in ('overageEnabled', 'azureEntitlementId'):
-        if body.get(name) is None:
-            raise ApiError(400, 800002, f'Invalid request input: {name} is required.', data=[name])
+    if body.get('overageEnabled') is None:
+        raise ApiError(400, 800002, 'Invalid request input: overageEnabled is required.',
+                       data=['overageEnabled'])
     enabled = body['overageEnabled']
     if not isinstance(enabled, bool):
         raise ApiError(400, 3000, 'Invalid property: overageEnabled must be a boolean.',
                        data=['overageEnabled'])
-    entitlement_id = normalize_guid(body['azureEntitlementId'])
-    if entitlement_id is None:
+    # Enabling may leave the Azure subscription out (Microsoft's samples; PC-80); disabling may not.
+    if body.get('azureEntitlementId') in (None, '') and not enabled:
+        raise ApiError(400, 800002, 'Invalid request input: azureEntitlementId is required.',
+                       data=['azureEntitlementId'])
+    given = body.get('azureEntitlementId')
+    entitlement_id = normalize_guid(given) if given not in (None, '') else None
+    if entitlement_id is None and given not in (None, ''):
         raise ApiError(400, 3000, 'Invalid property: azureEntitlementId must be a GUID.',
                        data=['azureEntitlementId'])
     partner_id = body.get('partnerId')
@@ -823,11 +967,18 @@ def _parse_overage_body(body: Any) -> _OverageRequest:
         raise ApiError(400, 3000, 'Invalid property: partnerId must be an MPN id (digits).',
                        data=['partnerId'])
     group = body.get('azureResourceGroup')
-    if group is not None and not isinstance(group, dict):
-        raise ApiError(400, 3000, 'Invalid property: azureResourceGroup must be an object.',
-                       data=['azureResourceGroup'])
+    valid_group = group is None or (
+        isinstance(group, dict)
+        and isinstance(group.get('location', ''), str)
+        and isinstance(group.get('tags', {}), dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in (group.get('tags') or {}).items())
+    )
+    if not valid_group:
+        raise ApiError(400, 3000, 'Invalid property: azureResourceGroup must be an object with a '
+                                  'location and tags.', data=['azureResourceGroup'])
     return _OverageRequest(entitlement_id, enabled,
-                           str(partner_id).strip() if partner_id is not None else None)
+                           str(partner_id).strip() if partner_id is not None else None,
+                           dict(group) if group else None)
 
 
 def _require_scope(scope: str, *, app_only: bool) -> None:

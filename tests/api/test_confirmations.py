@@ -85,7 +85,10 @@ def test_the_202_the_state_and_the_overview_show_the_awaited_change(api, sim, wo
     parse(ChangeResultBody, body)
     awaited = body['pending_confirmation']
     assert awaited['action'] == 'enable'
-    assert awaited['target'] == {'enabled': True, 'azure_subscription_id': demo.READY_ENTITLEMENT_ID}
+    assert awaited['target'] == {
+        'enabled': True, 'azure_subscription_id': demo.READY_ENTITLEMENT_ID,
+        'create_azure_subscription': False,
+    }
     assert awaited['audit_id'] == body['change']['audit_id']
     assert awaited['confirm_by'] > awaited['requested_at']
     state = api.get(f'/api/customers/{READY}/overage').json()

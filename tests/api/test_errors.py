@@ -29,7 +29,8 @@ def validation_body(fields, problem, field):
         f'The request is not valid: {problem}.',
         f'A field is missing or malformed ({field}).',
         'Correct the request and send it again: azure_subscription_id is an Azure subscription '
-        'GUID, or null to disable overage.',
+        'GUID, or null to disable overage; or send create_azure_subscription true alone to have '
+        'Microsoft create one.',
         {'fields': fields},
     )
 
@@ -70,13 +71,14 @@ def test_a_body_without_the_field_is_422(api, body):
     assert response.json()['error']['details']['fields']
 
 
-def test_a_body_that_is_not_json_is_422(api):
+def test_a_body_that_is_not_json_is_400(api):
+    """Refused before any route runs (connect_ext/api/gate.py; more in tests/api/test_gate.py)."""
     response = api.put(f'/api/customers/{READY}/overage', content=b'{"azure_subscription_id": ',
                        headers={'Content-Type': 'application/json'})
 
-    assert response.status_code == 422
+    assert response.status_code == 400
     parse(ErrorBody, response.json())
-    assert response.json()['error']['code'] == 'VALIDATION_FAILED'
+    assert response.json()['error']['code'] == 'INVALID_JSON_BODY'
 
 
 def test_a_malformed_idempotency_key_is_422(api):

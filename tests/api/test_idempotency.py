@@ -1,7 +1,9 @@
 """Idempotency-Key on PUT: a retry answers the first answer and writes nothing."""
+import re
 import threading
 
 import pytest
+import responses
 
 from connect_ext.api.idempotency import Answer, fingerprint, run_once
 from connect_ext.errors.error import OverageError
@@ -11,11 +13,11 @@ from testkit.customers import ENABLED, HELD, READY
 from testkit.web_api import error_body
 
 
-def put(api, customer_id, azure_subscription_id, key, **kwargs):
+def put(api, customer_id, azure_subscription_id, key, headers_extra=None, **kwargs):
     return api.put(
         f'/api/customers/{customer_id}/overage',
         json={'azure_subscription_id': azure_subscription_id},
-        headers={'Idempotency-Key': key}, **kwargs,
+        headers={'Idempotency-Key': key, **(headers_extra or {})}, **kwargs,
     )
 
 
@@ -62,14 +64,44 @@ def test_key_order_and_spacing_of_the_body_do_not_matter(api):
     assert retry.headers['Idempotent-Replayed'] == 'true'
 
 
-def test_a_refusal_is_replayed_too(api, sim):
-    first = put(api, HELD, demo.HELD_ENTITLEMENT_ID, 'key-4')
-    calls = len(sim.calls.all())
-    retry = put(api, HELD, demo.HELD_ENTITLEMENT_ID, 'key-4')
+def test_a_refusal_microsoft_answered_is_replayed_too(api, sim, running_sim):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_passthru(running_sim.api_url)
+        mock.add_passthru(running_sim.login_url)
+        mock.add(responses.PUT, re.compile(r'.*/subscriptions/overage$'), status=400,
+                 json={'code': 3000, 'description': 'Invalid request.'})
+        first = put(api, READY, demo.READY_ENTITLEMENT_ID, 'key-4')
+        retry = put(api, READY, demo.READY_ENTITLEMENT_ID, 'key-4')
+        writes = [call for call in mock.calls if call.request.method == 'PUT']
+
+    assert first.json()['error']['details']['microsoft']['code'] == '3000'
+    assert retry.status_code == first.status_code
+    assert retry.json() == first.json()
+    assert retry.headers['Idempotent-Replayed'] == 'true'
+    assert len(writes) == 1  # Microsoft was asked once
+
+
+def test_a_refusal_of_the_extensions_own_is_judged_anew(api, sim):
+    """Nothing happened (a blocking prerequisite): the key is not used up by it."""
+    first = put(api, HELD, demo.HELD_ENTITLEMENT_ID, 'key-4b')
+    retry = put(api, HELD, demo.HELD_ENTITLEMENT_ID, 'key-4b')
 
     assert first.status_code == retry.status_code == 409
-    assert retry.json() == first.json()
-    assert len(sim.calls.all()) == calls
+    assert 'Idempotent-Replayed' not in retry.headers
+    assert sim.calls.matching('PUT', '/overage') == []
+
+
+def test_a_stale_if_match_is_not_kept_so_the_retry_with_a_fresh_one_runs(api, sim):
+    etag = api.get(f'/api/customers/{READY}/overage').headers['ETag']
+    stale = put(api, READY, demo.READY_ENTITLEMENT_ID, 'key-412', headers_extra={'If-Match': '"old"'})
+    retry = put(api, READY, demo.READY_ENTITLEMENT_ID, 'key-412', headers_extra={'If-Match': etag})
+
+    assert stale.status_code == 412
+    assert retry.status_code == 200
+    assert 'Idempotent-Replayed' not in retry.headers
+    assert retry.json()['change']['outcome'] == 'succeeded'
+    again = put(api, READY, demo.READY_ENTITLEMENT_ID, 'key-412', headers_extra={'If-Match': etag})
+    assert again.headers['Idempotent-Replayed'] == 'true'  # what happened is kept
 
 
 def test_a_throttled_answer_is_not_kept_so_the_retry_can_succeed(api, sim):

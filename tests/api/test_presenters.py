@@ -24,8 +24,9 @@ from connect_ext.api.schemas import (
     SettingsBody,
 )
 from connect_ext.compat import dump, parse
+from connect_ext.config import Settings
 from connect_ext.overage.facts import CustomerRef
-from connect_ext.overage.prerequisites import Intent, blocking_findings
+from connect_ext.overage.prerequisites import Intent, blocking_findings, describe_creation, evaluate
 from connect_ext.service.overage import OverageService
 from sandbox.partner_center import demo
 from testkit.callers import OWNER, OWNER_CALLER, customer
@@ -93,6 +94,8 @@ def reference_state(state) -> Dict[str, Any]:
 def reference_options(state) -> Dict[str, Any]:
     facts = state.facts
     current = (facts.current_azure_subscription_id or '').lower()
+    plans = sorted(facts.active_azure_plans, key=lambda plan: plan.id.lower())
+    creation_blocked = blocking_findings(evaluate(facts, Settings(), Intent.create()), Intent.create())
     return {
         'customer': reference_customer(facts.customer),
         'status': state.status,
@@ -111,6 +114,18 @@ def reference_options(state) -> Dict[str, Any]:
         ],
         'can_enable': not blocking_findings(state.findings, Intent.ENABLE),
         'can_disable': not blocking_findings(state.findings, Intent.DISABLE),
+        'can_create_azure_subscription': not creation_blocked,
+        'create_azure_subscription': {
+            'possible': not creation_blocked,
+            'creates': 'azure_subscription' if plans else 'azure_plan_and_subscription',
+            'description': describe_creation(facts),
+            'azure_subscription_name': 'Subscription 1',
+            'azure_plan': (
+                {'subscription_id': plans[0].id, 'name': plans[0].friendly_name or plans[0].offer_name}
+                if plans else None
+            ),
+            'findings': [reference_finding(finding) for finding in creation_blocked],
+        },
         'findings': [reference_finding(finding) for finding in state.findings],
         'etag': state.etag,
     }
@@ -224,6 +239,7 @@ def test_a_change_answers_the_state_and_the_change_without_permissions(api, at_n
     assert body['change'] == {
         'action': 'enable', 'outcome': 'succeeded', 'audit_id': entry.id,
         'ms_request_id': entry.ms_request_id, 'ms_correlation_id': entry.ms_correlation_id,
+        'create_azure_subscription': False, 'created': None,
     }
     assert body['checked_at'] == '2026-11-29T12:00:00+00:00'
     assert body['azure_subscription']['id'] == demo.READY_ENTITLEMENT_ID
@@ -313,6 +329,11 @@ def test_the_settings_and_connection_answers_are_the_contract(api, settings):
                            'mode': 'app+user',
                            'refresh_token': {'source': 'configured', 'renewed_at': None,
                                              'used_at': None, 'warnings': []}},
+        'rate_budget': {'limit_per_minute': 500, 'usable_per_minute': 489.0,
+                        'people_rate_share': 0.2, 'kept_for_people_per_minute': 101.8,
+                        'sync_rate_share': 0.95, 'sync_per_minute': 367.8,
+                        'used_this_minute': 0, 'used_last_minute': 0, 'throttled_last_hour': 0,
+                        'paused_for_seconds': 0.0},
     }
     assert check == {'ok': True, 'mode': 'app+user'}
 

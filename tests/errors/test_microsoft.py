@@ -72,6 +72,11 @@ DOCUMENTED = [
      'AZURE_PLAN_SANDBOX_LIMIT', 422),
     (400, '900132', 'The Azure plan is not active.', 'NO_ACTIVE_AZURE_PLAN', 422),
     (400, '900133', 'The Azure plan is not purchased.', 'NO_ACTIVE_AZURE_PLAN', 422),
+    # conformance: PC-87, PC-84
+    (409, '600061', 'A partner confirmed agreement already exists for the customer.',
+     'MCA_ALREADY_RECORDED', 409),
+    (403, '600065', 'The customer has not accepted the Microsoft Customer Agreement.',
+     'MCA_NOT_ACCEPTED', 422),
 ]
 
 

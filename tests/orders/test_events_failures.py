@@ -123,6 +123,26 @@ def test_connect_refusing_the_note_skips_with_the_reason(app, connect, caplog):
     assert any('Connect refused' in record.getMessage() for record in caplog.records)
 
 
+@pytest.mark.parametrize('status', [403, 503])
+def test_a_connect_error_quoting_the_api_key_is_redacted_from_the_outcome_and_the_log(
+    app, connect, caplog, status,
+):
+    """What the event answers Connect and what it logs (issue 20, item 1)."""
+    secret = '0a1b2c3d4e5f60718293a4b5c6d7e8f9'
+    payload = load_request('purchase_ovg_existing_tenant')
+    connect.add_conversation(payload['id'])
+    connect.fail_next('POST', r'/messages$', status,
+                      errors=[f'Authorization ApiKey SU-123-456-789:{secret} may not post here'])
+
+    with caplog.at_level(logging.DEBUG):
+        result = app.handle_purchase_request(payload)
+
+    assert result.status == (ResultType.SKIP if status == 403 else ResultType.RESCHEDULE)
+    assert 'Connect' in caplog.text
+    assert secret not in (result.output or '')
+    assert secret not in caplog.text
+
+
 def test_a_connect_5xx_through_the_client_mocker_reschedules(
     client_mocker_factory, app, sim,
 ):

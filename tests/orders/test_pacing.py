@@ -95,3 +95,29 @@ def test_the_rate_share_variable(config, share):
 def test_a_bucket_that_could_never_give_a_token_is_refused(rate, capacity):
     with pytest.raises(ValueError):
         TokenBucket(rate, capacity)
+
+
+@pytest.mark.parametrize(('value', 'share'), [
+    ('0.3', 0.3),
+    (' 0 ', 0.0),
+    ('0.9', 0.9),
+    ('0.95', 0.2),
+    ('-0.1', 0.2),
+    ('nan', 0.2),
+    ('some', 0.2),
+    ('', 0.2),
+    (None, 0.2),
+])
+def test_the_people_rate_share_variable(value, share):
+    config = None if value is None else {'PEOPLE_RATE_SHARE': value}
+
+    assert Settings.from_config(config).people_rate_share == share
+
+
+def test_the_wiring_shares_the_limit_as_the_variables_say():
+    from connect_ext.wiring import budget_policy
+
+    policy = budget_policy(Settings.from_config({'PEOPLE_RATE_SHARE': '0.5', 'SYNC_RATE_SHARE': '0.5'}))
+
+    assert (policy.people_share, policy.sync_share) == (0.5, 0.5)
+    assert policy.kept_for_people_per_minute > policy.background_per_minute > policy.sync_per_minute

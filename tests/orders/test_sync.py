@@ -252,7 +252,9 @@ def test_the_wiring_paces_at_the_configured_share(dependencies, clock):
                                 store=dependencies.store, service=dependencies.service)
     sync = overage_sync(halved, clock=clock, sleep=clock.sleep, time_budget_seconds=100.0, worker_id='w')
 
-    assert sync.pacer.rate == pytest.approx(500 * 0.5 / 60)
+    # A client given without a shared budget: a local bucket at the sync's share of what the
+    # people's share (PEOPLE_RATE_SHARE, 0.2) leaves.
+    assert sync.pacer.rate == pytest.approx(500 * 0.5 * (1 - 0.2) / 60)
     assert sync.deadline == clock() + 100.0
     assert sync.worker_id == 'w'
 

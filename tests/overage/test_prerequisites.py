@@ -227,7 +227,7 @@ def test_legacy_azure_blocks_enable_and_names_the_offer():
     assert finding.params == {'legacy_offer_ids': ['MS-AZR-0145P']}
     assert '(MS-AZR-0145P)' in finding.message
     assert '800112' in finding.reason
-    assert finding.blocks == ('enable',)
+    assert finding.blocks == ('enable', 'create')
 
 
 @pytest.mark.parametrize('status', ['deleted', 'expired', 'Deleted'])
@@ -246,7 +246,7 @@ def test_blocked_country_from_connect():
     assert finding.params == {'country': 'RU'}
     assert '(RU)' in finding.message
     assert 'BLOCKED_COUNTRIES' in finding.reason
-    assert finding.blocks == ('enable',)
+    assert finding.blocks == ('enable', 'create')
 
 
 def test_blocked_country_from_partner_center_when_connect_has_none():
@@ -275,7 +275,7 @@ def test_china_has_its_own_wording_whatever_the_list(blocked):
     finding = by_code(findings, 'CHINA_NOT_SUPPORTED')
     assert '21Vianet' in finding.reason
     assert 'COUNTRY_NOT_SUPPORTED' not in codes(findings)
-    assert finding.blocks == ('enable',)
+    assert finding.blocks == ('enable', 'create')
 
 
 @pytest.mark.parametrize('qualification', [
@@ -286,7 +286,7 @@ def test_qualified_customers_are_out_of_scope(qualification):
                         Settings(), Intent.enable(AZURE_SUB))
     finding = by_code(findings, 'CUSTOMER_QUALIFICATION_NOT_SUPPORTED')
     assert f'({qualification})' in finding.message
-    assert finding.blocks == ('enable',)
+    assert finding.blocks == ('enable', 'create')
     assert not by_code(findings, 'CUSTOMER_QUALIFICATION_NOT_SUPPORTED').blocks_intent('disable')
 
 
@@ -326,7 +326,7 @@ def test_caller_not_allowed_sees_nothing_else_about_the_customer():
     )
     assert codes(findings) == ['CALLER_NOT_ALLOWED']
     finding = findings[0]
-    assert finding.blocks == ('enable', 'disable')
+    assert finding.blocks == ('enable', 'create', 'disable')
     assert 'TA-9999-9999-9999' in finding.message
     assert 'TA-1234-5678-9012' in finding.message
     error = finding.to_error()
@@ -343,7 +343,7 @@ def test_held_by_another_partner_blocks_enable_and_disable():
         findings = evaluate(held, Settings(), intent)
         finding = by_code(findings, 'OVERAGE_HELD_BY_OTHER_PARTNER')
         assert findings[0] is finding
-        assert finding.blocks == ('enable', 'disable')
+        assert finding.blocks == ('enable', 'create', 'disable')
         assert OTHER_PARTNERS_SUB in finding.message
         assert finding.params['current_partner_id'] == '1234567'
         assert 'set overage to None' in finding.action
@@ -496,7 +496,7 @@ def test_customer_without_tenant_id_is_judged_on_connect_facts_only():
     findings = evaluate(state, Settings(), Intent.enable(AZURE_SUB))
     assert codes(findings) == ['TENANT_ID_UNKNOWN', 'COUNTRY_NOT_SUPPORTED']
     tenant = findings[0]
-    assert tenant.blocks == ('enable', 'disable')
+    assert tenant.blocks == ('enable', 'create', 'disable')
     assert tenant.message == (
         'The customer Contoso Ltd has no Microsoft tenant id yet (Connect customer '
         'TA-1234-5678-9012).'

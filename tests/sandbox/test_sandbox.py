@@ -161,6 +161,16 @@ def test_opening_a_page_directly_lands_on_the_portal_showing_it(sandbox):
     assert standalone.status_code != 303
 
 
+@pytest.mark.parametrize('path', ['/api/customers/%0A%C2%81/overage/history', '/api/nothing/here'])
+def test_every_path_the_portal_does_not_serve_is_the_apis_with_its_error_shape(sandbox, path):
+    """As under the runner: a path with a newline in it too (found by the schemathesis run)."""
+    response = get(sandbox, path)
+
+    assert response.status_code == 404
+    assert response.headers['Content-Type'] == 'application/json'
+    assert response.json()['error']['code'] in ('CUSTOMER_NOT_FOUND', 'ROUTE_NOT_FOUND')
+
+
 def test_the_connect_simulator_is_served_under_connect(sandbox):
     response = requests.get(sandbox.connect_url + '/tier/accounts?limit=1', timeout=30,
                             headers={'Authorization': seed.DISTRIBUTOR_API_KEY})

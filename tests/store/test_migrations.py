@@ -36,6 +36,7 @@ EXPECTED_INDEXES = {
     'credentials': set(),
     'pending_confirmations': set(),
     'customer_accounts': {'ix_customer_accounts_customer_id'},
+    'rate_budgets': set(),
 }
 
 

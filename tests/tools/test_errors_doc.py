@@ -26,7 +26,7 @@ def test_docs_list_every_code_with_its_microsoft_sources():
         assert f'\n## {code}\n' in text
         assert item.message in text
     assert '| [`OVERAGE_HELD_BY_OTHER_PARTNER`](#overage_held_by_other_partner) | 409 | blocking' \
-        ' | enable, disable | no | code 800115 |' in text
+        ' | enable, create, disable | no | code 800115 |' in text
     assert 'code 1000, code 60003, code 900118' in text
     assert 'HTTP 429, failure `throttled`' in text
     assert '| any other code or status |' in text

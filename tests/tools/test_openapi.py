@@ -18,6 +18,7 @@ ROUTES = {
     ('put', '/api/customers/{customer_id}/overage'),
     ('get', '/api/customers/{customer_id}/overage/options'),
     ('get', '/api/customers/{customer_id}/overage/history'),
+    ('post', '/api/customers/{customer_id}/agreements/microsoft-customer-agreement'),
     ('get', '/api/assets/{asset_id}/overage'),
     ('get', '/api/items'),
     ('get', '/api/settings'),
@@ -66,10 +67,17 @@ def shape(document):
             for method, path, operation in operations(document)
         },
         'schemas': {
-            name: (sorted(schema.get('properties', {})), sorted(schema.get('required', [])))
+            name: (sorted(schema.get('properties', {})), sorted(schema.get('required', [])),
+                   sorted(nullable(schema)))
             for name, schema in document['components']['schemas'].items()
         },
     }
+
+
+def nullable(schema):
+    """The properties of ``schema`` that may be null (``anyOf`` with ``{"type": "null"}``)."""
+    return {name for name, prop in schema.get('properties', {}).items()
+            if {'type': 'null'} in prop.get('anyOf', [])}
 
 
 def test_the_checked_in_document_is_what_the_app_serves(served, checked_in):
@@ -107,7 +115,9 @@ def test_the_change_documents_its_body_headers_and_answers(served):
     assert 'ETag' in operation['responses']['200']['headers']
     assert 'Retry-After' in operation['responses']['429']['headers']
     body = served['components']['schemas']['OverageChangeRequest']
-    assert body['required'] == ['azure_subscription_id']
+    # Either field may be left out (the view refuses a body with neither or both, see test_creation).
+    assert set(body['properties']) == {'azure_subscription_id', 'create_azure_subscription'}
+    assert 'required' not in body
     assert body['additionalProperties'] is False
 
 
@@ -115,3 +125,40 @@ def test_connects_internal_headers_are_not_documented(served):
     text = json.dumps(served).lower()
     assert 'x-connect-' not in text
     assert 'connect-auth' not in text
+
+
+# Fields an answer really leaves null (issue 20, item 8): the document must say so, on both stacks.
+NULLABLE = {
+    'CustomerInfo': {'name', 'tenant_id', 'country', 'tier1_id', 'tier2_id'},
+    'OverageStateBody': {'azure_subscription_id', 'partner_id', 'azure_plan', 'azure_subscription',
+                         'pending_confirmation'},
+    'OvgSubscription': {'offer_id', 'name', 'status', 'partner_id'},
+    'HistoryEntry': {'error', 'ms_request_id', 'ms_correlation_id'},
+    'SettingsBody': {'webhook_url', 'store_warning'},
+    'OverageChangeRequest': {'azure_subscription_id'},
+}
+
+
+@pytest.mark.parametrize('document', ['served', 'checked_in'])
+def test_every_field_an_answer_leaves_null_is_nullable(document, request):
+    schemas = request.getfixturevalue(document)['components']['schemas']
+
+    for name, fields in NULLABLE.items():
+        assert fields <= nullable(schemas[name]), name
+    assert nullable(schemas['ErrorDetail']) == set()  # and nothing is nullable that never is
+
+
+def test_the_idempotency_key_format_is_documented(checked_in):
+    operation = checked_in['paths']['/api/customers/{customer_id}/overage']['put']
+    [key] = [p for p in operation['parameters'] if p['name'] == 'idempotency-key']
+
+    assert key['schema']['pattern'] == '^[\\x21-\\x7e]{1,255}$'
+    assert (key['schema']['minLength'], key['schema']['maxLength']) == (1, 255)
+    assert '255 visible ASCII' in key['description']
+
+
+def test_every_route_with_a_body_documents_the_bodys_refusals(checked_in):
+    for method, path, operation in operations(checked_in):
+        if 'requestBody' in operation:
+            assert {'400', '413'} <= set(operation['responses']), (method, path)
+            assert schema_ref(operation['responses']['413']) == ERROR_REF

@@ -69,10 +69,39 @@ export function options(overrides = {}) {
     ],
     can_enable: true,
     can_disable: true,
+    can_create_azure_subscription: false,
+    create_azure_subscription: {
+      possible: false,
+      creates: 'azure_subscription',
+      description: `a new Azure subscription under the Azure plan Azure plan (${PLAN_ID})`,
+      azure_subscription_name: 'Subscription 1',
+      azure_plan: { subscription_id: PLAN_ID, name: 'Azure plan' },
+      findings: [],
+    },
     findings: [],
     etag: '"etag-1"',
     ...overrides,
   };
+}
+
+/** The options of a customer without an Azure plan: Microsoft would create one with "Subscription 1". */
+export function creationOptions(overrides = {}) {
+  return options({
+    azure_plans: [],
+    can_enable: false,
+    can_disable: false,
+    can_create_azure_subscription: true,
+    create_azure_subscription: {
+      possible: true,
+      creates: 'azure_plan_and_subscription',
+      description: 'a new no-cost Azure plan with the Azure subscription "Subscription 1"',
+      azure_subscription_name: 'Subscription 1',
+      azure_plan: null,
+      findings: [],
+    },
+    findings: [finding('NO_ACTIVE_AZURE_PLAN', 'blocking', { blocks: ['enable'] })],
+    ...overrides,
+  });
 }
 
 /** A Response-like object for fetch stubs. */

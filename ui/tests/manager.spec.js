@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import OverageManager from '../components/OverageManager.vue';
 import { CONNECT_KEY } from '../composables/connect.js';
 import { ApiError } from '../utils/api.js';
-import { SUB_A, SUB_B, deferred, enabledState, finding, options, state } from './fixtures.js';
+import { SUB_A, SUB_B, creationOptions, deferred, enabledState, finding, options, state } from './fixtures.js';
 
 function fakeApi({ current = state(), choices = options(), change } = {}) {
   return {
@@ -302,5 +302,73 @@ describe('OverageManager: changing', () => {
     const w = mountManager({ api });
     await openEditor(w);
     expect(api.customerOverage).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('OverageManager: a new Azure subscription', () => {
+  const CREATED = '5a5a0000-0000-4000-8000-000000000001';
+  const PLAN = '6b6b0000-0000-4000-8000-000000000001';
+
+  it('offers it beside the subscriptions, says what is created, and PUTs create_azure_subscription', async () => {
+    const after = enabledState({
+      azure_subscription_id: CREATED,
+      azure_subscription: { id: CREATED, name: 'Subscription 1', status: 'active' },
+      change: {
+        action: 'enable', outcome: 'succeeded', create_azure_subscription: true,
+        created: { azure_subscription_id: CREATED, name: 'Subscription 1', azure_plan_id: PLAN,
+                   azure_plan_name: 'Microsoft Azure plan', new_azure_plan: true },
+      },
+    });
+    const api = fakeApi({ choices: creationOptions(), change: vi.fn().mockResolvedValue({ state: after, etag: '"e2"' }) });
+    const w = mountManager({ api });
+    await openEditor(w);
+    const create = w.get('[data-test=create-choice]');
+    expect(create.element.disabled).toBe(false);
+    expect(create.element.checked).toBe(true);
+    expect(w.find('[data-test=cannot-enable]').exists()).toBe(false);
+    expect(w.get('[data-test=create-explained]').text()).toContain('no-cost Azure plan');
+    await w.get('form').trigger('submit');
+    expect(dialog().textContent).toContain('Create a new Azure subscription for the overage of Contoso Ltd?');
+    expect(dialog().textContent).toContain('billed to the customer\'s Azure plan');
+    expect(dialog().textContent).toContain('Microsoft Customer Agreement');
+
+    confirmButton().click();
+    await flushPromises();
+    expect(api.changeOverage).toHaveBeenCalledWith('TA-1000-0001', null, { etag: '"etag-1"', idempotencyKey: 'key-1', create: true });
+    expect(w.get('[data-test=outcome]').text()).toBe(
+      `Microsoft created the Azure subscription Subscription 1 (${CREATED}) of the new Azure plan Microsoft Azure plan (${PLAN}); overage now goes to it.`,
+    );
+  });
+
+  it('says it is waiting for Microsoft when the creation does not show yet', async () => {
+    const after = state({
+      pending_confirmation: { action: 'enable', target: { enabled: true, azure_subscription_id: null, create_azure_subscription: true },
+                              audit_id: 3, requested_at: '2026-12-01T12:00:00Z', confirm_by: '2026-12-01T13:00:00Z' },
+      change: { action: 'enable', outcome: 'unconfirmed', create_azure_subscription: true, created: null },
+    });
+    const api = fakeApi({ choices: creationOptions(), change: vi.fn().mockResolvedValue({ state: after, etag: '"e2"', status: 202 }) });
+    const w = mountManager({ api });
+    await openEditor(w);
+    await w.get('form').trigger('submit');
+    confirmButton().click();
+    await flushPromises();
+    expect(w.get('[data-test=outcome]').text()).toContain('Waiting for Microsoft');
+    expect(w.text()).toContain('overage to a new Azure subscription Microsoft creates');
+  });
+
+  it('explains why Microsoft cannot create one and offers no such choice', async () => {
+    const blocked = creationOptions({
+      can_create_azure_subscription: false,
+      create_azure_subscription: {
+        ...creationOptions().create_azure_subscription,
+        possible: false,
+        findings: [finding('MCA_NOT_ACCEPTED', 'blocking', { blocks: ['create'], message: 'No Microsoft Customer Agreement.' })],
+      },
+    });
+    const w = mountManager({ api: fakeApi({ choices: blocked }) });
+    await openEditor(w);
+    expect(w.get('[data-test=create-choice]').element.disabled).toBe(true);
+    expect(w.get('[data-test=cannot-create]').text()).toContain('No Microsoft Customer Agreement.');
+    expect(w.get('[data-test=save]').attributes('disabled')).toBeDefined();
   });
 });

@@ -6,6 +6,7 @@ import {
   blockingFindings,
   changeOutcome,
   confirmation,
+  creationConfirmation,
   sortedFindings,
   statusLabel,
   subscriptionsStoppedByNone,
@@ -127,5 +128,25 @@ describe('changeOutcome', () => {
     const outcome = changeOutcome({ change: { action: 'enable', outcome: 'unconfirmed' } });
     expect(outcome.tone).toBe('warning');
     expect(outcome.text).toContain('does not show it yet');
+  });
+});
+
+describe('creationConfirmation', () => {
+  it('says what Microsoft creates, that it is billed to the Azure plan, and that it stays', () => {
+    const text = creationConfirmation(state(), {
+      creates: 'azure_plan_and_subscription',
+      description: 'a new no-cost Azure plan with the Azure subscription "Subscription 1"',
+    });
+    expect(text.intent).toBe('create');
+    expect(text.consequences[0]).toContain('no-cost Azure plan');
+    expect(text.consequences[0]).toContain('Microsoft Customer Agreement');
+    expect(text.consequences.join(' ')).toContain("billed to the customer's Azure plan");
+    expect(text.consequences.join(' ')).toContain('stays when overage is later set to None');
+    expect(text.confirmLabel).toBe('Create and enable overage');
+  });
+
+  it('under an existing plan says nothing of the agreement', () => {
+    const text = creationConfirmation(state(), { creates: 'azure_subscription', description: 'a new Azure subscription under the Azure plan P (x)' });
+    expect(text.consequences[0]).not.toContain('Agreement');
   });
 });

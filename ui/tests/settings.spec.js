@@ -145,3 +145,38 @@ describe('Settings page: the App+User refresh token', () => {
     expect(wrapper.find('[data-test="refresh-token"]').exists()).toBe(false);
   });
 });
+
+describe('Settings page: the Partner Center budget', () => {
+  beforeEach(() => {
+    api.settings.mockReset();
+    api.caller.mockResolvedValue({ role: 'owner', account_id: 'PA-1', customer_id: null, may_change: true });
+  });
+
+  const BUDGET = {
+    limit_per_minute: 500, usable_per_minute: 489, people_rate_share: 0.2, kept_for_people_per_minute: 101.8,
+    sync_rate_share: 0.95, sync_per_minute: 367.8, used_this_minute: 42, used_last_minute: 310,
+    throttled_last_hour: 2, paused_for_seconds: 12.4,
+  };
+
+  it('shows what is used, kept for people, the sync cap and the 429s of the hour', async () => {
+    api.settings.mockResolvedValue({ ...BASE, rate_budget: BUDGET });
+    const wrapper = mount(Page);
+    await flushPromises();
+
+    const shown = wrapper.get('[data-test="rate-budget"]');
+    expect(shown.get('[data-test="budget-kept"]').text()).toContain('102 a minute (PEOPLE_RATE_SHARE 0.2)');
+    expect(shown.get('[data-test="budget-sync"]').text()).toContain('368 a minute');
+    expect(shown.get('[data-test="budget-used"]').text()).toBe('42 this minute, 310 the minute before');
+    expect(shown.get('[data-test="budget-throttled"]').text()).toContain('2');
+    expect(shown.get('[data-test="budget-throttled"]').text()).toContain('paused for 13 s');
+    expect(wrapper.get('[data-test="settings"]').text()).not.toContain('rate budget');
+  });
+
+  it('leaves the budget out when the answer has none', async () => {
+    api.settings.mockResolvedValue({ ...BASE, rate_budget: null });
+    const wrapper = mount(Page);
+    await flushPromises();
+
+    expect(wrapper.find('[data-test="rate-budget"]').exists()).toBe(false);
+  });
+});

@@ -167,15 +167,13 @@ export function createApi(fetchImpl) {
       return stateOf(await call(path('/customers/{}/overage/options', customerId)));
     },
     /** Enable or move (`azureSubscriptionId`), or set to None (`null`). */
-    async changeOverage(customerId, azureSubscriptionId, { etag, idempotencyKey }) {
+    async changeOverage(customerId, azureSubscriptionId, { etag, idempotencyKey, create = false }) {
       const headers = { 'Idempotency-Key': idempotencyKey };
       if (etag) headers['If-Match'] = etag;
+      // Either the Azure subscription (null: None) or a new one that Microsoft creates, never both.
+      const body = create ? { create_azure_subscription: true } : { azure_subscription_id: azureSubscriptionId };
       return stateOf(
-        await call(path('/customers/{}/overage', customerId), {
-          method: 'PUT',
-          headers,
-          body: { azure_subscription_id: azureSubscriptionId },
-        }),
+        await call(path('/customers/{}/overage', customerId), { method: 'PUT', headers, body }),
       );
     },
     async history(customerId, { limit, offset } = {}) {

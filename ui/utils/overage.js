@@ -128,6 +128,32 @@ export function confirmation(state, target) {
 }
 
 /**
+ * What the user confirms before Microsoft creates the Azure subscription (`creation`: the options'
+ * `create_azure_subscription`): what is created, and that it is billed to the customer's Azure plan.
+ */
+export function creationConfirmation(state, creation) {
+  const customer = (state.customer && (state.customer.name || state.customer.id)) || 'this customer';
+  const active = (state.ovg_subscriptions || []).filter(isActive).length;
+  const newPlan = creation.creates === 'azure_plan_and_subscription';
+  const consequences = [
+    `Microsoft creates ${creation.description}` +
+      (newPlan ? ', for the customer, who accepted the Microsoft Customer Agreement.' : '.'),
+    `The new Azure subscription is billed to the customer's Azure plan and collects the overage of every ` +
+      `overage-capable subscription of ${customer}: ${plural(active, 'subscription', 'subscriptions')} under ` +
+      'your account, and all those bought from other partners and channels.',
+    'You will be billed for all of that overage, with no CSP discount, margin or partner-earned credit.',
+    'The new Azure subscription stays when overage is later set to None.',
+  ];
+  return {
+    intent: 'create',
+    title: `Create a new Azure subscription for the overage of ${customer}?`,
+    consequences,
+    warnings: confirmationWarnings(state, ['COMMUNICATIONS_CREDITS_AUTO_RECHARGE']),
+    confirmLabel: 'Create and enable overage',
+  };
+}
+
+/**
  * What the page says while a change Microsoft accepted is not shown yet (the state's
  * ``pending_confirmation``), or null when nothing is awaited.
  */
@@ -135,9 +161,9 @@ export function awaitingConfirmation(state) {
   const pending = state && state.pending_confirmation;
   if (!pending) return null;
   const target = pending.target || {};
-  const what = target.enabled
-    ? `overage to ${target.azure_subscription_id || 'the chosen Azure subscription'}`
-    : 'overage set to None';
+  let what = 'overage set to None';
+  if (target.create_azure_subscription) what = 'overage to a new Azure subscription Microsoft creates';
+  else if (target.enabled) what = `overage to ${target.azure_subscription_id || 'the chosen Azure subscription'}`;
   return {
     title: 'Waiting for Microsoft to confirm…',
     text:
@@ -153,6 +179,25 @@ export function changeOutcome(result) {
   const where = result && result.azure_subscription ? named(result.azure_subscription) : result && result.azure_subscription_id;
   if (change.outcome === 'no_change') {
     return { tone: 'info', text: 'Nothing changed: that already was the customer\'s setting.' };
+  }
+  if (change.outcome === 'unconfirmed' && change.create_azure_subscription) {
+    return {
+      tone: 'warning',
+      text:
+        'Waiting for Microsoft: it accepted the change and is creating the Azure subscription, but does ' +
+        'not show it yet. Overage Manager keeps checking in the background; the activity names the new ' +
+        'Azure subscription once Microsoft shows it. Do not send the change again meanwhile.',
+    };
+  }
+  if (change.created) {
+    const created = change.created;
+    const plan = created.azure_plan_id
+      ? ` of ${created.new_azure_plan ? 'the new' : 'the'} Azure plan ${named({ id: created.azure_plan_id, name: created.azure_plan_name })}`
+      : '';
+    return {
+      tone: 'success',
+      text: `Microsoft created the Azure subscription ${named({ id: created.azure_subscription_id, name: created.name })}${plan}; overage now goes to it.`,
+    };
   }
   if (change.outcome === 'unconfirmed') {
     return {

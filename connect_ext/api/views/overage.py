@@ -24,8 +24,14 @@ from connect_ext.api.dependencies import (
     get_store,
     get_visible_customers,
 )
-from connect_ext.api.handlers import error_headers, pattern_mismatch
-from connect_ext.api.idempotency import Answer, checked_key, fingerprint, run_once
+from connect_ext.api.handlers import error_headers, pattern_mismatch, validation_error
+from connect_ext.api.idempotency import (
+    IDEMPOTENCY_KEY_PATTERN,
+    Answer,
+    checked_key,
+    fingerprint,
+    run_once,
+)
 from connect_ext.api.preconditions import IfMatch, parse_if_match
 from connect_ext.api.responses import (
     content_range,
@@ -42,7 +48,7 @@ from connect_ext.api.schemas import (
     OverageStateBody,
 )
 from connect_ext.api.views.customers import MAX_LIMIT, MAX_OFFSET
-from connect_ext.compat import dump
+from connect_ext.compat import dump, fields_set, schema_extra
 from connect_ext.config import Settings
 from connect_ext.errors.error import OverageError
 from connect_ext.overage.facts import Caller
@@ -72,7 +78,11 @@ def change_answer(
 ) -> Answer:
     """Run the change; its answer (success or public error) as status, body and headers."""
     try:
-        if change.azure_subscription_id:
+        if change.create_azure_subscription:
+            result = service.create_azure_subscription(
+                customer, caller, if_match=if_match, actor_name=actor,
+            )
+        elif change.azure_subscription_id:
             result = service.enable(
                 customer, caller, change.azure_subscription_id, if_match=if_match, actor_name=actor,
             )
@@ -82,7 +92,24 @@ def change_answer(
         return Answer(error.http_status, error.to_body(), error_headers(error))
     status = 202 if result.outcome == UNCONFIRMED else 200
     # The body is saved for Idempotency-Key replays as this plain JSON (see .idempotency).
-    return Answer(status, dump(presenters.change_result_body(result)), {'ETag': result.state.etag})
+    body = presenters.change_result_body(result, creates=bool(change.create_azure_subscription))
+    return Answer(status, dump(body), {'ETag': result.state.etag})
+
+
+def require_one_target(change: OverageChangeRequest) -> None:
+    """The body names the Azure subscription (null: disable) or asks Microsoft to create one, never
+    both and never neither: a body without either must not mean "disable"."""
+    given = fields_set(change)
+    if change.create_azure_subscription and 'azure_subscription_id' in given:
+        raise validation_error([{
+            'loc': ('body', 'azure_subscription_id'), 'type': 'value_error',
+            'msg': 'leave azure_subscription_id out when create_azure_subscription is true',
+        }])
+    if not change.create_azure_subscription and 'azure_subscription_id' not in given:
+        raise validation_error([{
+            'loc': ('body', 'azure_subscription_id'), 'type': 'value_error.missing',
+            'msg': 'field required (a GUID, null to disable, or create_azure_subscription true)',
+        }])
 
 
 def require_whole_guid(change: OverageChangeRequest) -> None:
@@ -135,14 +162,18 @@ class OverageWebAppMixin:
         caller: Caller = Depends(get_caller),
         customers: VisibleCustomers = Depends(get_visible_customers),
         service: OverageService = Depends(get_overage_service),
+        settings: Settings = Depends(get_settings),
     ):
         customer = customers.customer(customer_id)
         options = service.options(customer, caller)
-        return model_answer(presenters.options_body(options), headers={'ETag': options.state.etag})
+        return model_answer(
+            presenters.options_body(options, settings), headers={'ETag': options.state.etag},
+        )
 
     @router.put(
         '/customers/{customer_id}/overage',
-        summary='Enable or move the overage to an Azure subscription, or disable it (null)',
+        summary='Enable or move the overage to an Azure subscription (or one Microsoft creates), '
+                'or disable it (null)',
         response_model=None,
         responses={
             200: {
@@ -155,7 +186,7 @@ class OverageWebAppMixin:
                 'description': 'Microsoft accepted the change but does not show it yet.',
                 'headers': _ETAG,
             },
-            **error_responses(404, 409, 412, 422, 429, 502, 503, 504),
+            **error_responses(404, 409, 412, 422, 429, 502, 503, 504, body=True),
         },
     )
     def put_customer_overage(
@@ -167,7 +198,12 @@ class OverageWebAppMixin:
             None, description='The ETag the change is based on; 412 when the state moved since.',
         ),
         idempotency_key: Optional[str] = Header(
-            None, description='Makes a retried request a no-op that answers the first answer.',
+            None,
+            description=(
+                'Makes a retried request a no-op that answers the first answer: 1 to 255 visible '
+                'ASCII characters (a UUID, say), one per change; see docs/api.md.'
+            ),
+            **schema_extra(pattern=IDEMPOTENCY_KEY_PATTERN, minLength=1, maxLength=255),
         ),
         caller: Caller = Depends(get_caller),
         actor: Optional[str] = Depends(actor_name),
@@ -177,6 +213,7 @@ class OverageWebAppMixin:
         settings: Settings = Depends(get_settings),
     ):
         key = checked_key(idempotency_key)
+        require_one_target(change)
         require_whole_guid(change)
         customer = customers.customer(customer_id)
         require_may_change(caller, settings)
@@ -185,7 +222,11 @@ class OverageWebAppMixin:
             scope=f'{caller.role}:{caller.account_id}:PUT /customers/{customer.customer_id}/overage',
             key=key,
             request_fingerprint=fingerprint(
-                'PUT', request.url.path, {'azure_subscription_id': change.azure_subscription_id},
+                'PUT', request.url.path, {
+                    'azure_subscription_id': change.azure_subscription_id,
+                    # Only when asked, so a stored answer of an earlier request still matches.
+                    **({'create_azure_subscription': True} if change.create_azure_subscription else {}),
+                },
             ),
             lock_id=customer.customer_id,
             run=lambda: change_answer(
@@ -204,7 +245,8 @@ class OverageWebAppMixin:
                 'description': 'One page of audit entries.',
                 'headers': header_doc('Content-Range', 'items <first>-<last>/<total>, as Connect'),
             },
-            **error_responses(404, 422),
+            # 502/503: Connect, asked who the customer is or whether the reseller sees it, failed.
+            **error_responses(404, 422, 502, 503),
         },
     )
     def get_customer_overage_history(

@@ -19,6 +19,7 @@ from connect_ext.api.auth import get_caller, require_role
 from connect_ext.api.dependencies import (
     get_partner_center_client,
     get_product_ids,
+    get_rate_budget_state,
     get_refresh_token_keeper,
     get_settings,
     get_store_durability,
@@ -28,6 +29,7 @@ from connect_ext.api.schemas import ConnectionCheck, SettingsBody
 from connect_ext.config import Settings
 from connect_ext.errors.microsoft import translate
 from connect_ext.overage.facts import Caller
+from connect_ext.partner_center.budget import BudgetState
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.partner_center.errors import PartnerCenterError
 from connect_ext.partner_center.refresh_tokens import RefreshTokenKeeper
@@ -49,12 +51,13 @@ class SettingsWebAppMixin:
         product_ids=Depends(get_product_ids),
         store: Durability = Depends(get_store_durability),
         keeper: Optional[RefreshTokenKeeper] = Depends(get_refresh_token_keeper),
+        budget: Optional[BudgetState] = Depends(get_rate_budget_state),
     ):
         require_role(caller, OWNER, problem='only the distributor may see the configuration')
         refresh_token = None
         if keeper is not None:
             refresh_token = presenters.refresh_token_state(keeper.status(), keeper.now())
-        return model_answer(presenters.settings_body(settings, product_ids, store, refresh_token))
+        return model_answer(presenters.settings_body(settings, product_ids, store, refresh_token, budget))
 
     @router.get(
         '/settings/connection',

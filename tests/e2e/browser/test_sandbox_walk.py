@@ -40,14 +40,20 @@ NAMES = {customer.situation: demo.demo_world().customers[customer.tenant_id].nam
          for customer in seed.DEMO_CUSTOMERS}
 
 # Situations in which Microsoft's rules stop an enable: the blocking finding the user reads.
-BLOCKED: Dict[str, Tuple[str, str]] = {
+# Situations in which no Azure subscription may be picked but Microsoft may create one (issue 17):
+# the finding, and what the page says would be created.
+CREATABLE: Dict[str, Tuple[str, str, str]] = {
     'no_azure_plan': (
         'NO_ACTIVE_AZURE_PLAN',
-        'The customer has no active Microsoft Azure plan under your partner account.'),
+        'The customer has no active Microsoft Azure plan under your partner account.',
+        'no-cost Azure plan'),
     'no_azure_subscription': (
         'NO_ACTIVE_AZURE_SUBSCRIPTION',
         f"The customer's Azure plan ({demo.NO_AZURE_SUBSCRIPTION_PLAN_ID}) has no active Azure "
-        'subscription.'),
+        'subscription.',
+        demo.NO_AZURE_SUBSCRIPTION_PLAN_ID),
+}
+BLOCKED: Dict[str, Tuple[str, str]] = {
     'legacy_azure': (
         'LEGACY_AZURE_PRESENT',
         'The customer still has legacy Azure subscriptions (MS-AZR-0145P).'),
@@ -293,6 +299,35 @@ def walk_blocked(situation: str) -> Callable:
     return walk
 
 
+def walk_creatable(situation: str) -> Callable:
+    """No Azure subscription to pick, but the page offers one that Microsoft creates (the creation
+    itself is walked in test_creation.py, on a sandbox of its own)."""
+    code, message, created = CREATABLE[situation]
+
+    def walk(page, expect) -> None:
+        frame = open_from_list(page, expect, situation, 'Disabled')
+        finding = frame.locator(f'[data-test=findings] [data-code={code}]')
+        expect(finding.locator('.finding__message')).to_have_text(message)
+        expect(finding.locator('.finding__action')).to_contain_text('Create a new Azure subscription')
+
+        frame.get_by_role('button', name='Edit').click()
+        expect(frame.get_by_role('radio', name='To an Azure subscription', exact=False)
+               ).to_be_disabled()
+        expect(frame.get_by_role('radio', name='Create a new Azure subscription', exact=False)
+               ).to_be_checked()
+        expect(frame.locator('[data-test=create-explained]')).to_contain_text(created)
+        expect(frame.get_by_role('button', name='Save')).to_be_enabled()
+
+        # An Azure subscription that cannot receive it is still refused, with the same message.
+        customer_id = seed.BY_SITUATION[situation].customer_id
+        azure_subscription_id = f'e0710000-0000-4000-8000-{int(customer_id[-4:]):012d}'
+        refused = try_to_enable(page, customer_id, azure_subscription_id)
+        assert 400 <= refused.status < 500, refused.text()
+        assert refused.json()['error']['message'] == message
+
+    return walk
+
+
 def walk_reseller_customer(page, expect) -> None:
     wingtip = seed.BY_SITUATION['reseller_customer'].customer_id
     contoso = seed.BY_SITUATION['ready'].customer_id
@@ -326,6 +361,7 @@ WALKS: Dict[str, Callable] = {
     'reseller_customer': walk_reseller_customer,
     'no_ovg_subscription': walk_no_ovg_subscription,
     **{situation: walk_blocked(situation) for situation in BLOCKED},
+    **{situation: walk_creatable(situation) for situation in CREATABLE},
 }
 
 

@@ -39,7 +39,7 @@ def code_of(call, *args):
     (None, (400, 800002)),
     ([], (400, 800002)),
     ({'azureEntitlementId': '00000000-0000-4000-8000-000000000001'}, (400, 800002)),
-    ({'overageEnabled': True}, (400, 800002)),
+    ({'overageEnabled': False}, (400, 800002)),
     ({'overageEnabled': 'yes', 'azureEntitlementId': '00000000-0000-4000-8000-000000000001'},
      (400, 3000)),
     ({'overageEnabled': True, 'azureEntitlementId': 'not-a-guid'}, (400, 3000)),
