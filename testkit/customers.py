@@ -44,6 +44,8 @@ def seed(store: Store) -> None:
         store.upsert_customer(
             customer_id, tenant_id=tenant, name=name, country=country, tier1_id=tier1,
             tier2_id=tier2, reseller_mpn=mpn, ovg_subscription_count=1,
+            # As the directory leaves them once it looked the partner id up in Connect.
+            reseller_mpn_checked_at=store.now(),
         )
 
 

@@ -146,6 +146,8 @@ def customer_row(number: int, *, name: Optional[str] = None, status: str = 'unkn
         'tier2_id': None, 'reseller_mpn': None, 'ovg_subscription_count': 1,
         'ovg_asset_ids': [], 'overage_status': status, 'azure_entitlement_id': None,
         'overage_partner_id': None, 'flags': [], 'checked_at': None, 'sync_claimed_until': None,
+        # The reseller's partner id was looked up (there is none: a direct sale).
+        'reseller_mpn_checked_at': now,
         'sync_claimed_by': None, 'created_at': now, 'updated_at': now, 'version': 1,
     }
     row.update(extra)

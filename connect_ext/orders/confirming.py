@@ -22,8 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
-from connect_ext.errors.error import OverageError
-from connect_ext.orders.pacing import DEFAULT_THROTTLE_PAUSE_SECONDS, TokenBucket, is_throttled
+from connect_ext.orders.pacing import PacedReads, TokenBucket
 from connect_ext.partner_center.budget import CONFIRMATIONS, acting_for
 from connect_ext.vocabulary import CONFIRMED, NOT_CONFIRMED
 
@@ -32,8 +31,6 @@ DEFAULT_BATCH_SIZE = 20
 # A claim outlives one read comfortably; a dead worker's claims lapse after it.
 LEASE_SECONDS = 300.0
 ATTEMPTS_PER_CHANGE = 3
-BACKOFF_BASE_SECONDS = 2.0
-BACKOFF_MAX_SECONDS = 60.0
 
 
 @dataclass
@@ -56,11 +53,13 @@ class ConfirmationReport:
         )
 
 
-class ConfirmationPass:
+class ConfirmationPass(PacedReads):
     """One pass over the awaited changes (see the module docstring); call :meth:`run` once.
 
     ``deadline`` is a ``clock()`` value: no read starts after it.
     """
+
+    LABEL = 'confirmations'
 
     def __init__(
         self,
@@ -136,37 +135,10 @@ class ConfirmationPass:
     def _confirm(self, pending) -> str:
         """The outcome, ``retry`` (throttled: the pacer now waits) or ``failed``."""
         customer_id = pending.customer_id
-        try:
-            outcome = self.service.confirm(pending)
-        except OverageError as error:
-            self.report.failed[customer_id] = error.code
-            if is_throttled(error):
-                self.report.throttled += 1
-                pause = error.retry_after if error.retry_after else DEFAULT_THROTTLE_PAUSE_SECONDS
-                self.log.warning('confirmations: Partner Center throttled the read of %s; pausing %.0f s',
-                                 customer_id, pause)
-                self.pacer.pause(pause)
-                return 'retry'
-            if error.transient:
-                self._back_off(customer_id, error)
-            else:
-                self.log.warning('confirmations: the overage of %s cannot be read: %s', customer_id, error)
-            return 'failed'
-        except Exception as error:  # one change never ends the pass
-            self.report.failed[customer_id] = type(error).__name__
-            self.log.exception('confirmations: unexpected failure reading %s', customer_id)
-            return 'failed'
-        self.report.failed.pop(customer_id, None)
-        self._consecutive_failures = 0
+        read, outcome = self._read(customer_id, lambda: self.service.confirm(pending))
+        if read != 'done':
+            return read
         {CONFIRMED: self.report.confirmed, NOT_CONFIRMED: self.report.not_confirmed}.get(
             outcome, self.report.waiting,
         ).append(customer_id)
         return outcome
-
-    def _back_off(self, customer_id: str, error: OverageError) -> None:
-        self._consecutive_failures += 1
-        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (self._consecutive_failures - 1))
-        self.log.warning('confirmations: reading %s failed transiently (%s); backing off %.0f s',
-                         customer_id, error.code, delay)
-        if self.clock() + delay < self.deadline:
-            self.sleep(delay)

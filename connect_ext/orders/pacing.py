@@ -129,3 +129,58 @@ class BudgetPacer:
 
     def pause(self, seconds: float) -> None:
         """The budget itself holds the pause (see the class docstring)."""
+
+
+# How long a background read waits after a transient failure: doubling, capped.
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_MAX_SECONDS = 60.0
+
+
+class PacedReads:
+    """How a background pass (the sync, the confirmation pass) takes one failed read.
+
+    The class using it has ``report`` (with ``failed`` and ``throttled``), ``pacer``, ``log``,
+    ``sleep``, ``deadline``, ``clock`` and a ``LABEL`` for its log lines. :meth:`_read` runs one
+    read: ``('done', value)``; ``('retry', None)`` when Microsoft throttled (the pacer now waits
+    what Microsoft asked); ``('failed', None)`` otherwise, after a growing back-off when the failure
+    was transient. One failure never ends the pass.
+    """
+
+    LABEL = 'background'
+    _consecutive_failures = 0
+
+    def _read(self, customer_id: str, call: Callable[[], Any]):
+        try:
+            value = call()
+        except OverageError as error:
+            self.report.failed[customer_id] = error.code
+            if is_throttled(error):
+                self.report.throttled += 1
+                pause = error.retry_after if error.retry_after else DEFAULT_THROTTLE_PAUSE_SECONDS
+                self.log.warning('%s: Partner Center throttled the read of %s; pausing %.0f s',
+                                 self.LABEL, customer_id, pause)
+                self.pacer.pause(pause)
+                return 'retry', None
+            if error.transient:
+                self._back_off(customer_id, error)
+            else:
+                self.log.warning('%s: the overage of %s cannot be read: %s',
+                                 self.LABEL, customer_id, error)
+            return 'failed', None
+        except Exception as error:  # one customer never ends the pass
+            self.report.failed[customer_id] = type(error).__name__
+            self.log.exception('%s: unexpected failure reading %s', self.LABEL, customer_id)
+            return 'failed', None
+        self.report.failed.pop(customer_id, None)
+        self._consecutive_failures = 0
+        return 'done', value
+
+    def _back_off(self, customer_id: str, error: OverageError) -> None:
+        """Microsoft failed transiently: wait longer each time it repeats, within the time left."""
+        self._consecutive_failures += 1
+        exponent = self._consecutive_failures - 1
+        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** exponent)
+        self.log.warning('%s: reading %s failed transiently (%s); backing off %.0f s',
+                         self.LABEL, customer_id, error.code, delay)
+        if self.clock() + delay < self.deadline:
+            self.sleep(delay)

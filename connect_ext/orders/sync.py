@@ -31,9 +31,8 @@ from datetime import datetime, timedelta
 from typing import Callable, Dict, List, Optional, Set
 
 from connect_ext.customers.refs import ref_from_record
-from connect_ext.errors.error import OverageError
 from connect_ext.orders.confirming import ConfirmationPass, ConfirmationReport
-from connect_ext.orders.pacing import DEFAULT_THROTTLE_PAUSE_SECONDS, TokenBucket, is_throttled
+from connect_ext.orders.pacing import PacedReads, TokenBucket
 from connect_ext.partner_center.budget import SYNC, acting_for
 
 
@@ -42,8 +41,6 @@ DEFAULT_BATCH_SIZE = 20
 # its way) for this long, then lapse if it died.
 MAX_LEASE_SECONDS = 900.0
 LEASE_MARGIN_SECONDS = 60.0
-BACKOFF_BASE_SECONDS = 2.0
-BACKOFF_MAX_SECONDS = 60.0
 ATTEMPTS_PER_CUSTOMER = 3
 # The runner stops a scheduled task after SCHEDULED_TASK_MAX_EXECUTION_TIME seconds (12 h by
 # default); the sync stops by itself this much earlier.
@@ -90,8 +87,10 @@ class SyncReport:
         )
 
 
-class OverageSync:
+class OverageSync(PacedReads):
     """One run of the sync (see the module docstring); call :meth:`run` once."""
+
+    LABEL = 'sync'
 
     def __init__(
         self,
@@ -206,37 +205,8 @@ class OverageSync:
     def _refresh(self, record) -> str:
         """``refreshed``, ``retry`` (throttled: the pacer now waits) or ``failed``."""
         customer_id = record.customer_id
-        try:
-            self.service.refresh(ref_from_record(record))
-        except OverageError as error:
-            self.report.failed[customer_id] = error.code
-            if is_throttled(error):
-                self.report.throttled += 1
-                pause = error.retry_after if error.retry_after else DEFAULT_THROTTLE_PAUSE_SECONDS
-                self.log.warning('sync: Partner Center throttled the read of %s; pausing %.0f s',
-                                 customer_id, pause)
-                self.pacer.pause(pause)
-                return 'retry'
-            if error.transient:
-                self._back_off(customer_id, error)
-            else:
-                self.log.warning('sync: the overage of %s cannot be read: %s', customer_id, error)
-            return 'failed'
-        except Exception as error:  # one customer never ends the round
-            self.report.failed[customer_id] = type(error).__name__
-            self.log.exception('sync: unexpected failure reading %s', customer_id)
-            return 'failed'
-        self.report.failed.pop(customer_id, None)
+        outcome, _ = self._read(customer_id, lambda: self.service.refresh(ref_from_record(record)))
+        if outcome != 'done':
+            return outcome
         self.report.refreshed.append(customer_id)
-        self._consecutive_failures = 0
         return 'refreshed'
-
-    def _back_off(self, customer_id: str, error: OverageError) -> None:
-        """Microsoft failed transiently: wait longer each time it repeats, within the time left."""
-        self._consecutive_failures += 1
-        exponent = self._consecutive_failures - 1
-        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** exponent)
-        self.log.warning('sync: reading %s failed transiently (%s); backing off %.0f s',
-                         customer_id, error.code, delay)
-        if delay < self._time_left():
-            self.sleep(delay)

@@ -56,5 +56,7 @@ def test_every_call_of_the_sync_takes_from_the_budget_at_the_syncs_cap(
     state = budget.state()
     calls = limited_calls(sim)
     assert state.used_this_minute + state.used_last_minute == len(calls) >= len(recorded)
-    # Paced at the sync's cap of what people leave: len(calls) - 1 intervals at least.
-    assert clock() - start >= (len(calls) - 1) * 60.0 / POLICY.sync_per_minute - 1e-6
+    # Paced at the sync's cap of what people leave: the budget lets the sync run one interval ahead
+    # (its tolerance), so len(calls) - 2 intervals at least; which call uses that slack depends on
+    # how the read's parallel calls interleave.
+    assert clock() - start >= (len(calls) - 2) * 60.0 / POLICY.sync_per_minute - 1e-6
