@@ -33,8 +33,14 @@ class ThreadedServer:
         self.name = name
         self.access_log = access_log
         family = socket.AF_INET6 if ':' in host else socket.AF_INET
-        self._socket: Optional[socket.socket] = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only when the
+        # listening socket says TCP; without it every keep-alive answer waited ~40 ms for the
+        # client's delayed ACK (Nagle), as the Partner Center simulator's server already avoids.
+        self._socket: Optional[socket.socket] = socket.socket(
+            family, socket.SOCK_STREAM, socket.IPPROTO_TCP,
+        )
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             self._socket.bind((host, port))
         except OSError:
