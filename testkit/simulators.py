@@ -46,3 +46,14 @@ def running_connect(world, faults: Any = None, calls: Any = None) -> Iterator[An
     with serving(app) as url:
         yield ConnectClient(seed.DISTRIBUTOR_API_KEY, endpoint=url + '/connect/public/v1',
                             use_specs=False, max_retries=0)
+
+
+def lagging_microsoft(sim, monkeypatch, lag_seconds: float):
+    """The Partner Center simulator on a clock of the test's own, showing each overage write only
+    ``lag_seconds`` of that clock later; returns the clock (``advance`` it to let the lag pass)."""
+    from testkit.clock import FakeClock
+
+    clock = FakeClock()
+    monkeypatch.setattr(sim.world, 'clock', clock)
+    sim.world.propagation_delay = lag_seconds
+    return clock

@@ -10,11 +10,12 @@ import json
 from typing import Optional, Tuple
 
 from connect_ext.api.handlers import validation_error
-from connect_ext.vocabulary import MAX_CONNECT_ID_LENGTH, is_customer_id
+from connect_ext.store.models import SEARCH_KEY_MAX_LENGTH
+from connect_ext.vocabulary import is_customer_id
 
 
-# A search name is at most 128 characters (store.models.SEARCH_KEY_MAX_LENGTH), each up to 4 bytes
-# of UTF-8, in JSON and base64: well under this.
+# A search name is at most SEARCH_KEY_MAX_LENGTH characters, each up to 4 bytes of UTF-8, in JSON
+# and base64: well under this.
 MAX_CURSOR_LENGTH = 1024
 
 
@@ -34,7 +35,7 @@ def decode_cursor(cursor: Optional[str]) -> Optional[Tuple[str, str]]:
             raise ValueError('too long')
         raw = base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4))
         name, customer_id = json.loads(raw.decode('utf-8'))
-        if not isinstance(name, str) or len(name) > MAX_CONNECT_ID_LENGTH * 4:
+        if not isinstance(name, str) or len(name) > SEARCH_KEY_MAX_LENGTH:
             raise ValueError('bad name')
         if not is_customer_id(customer_id):
             raise ValueError('bad id')

@@ -68,8 +68,8 @@ class ConnectVisibility:
         self.max_refresh_assets = max_refresh_assets
         self._checks = BoundedCache(_CACHE_ITEMS, max_age=check_age, clock=clock)
         self._refreshed = BoundedCache(_CACHE_ITEMS, max_age=refresh_age, clock=clock)
+        # One lock per account, built once (BoundedCache.get_or_build is single-flight).
         self._refresh_locks: BoundedCache = BoundedCache(_CACHE_ITEMS)
-        self._lock = threading.Lock()
 
     def check(self, account_id: str, customer_id: str, client: ConnectClient) -> bool:
         """Whether Connect shows ``customer_id`` to ``account_id`` (asked with its ``client``).
@@ -103,7 +103,7 @@ class ConnectVisibility:
         """
         if self._refreshed.get(account_id):
             return False
-        lock = self._lock_for(account_id)
+        lock = self._refresh_locks.get_or_build(account_id, threading.Lock)
         with lock:
             if self._refreshed.get(account_id):
                 return False
@@ -135,10 +135,6 @@ class ConnectVisibility:
         self._refreshed.clear()
 
     # -- helpers ---------------------------------------------------------------------------
-
-    def _lock_for(self, account_id: str) -> threading.Lock:
-        with self._lock:
-            return self._refresh_locks.get_or_build(account_id, threading.Lock)
 
     def _read_all(self, client: ConnectClient):
         assets = client('subscriptions').assets.all()

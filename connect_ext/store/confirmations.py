@@ -19,10 +19,10 @@ from typing import Any, Iterable, List, Mapping, Optional, Set
 
 from sqlalchemy import delete, or_, select, update
 
-from connect_ext.store.fields import clean_audit_fields, one_of, required_text
+from connect_ext.store.fields import clean_audit_fields, one_of, optional_text, required_text
 from connect_ext.store.models import ACTOR_TYPES, AuditEntry, PendingConfirmation, ensure_utc
 from connect_ext.store.queries import audit_record, id_set
-from connect_ext.store.records import AuditRecord, PendingConfirmationRecord
+from connect_ext.store.records import AuditRecord, PendingConfirmationRecord, record_from_row
 from connect_ext.vocabulary import CHANGE_ACTIONS
 
 
@@ -31,23 +31,13 @@ _actor_type = one_of(ACTOR_TYPES)
 
 
 def _record(row: PendingConfirmation) -> PendingConfirmationRecord:
-    return PendingConfirmationRecord(
-        **{name: getattr(row, name) for name in PendingConfirmationRecord.__dataclass_fields__},
-    )
+    return record_from_row(PendingConfirmationRecord, row)
 
 
 def _flag(value: Any, name: str) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f'{name} must be a bool')
     return value
-
-
-def _optional_text(value: Any, name: str) -> Optional[str]:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f'{name} must be a string or None, not {type(value).__name__}')
-    return value.strip() or None
 
 
 class PendingConfirmations:
@@ -87,15 +77,15 @@ class PendingConfirmations:
             customer_id=required_text(customer_id, 'customer_id'),
             action=_action(action, 'action'),
             from_enabled=_flag(from_enabled, 'from_enabled'),
-            from_entitlement=_optional_text(from_entitlement, 'from_entitlement'),
+            from_entitlement=optional_text(from_entitlement, 'from_entitlement'),
             to_enabled=_flag(to_enabled, 'to_enabled'),
-            to_entitlement=_optional_text(to_entitlement, 'to_entitlement'),
+            to_entitlement=optional_text(to_entitlement, 'to_entitlement'),
             audit_id=audit_id,
             requested_at=requested_at,
             confirm_by=confirm_by,
             actor_type=_actor_type(actor_type, 'actor_type'),
-            actor_id=_optional_text(actor_id, 'actor_id'),
-            actor_name=_optional_text(actor_name, 'actor_name'),
+            actor_id=optional_text(actor_id, 'actor_id'),
+            actor_name=optional_text(actor_name, 'actor_name'),
         )
         with self._store.session() as session:
             previous = session.get(PendingConfirmation, row.customer_id, with_for_update=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from connect_ext.store.fields import required_text
 from connect_ext.store.models import Credential, ensure_utc
+from connect_ext.store.records import record_from_row
 
 
 @dataclass(frozen=True)
@@ -34,14 +35,7 @@ class CredentialRecord:
 
 
 def _record(row: Credential) -> CredentialRecord:
-    return CredentialRecord(
-        key=row.key,
-        ciphertext=row.ciphertext,
-        configured_fingerprint=row.configured_fingerprint,
-        renewed_at=row.renewed_at,
-        used_at=row.used_at,
-        version=row.version,
-    )
+    return record_from_row(CredentialRecord, row)
 
 
 class Credentials:

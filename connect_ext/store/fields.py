@@ -44,7 +44,8 @@ def required_text(value: Any, name: str) -> str:
     return value.strip()
 
 
-def _optional_text(value: Any, name: str) -> Optional[str]:
+def optional_text(value: Any, name: str) -> Optional[str]:
+    """``value`` stripped, blank as None; anything but a string or None is a TypeError."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -98,15 +99,15 @@ def _json_value(value: Any, name: str) -> Any:
 
 
 def _name(value: Any, name: str) -> str:
-    return _optional_text(value, name) or ''
+    return optional_text(value, name) or ''
 
 
 def _tenant(value: Any, name: str) -> Optional[str]:
-    return normalise_tenant_id(_optional_text(value, name))
+    return normalise_tenant_id(optional_text(value, name))
 
 
 def _redacted_text(value: Any, name: str) -> Optional[str]:
-    return redact(_optional_text(value, name))
+    return redact(optional_text(value, name))
 
 
 def _redacted_json(value: Any, name: str) -> Any:
@@ -116,15 +117,15 @@ def _redacted_json(value: Any, name: str) -> Any:
 _CUSTOMER_CLEANERS: Dict[str, Callable[[Any, str], Any]] = {
     'tenant_id': _tenant,
     'name': _name,
-    'country': _optional_text,
-    'tier1_id': _optional_text,
-    'tier2_id': _optional_text,
-    'reseller_mpn': _optional_text,
+    'country': optional_text,
+    'tier1_id': optional_text,
+    'tier2_id': optional_text,
+    'reseller_mpn': optional_text,
     'ovg_subscription_count': _count,
     'ovg_asset_ids': _string_list,
     'overage_status': one_of(OVERAGE_STATUSES),
-    'azure_entitlement_id': _optional_text,
-    'overage_partner_id': _optional_text,
+    'azure_entitlement_id': optional_text,
+    'overage_partner_id': optional_text,
     'flags': _string_list,
     'checked_at': _optional_utc,
     'reseller_mpn_checked_at': _optional_utc,
@@ -161,6 +162,6 @@ def clean_audit_fields(fields: Mapping[str, Any]) -> Dict[str, Any]:
     if missing:
         raise ValueError(f'audit entry needs {missing}')
     return {
-        name: _AUDIT_CLEANERS.get(name, _optional_text)(value, name)
+        name: _AUDIT_CLEANERS.get(name, optional_text)(value, name)
         for name, value in fields.items()
     }

@@ -20,7 +20,7 @@ from connect_ext.store.models import (
     IdempotencyKey,
     search_key,
 )
-from connect_ext.store.records import AuditRecord, CustomerRecord, IdempotentResponse
+from connect_ext.store.records import AuditRecord, CustomerRecord, IdempotentResponse, record_from_row
 from connect_ext.store.visibility import visible_to as seen_by
 
 
@@ -65,14 +65,14 @@ def check_page(limit: int, offset: int) -> None:
 
 
 def customer_record(row: Customer) -> CustomerRecord:
-    values = {name: getattr(row, name) for name in CustomerRecord.__dataclass_fields__}
-    values['ovg_asset_ids'] = tuple(row.ovg_asset_ids or ())
-    values['flags'] = tuple(row.flags or ())
-    return CustomerRecord(**values)
+    return record_from_row(
+        CustomerRecord, row,
+        ovg_asset_ids=tuple(row.ovg_asset_ids or ()), flags=tuple(row.flags or ()),
+    )
 
 
 def audit_record(row: AuditEntry) -> AuditRecord:
-    return AuditRecord(**{name: getattr(row, name) for name in AuditRecord.__dataclass_fields__})
+    return record_from_row(AuditRecord, row)
 
 
 def idempotent_response(row: IdempotencyKey) -> IdempotentResponse:

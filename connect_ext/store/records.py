@@ -5,10 +5,18 @@ its row (:mod:`.queries`) before the session ends.
 """
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, List, Optional, Tuple, TypeVar
+from typing import Any, Generic, List, Optional, Tuple, Type, TypeVar
 
 
 T = TypeVar('T')
+
+
+def record_from_row(record_class: Type[T], row: Any, **overrides: Any) -> T:
+    """``record_class`` built from the like-named attributes of ``row`` (``overrides`` win): a
+    new field is added to the record and the table, never to a conversion."""
+    values = {name: getattr(row, name) for name in record_class.__dataclass_fields__
+              if name not in overrides}
+    return record_class(**values, **overrides)
 
 
 @dataclass(frozen=True)

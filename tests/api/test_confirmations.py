@@ -15,7 +15,8 @@ from connect_ext.notifications.webhooks import WebhookNotifier
 from connect_ext.service.overage import OverageService
 from connect_ext.wiring import EventsDependencies, confirmation_pass
 from sandbox.partner_center import demo
-from testkit.clock import START, FakeClock, FakeDatetimeClock
+from testkit import simulators
+from testkit.clock import START, FakeDatetimeClock
 from testkit.customers import ENABLED, READY
 from testkit.servers import WebhookReceiver
 
@@ -31,10 +32,7 @@ def put(api, customer_id, azure_subscription_id):
 
 @pytest.fixture
 def world_clock(sim, monkeypatch):
-    clock = FakeClock()
-    monkeypatch.setattr(sim.world, 'clock', clock)
-    sim.world.propagation_delay = LAG
-    return clock
+    return simulators.lagging_microsoft(sim, monkeypatch, LAG)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from connect_ext.orders.confirming import ConfirmationPass
 from connect_ext.orders.pacing import TokenBucket
 from connect_ext.orders.sync import OverageSync
 from sandbox.partner_center import demo, faults
+from testkit import simulators
 from testkit.callers import OWNER_CALLER as OWNER
 from testkit.clock import FakeClock
 from testkit.customers import customer_ref
@@ -23,10 +24,7 @@ SLOW_SHARE = 0.012  # one Partner Center call every 10 s (of the sync's clock)
 
 @pytest.fixture
 def world_clock(sim, monkeypatch):
-    clock = FakeClock()
-    monkeypatch.setattr(sim.world, 'clock', clock)
-    sim.world.propagation_delay = LAG
-    return clock
+    return simulators.lagging_microsoft(sim, monkeypatch, LAG)
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from connect_ext.service.confirmations import verdict
 from connect_ext.service.overage import OverageService
 from connect_ext.store.records import PendingConfirmationRecord
 from sandbox.partner_center import demo, faults
+from testkit import simulators
 from testkit.callers import OWNER_CALLER as OWNER
-from testkit.clock import START, FakeClock, FakeDatetimeClock
+from testkit.clock import START, FakeDatetimeClock
 from testkit.customers import customer_ref as customer
 
 
@@ -24,10 +25,7 @@ LAG = 120.0  # seconds before Microsoft shows a write: longer than the interacti
 @pytest.fixture
 def world_clock(sim, monkeypatch):
     """Microsoft's time: the lag passes when the test says so."""
-    clock = FakeClock()
-    monkeypatch.setattr(sim.world, 'clock', clock)
-    sim.world.propagation_delay = LAG
-    return clock
+    return simulators.lagging_microsoft(sim, monkeypatch, LAG)
 
 
 @pytest.fixture
