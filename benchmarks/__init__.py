@@ -27,11 +27,13 @@ from typing import List, Optional, Sequence
 
 @dataclass(frozen=True)
 class Options:
-    """How a row runs: ``quick`` shrinks the sizes; ``heap`` also traces Python allocations."""
+    """How a row runs: ``quick`` shrinks the sizes; ``heap`` also traces Python allocations;
+    ``million``: the overview and the sync's coverage at 1,000,000 customers too (slow to seed)."""
 
     quick: bool = False
     heap: bool = False
     postgres_url: Optional[str] = None
+    million: bool = False
 
 
 # ------------------------------------------------------------------------------------ results

@@ -1,4 +1,5 @@
-"""``python -m benchmarks [--quick] [--only NAME ...] [--heap]``: run the rows, print one table.
+"""``python -m benchmarks [--quick] [--only NAME ...] [--heap] [--million]``: run the rows, print
+one table.
 
 The exit status is non-zero only when a row crashed; a missed target is a result, printed as
 ``missed by X``. A crashed row is printed as such and the other rows still run.
@@ -21,7 +22,9 @@ ROWS = (
     ('burst', 'benchmarks.ovg_burst'),
     ('overview', 'benchmarks.overview'),
     ('sync', 'benchmarks.sync_rate'),
+    ('coverage', 'benchmarks.sync_coverage'),
     ('reliability', 'benchmarks.reliability'),
+    ('history', 'benchmarks.history'),
 )
 COLUMNS = ('#', 'measure', 'figure', 'baseline (same run)', 'target', 'result', 'time',
            'peak RSS')
@@ -53,6 +56,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--quick', action='store_true', help='smaller sizes (about a minute)')
     parser.add_argument('--only', action='append', choices=[name for name, _ in ROWS],
                         help='run only this row (repeatable)')
+    parser.add_argument('--million', action='store_true',
+                        help='also measure the overview and the sync coverage at 1,000,000 customers '
+                             '(several minutes more: seeding)')
     parser.add_argument('--heap', action='store_true',
                         help='also trace the Python heap peak (tracemalloc; inflates times)')
     parser.add_argument('--postgres-url', default=os.environ.get('OVERAGE_TEST_POSTGRES_URL'),
@@ -63,7 +69,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    options = Options(quick=args.quick, heap=args.heap, postgres_url=args.postgres_url)
+    options = Options(quick=args.quick, heap=args.heap, postgres_url=args.postgres_url,
+                      million=args.million)
     # The table is the output: only errors of the code under test reach the terminal (the
     # reliability row raises the root logger to DEBUG to search every line for secrets).
     to_terminal = logging.StreamHandler()

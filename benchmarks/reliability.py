@@ -70,12 +70,15 @@ def run(options: Options) -> List[Row]:
             seconds = time.perf_counter() - started
         wrong = redelivered.wrong_counts
         rows.append(Row(
-            '5b', f'{redelivered.events} OVG events, each delivered {3}x at once, 20% faults',
-            f'{len(redelivered.notes) - len(wrong)} of {len(redelivered.notes)} have exactly one '
-            f'note; {len(redelivered.unsettled)} never settled',
+            '5b', f'{redelivered.events} OVG events, each delivered {3}x at once, 20% faults, '
+                  'half the situations changed before approval',
+            f'{len(redelivered.notes) - len(wrong)} of {len(redelivered.notes)} requests have one '
+            f'note per situation ({sum(redelivered.lost.values())} lost, '
+            f'{sum(redelivered.duplicated.values())} duplicated); '
+            f'{len(redelivered.unsettled)} never settled',
             f'{redelivered.deliveries} deliveries: ' + ', '.join(
                 f'{k} {n}' for k, n in redelivered.outcomes.most_common()),
-            'exactly 1 note per request and status', at_most(len(wrong), 0, ' events'),
+            'exactly 1 note per request and situation', at_most(len(wrong), 0, ' requests'),
             seconds, probe.peak_rss_mb, probe.heap_peak_mb,
             notes=[f'{key}: {n} notes' for key, n in list(wrong.items())[:5]],
         ))

@@ -30,6 +30,9 @@ MAX_PEOPLE_RATE_SHARE = 0.9
 DEFAULT_CONFIRM_WITHIN_MINUTES = 60.0
 # A week: a change Microsoft has not shown in that long is not going to show.
 MAX_CONFIRM_WITHIN_MINUTES = 7 * 24 * 60.0
+DEFAULT_HANDOVER_DAYS = 30
+# A year: a handover the other partner has not released in that long is a new conversation.
+MAX_HANDOVER_DAYS = 365
 
 # name -> (secure, initial value, description): the @variables declaration is built from this.
 VARIABLES: Dict[str, Tuple[bool, str, str]] = {
@@ -85,6 +88,10 @@ VARIABLES: Dict[str, Tuple[bool, str, str]] = {
         False, '60', 'Minutes a change Microsoft accepted but does not show yet is re-read in the '
                      'background before it counts as not confirmed',
     ),
+    'HANDOVER_DAYS': (
+        False, str(DEFAULT_HANDOVER_DAYS), 'Days a handover request waits for the partner that holds '
+                                           "the customer's overage to release it",
+    ),
     'OVERAGE_RESOURCE_GROUP': (
         False, '', 'JSON {"location": "<Azure region>", "tags": {"name": "value"}} sent as '
                    'azureResourceGroup when Microsoft creates an Azure subscription (empty: none)',
@@ -118,6 +125,15 @@ def _minutes(value: str) -> float:
     if not 0 < minutes <= MAX_CONFIRM_WITHIN_MINUTES:  # NaN fails this too
         return DEFAULT_CONFIRM_WITHIN_MINUTES
     return minutes
+
+
+def _handover_days(value: str) -> int:
+    """A whole number of days in [1, a year]; anything else is the default."""
+    try:
+        days = int(str(value).strip())
+    except (TypeError, ValueError):
+        return DEFAULT_HANDOVER_DAYS
+    return days if 1 <= days <= MAX_HANDOVER_DAYS else DEFAULT_HANDOVER_DAYS
 
 
 NOTES_VISIBILITIES = ('private', 'message')
@@ -256,6 +272,8 @@ class Settings:
     # Sent as azureResourceGroup when Microsoft creates an Azure subscription: canonical JSON of a
     # valid OVERAGE_RESOURCE_GROUP ('' : not sent); :attr:`resource_group` is its object.
     overage_resource_group: str = ''
+    # How long a handover request waits for the partner that holds the overage (HANDOVER_DAYS).
+    handover_days: int = DEFAULT_HANDOVER_DAYS
 
     @property
     def resource_group(self) -> Optional[Dict[str, object]]:
@@ -305,6 +323,7 @@ class Settings:
             token_encryption_key=get('TOKEN_ENCRYPTION_KEY'),
             confirm_within_minutes=_minutes(get('CONFIRM_WITHIN_MINUTES')),
             overage_resource_group=_resource_group(get('OVERAGE_RESOURCE_GROUP')),
+            handover_days=_handover_days(get('HANDOVER_DAYS')),
         )
 
 

@@ -17,11 +17,30 @@ OVERAGE_STATUSES: Tuple[str, ...] = (STATUS_ENABLED, STATUS_DISABLED, STATUS_OTH
 # Statuses where Microsoft shows overage assigned to somebody (us or another partner).
 ASSIGNED_STATUSES = frozenset({STATUS_ENABLED, STATUS_OTHER_PARTNER})
 
+# --- what a customer of the overview needs (its ``attention``: the work queue) -------------------
+ATTENTION_READY = 'ready_to_enable'              # every prerequisite met, overage off: enable it
+ATTENTION_ACTION_NEEDED = 'action_needed'        # something that can be fixed stops it
+ATTENTION_CANNOT_ENABLE = 'cannot_enable'        # out of scope (China, Education, a blocked country...)
+ATTENTION_WAITING = 'waiting_for_microsoft'      # a change Microsoft accepted does not show yet
+ATTENTION_HELD_ELSEWHERE = 'held_by_other_partner'
+ATTENTION_WITHOUT_OVG = 'overage_without_ovg'    # still assigned, the last OVG subscription cancelled
+ATTENTION_NONE = 'none'                          # enabled and fine: nothing to do
+ATTENTIONS: Tuple[str, ...] = (
+    ATTENTION_READY, ATTENTION_ACTION_NEEDED, ATTENTION_CANNOT_ENABLE, ATTENTION_WAITING,
+    ATTENTION_HELD_ELSEWHERE, ATTENTION_WITHOUT_OVG, ATTENTION_NONE,
+)
+# The customer flag the cancel event sets: overage still assigned, the last OVG subscription gone.
+FLAG_OVERAGE_WITHOUT_OVG = 'overage_without_ovg_subscription'
+
 # --- who calls (Connect's roles) and who else acts in the audit trail ------------------------------
 OWNER = 'owner'          # the distributor: the extension's owner, whose credentials are used
 RESELLER = 'reseller'    # a reseller account calling through its own installation
 CUSTOMER = 'customer'    # a customer on its home page
 ROLES: Tuple[str, ...] = (OWNER, RESELLER, CUSTOMER)
+# Who reads a catalogue text: the partner's staff (owner, reseller) or the customer itself.
+AUDIENCE_PARTNER = 'partner'
+AUDIENCE_CUSTOMER = CUSTOMER
+AUDIENCES: Tuple[str, ...] = (AUDIENCE_PARTNER, AUDIENCE_CUSTOMER)
 # What Connect's call context says of such callers (``call_type``, ``account_role``).
 CONNECT_ADMIN_CALL = 'admin'
 CONNECT_RESELLER_ROLE = 'reseller'
@@ -49,8 +68,11 @@ ACTION_FLAG = 'flag'
 ACTION_WEBHOOK = 'webhook'
 # The customer's acceptance of the Microsoft Customer Agreement, recorded with Partner Center.
 ACTION_AGREEMENT = 'agreement'
+# A request to take the customer's overage over once the partner that holds it releases it.
+ACTION_HANDOVER = 'handover'
 CHANGE_ACTIONS: Tuple[str, ...] = (ENABLE, MOVE, DISABLE)
-AUDIT_ACTIONS: Tuple[str, ...] = (*CHANGE_ACTIONS, ACTION_SYNC, ACTION_FLAG, ACTION_WEBHOOK, ACTION_AGREEMENT)
+AUDIT_ACTIONS: Tuple[str, ...] = (*CHANGE_ACTIONS, ACTION_SYNC, ACTION_FLAG, ACTION_WEBHOOK, ACTION_AGREEMENT,
+                                  ACTION_HANDOVER)
 
 SUCCEEDED = 'succeeded'
 FAILED = 'failed'
@@ -59,7 +81,18 @@ UNCONFIRMED = 'unconfirmed'  # Microsoft accepted the change; reading it back di
 # How an unconfirmed change ends: a later read showed it, or it stopped being awaited.
 CONFIRMED = 'confirmed'
 NOT_CONFIRMED = 'not_confirmed'
-AUDIT_OUTCOMES: Tuple[str, ...] = (SUCCEEDED, FAILED, NO_CHANGE, UNCONFIRMED, CONFIRMED, NOT_CONFIRMED)
+# What happens to a handover request in its life (its audit entries' outcomes and its webhooks,
+# ``overage.handover.<event>``): asked; the holder let go (Microsoft shows overage off); cancelled by
+# a person; HANDOVER_DAYS passed.
+HANDOVER_REQUESTED = 'requested'
+HANDOVER_RELEASED = 'released'
+HANDOVER_CANCELLED = 'cancelled'
+HANDOVER_EXPIRED = 'expired'
+HANDOVER_EVENTS: Tuple[str, ...] = (
+    HANDOVER_REQUESTED, HANDOVER_RELEASED, HANDOVER_CANCELLED, HANDOVER_EXPIRED,
+)
+AUDIT_OUTCOMES: Tuple[str, ...] = (SUCCEEDED, FAILED, NO_CHANGE, UNCONFIRMED, CONFIRMED, NOT_CONFIRMED,
+                                   *HANDOVER_EVENTS)
 CONFIRMATION_OUTCOMES: Tuple[str, ...] = (CONFIRMED, NOT_CONFIRMED)
 # Why an unconfirmed change was not confirmed: CONFIRM_WITHIN_MINUTES passed while Microsoft still
 # showed the old setting; a read showed a third setting (someone else changed it); a newer change of
@@ -70,6 +103,19 @@ REASON_SUPERSEDED = 'superseded'
 NOT_CONFIRMED_REASONS: Tuple[str, ...] = (REASON_DEADLINE_PASSED, REASON_CHANGED_ELSEWHERE, REASON_SUPERSEDED)
 # Outcomes after which Microsoft holds the requested setting (or soon will).
 APPLIED_OUTCOMES = frozenset({SUCCEEDED, UNCONFIRMED})
+
+# --- a handover request's state ----------------------------------------------------------------------
+# Waiting for the holder to release; released and the change to the target under way; released and
+# overage enabled to the target; released, notify only (nothing enabled); released, but a rule or
+# Microsoft stopped the change (the request says why); cancelled; expired.
+HANDOVER_WAITING = 'waiting'
+HANDOVER_ENABLING = 'enabling'
+HANDOVER_ENABLED = 'enabled'
+HANDOVER_STOPPED = 'stopped'
+HANDOVER_STATES: Tuple[str, ...] = (HANDOVER_WAITING, HANDOVER_ENABLING, HANDOVER_ENABLED, HANDOVER_RELEASED,
+                                    HANDOVER_STOPPED, HANDOVER_CANCELLED, HANDOVER_EXPIRED)
+# States in which the request is still alive (one per customer; the watch reads them).
+HANDOVER_OPEN_STATES = frozenset({HANDOVER_WAITING, HANDOVER_ENABLING})
 
 # --- where the App+User refresh token in use comes from (the settings answer's ``source``) ----------
 SOURCE_RENEWED = 'renewed'       # the newest one Entra handed out, kept encrypted in the store

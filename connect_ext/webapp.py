@@ -18,6 +18,8 @@ from connect_ext.api.handlers import UnexpectedErrorMiddleware, exception_handle
 from connect_ext.api.views.agreements import AgreementsWebAppMixin
 from connect_ext.api.views.caller import CallerWebAppMixin
 from connect_ext.api.views.customers import CustomersWebAppMixin
+from connect_ext.api.views.handover import HandoverWebAppMixin
+from connect_ext.api.views.history import HistoryWebAppMixin
 from connect_ext.api.views.items import ItemsWebAppMixin
 from connect_ext.api.views.overage import OverageWebAppMixin
 from connect_ext.api.views.settings import SettingsWebAppMixin
@@ -35,6 +37,8 @@ OVERAGE_ICON = '/static/icons/overage.svg'
 class OverageWebApplication(
     CustomersWebAppMixin,
     OverageWebAppMixin,
+    HandoverWebAppMixin,
+    HistoryWebAppMixin,
     AgreementsWebAppMixin,
     ItemsWebAppMixin,
     SettingsWebAppMixin,

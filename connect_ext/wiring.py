@@ -24,12 +24,14 @@ from connect_ext.orders import notes
 from connect_ext.orders.confirming import ConfirmationPass
 from connect_ext.orders.conversations import RequestConversations
 from connect_ext.orders.handling import OrderHandling, recent_states_cache
+from connect_ext.orders.handover_watch import HandoverWatch
 from connect_ext.orders.pacing import BudgetPacer, TokenBucket
 from connect_ext.orders.sync import OverageSync, new_worker_id, time_budget
 from connect_ext.overage.facts import Caller
 from connect_ext.partner_center.budget import BudgetPolicy, RateBudget
 from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.partner_center.refresh_tokens import RefreshTokenKeeper, TokenCipher, credential_key
+from connect_ext.service.handover import HandoverService
 from connect_ext.service.overage import OverageService
 from connect_ext.store import Store
 from connect_ext.store.durability import Durability, durability
@@ -322,6 +324,25 @@ def confirmation_pass(
     return ConfirmationPass(
         dependencies.store,
         dependencies.service,
+        pacer=background_pacer(dependencies),
+        deadline=time.monotonic() + time_budget_seconds,
+        worker_id=worker_id or new_worker_id(),
+        logger=logger,
+    )
+
+
+def handover_watch(
+    dependencies: EventsDependencies,
+    *,
+    time_budget_seconds: float,
+    logger: Optional[logging.Logger] = None,
+    worker_id: Optional[str] = None,
+) -> HandoverWatch:
+    """One pass over the open handover requests, on its own (the sandbox runs one every few seconds;
+    the scheduled sync runs one after the confirmation pass), paced like the sync."""
+    return HandoverWatch(
+        dependencies.store,
+        HandoverService(dependencies.service),
         pacer=background_pacer(dependencies),
         deadline=time.monotonic() + time_budget_seconds,
         worker_id=worker_id or new_worker_id(),

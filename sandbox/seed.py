@@ -8,6 +8,7 @@ overage state Microsoft has for them, as if the scheduled sync had just run.
 
 Ids are constants, so the browser tests, the benchmarks and the docs can name the same objects.
 """
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Dict, Optional, Tuple
@@ -209,6 +210,25 @@ def seed_store(database_url: str, pc_world: World, connect_world: ConnectWorld,
     return store
 
 
+def judge_customers(variables: Dict[str, str]) -> None:
+    """Read every demo customer in full once, as the sync's first read of a customer does, so the
+    overview's work queue (its ``attention``) is filled from Microsoft's (simulated) facts."""
+    from connect_ext import wiring
+    from connect_ext.customers.refs import ref_from_record
+    from connect_ext.errors.error import OverageError
+    from connect_ext.service.overage import SYNC_CALLER
+
+    dependencies = wiring.events_dependencies_for(variables)
+    for customer in DEMO_CUSTOMERS:
+        record = dependencies.store.get_customer(customer.customer_id)
+        if record is None or not record.tenant_id:
+            continue  # without a tenant id the store says what to do already
+        try:
+            dependencies.service.state(ref_from_record(record), SYNC_CALLER)
+        except OverageError as error:  # the customer then stays unjudged until it is opened
+            logging.getLogger(__name__).warning('Could not read %s: %s', customer.customer_id, error.code)
+
+
 # -- personas ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -277,6 +297,20 @@ SAMPLE_ORDERS: Tuple[SampleOrder, ...] = (
     SampleOrder('PR-1000-0001-0001-001', 'purchase', 'AS-1000-0001-0001', 'ready',
                 'A new Teams Phone OVG subscription (pending, then approved)',
                 statuses=('pending', 'approved'), new_items={OVG_MONTHLY_ITEM_ID: 5}),
+    # Blocked customers: their notes warn before anything is provisioned.
+    SampleOrder('PR-1000-0001-0004-001', 'purchase', 'AS-1000-0001-0004', 'no_azure_plan',
+                'A customer without an Azure plan orders OVG (pending, then approved: one note)',
+                statuses=('pending', 'approved'), new_items={OVG_MONTHLY_ITEM_ID: 3}),
+    SampleOrder('PR-1000-0001-0006-001', 'purchase', 'AS-1000-0001-0006', 'legacy_azure',
+                'A customer with legacy Azure and no Azure plan orders OVG (two blockers)',
+                statuses=('pending',), new_items={OVG_MONTHLY_ITEM_ID: 2}),
+    SampleOrder('PR-1000-0001-0008-001', 'purchase', 'AS-1000-0001-0008', 'china',
+                'A customer in China orders OVG (overage cannot be enabled)',
+                statuses=('pending',), new_items={OVG_MONTHLY_ITEM_ID: 2}),
+    SampleOrder('PR-1000-0001-0003-001', 'purchase', 'AS-1000-0001-0003',
+                'held_by_other_partner',
+                "A customer whose overage another partner holds orders OVG",
+                statuses=('pending',), new_items={OVG_MONTHLY_ITEM_ID: 4}),
     SampleOrder('PR-1000-0000-0010-001', 'change', BY_SITUATION['reseller_customer'].asset_id,
                 'reseller_customer', "The reseller's customer adds the annual OVG item",
                 changes={OVG_ANNUAL_ITEM_ID: (3, 0)}),

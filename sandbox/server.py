@@ -8,9 +8,10 @@ Started in this order, all on localhost:
 3. the store: a fresh SQLite file in the data directory, migrated and seeded, so each start
    shows the demo as it is in Microsoft's world (which lives in memory);
 4. the sandbox app (:func:`sandbox.app.create_app`) on ``port`` (0: a free one);
-5. the background confirmation pass, every ``confirm_every`` seconds (:class:`ConfirmationLoop`):
-   what the scheduled sync does in Connect, run here often, so a change that answered
-   "waiting for Microsoft to confirm" is confirmed soon after Microsoft shows it.
+5. the background confirmation pass and handover watch, every ``confirm_every`` seconds
+   (:class:`ConfirmationLoop`): what the scheduled sync does in Connect, run here often, so a
+   change that answered "waiting for Microsoft to confirm" is confirmed soon after Microsoft shows
+   it, and a handover request completes by itself once the other partner releases the overage.
 
 Microsoft's change takes a while to show, so the simulator here lags like it
 (:data:`SANDBOX_LAG`: each write shows after a few seconds to most of a minute; ``pc_lag``
@@ -70,12 +71,23 @@ class ConfirmationLoop:
             dependencies, time_budget_seconds=max(self.every, 5.0), logger=logger,
         ).run()
 
+    def run_handovers_once(self):
+        """One handover watch now (the thread runs one after each confirmation pass); its report."""
+        from connect_ext import wiring
+
+        dependencies = wiring.events_dependencies_for(self.variables)
+        return wiring.handover_watch(
+            dependencies, time_budget_seconds=max(self.every, 5.0), logger=logger,
+        ).run()
+
     def _run(self) -> None:
         while not self._stopping.wait(self.every):
-            try:
-                self.run_once()
-            except Exception:  # a failed pass must not end the loop
-                logger.exception('The sandbox confirmation pass failed')
+            passes = ((self.run_once, 'confirmation pass'), (self.run_handovers_once, 'handover watch'))
+            for run, what in passes:
+                try:
+                    run()
+                except Exception:  # a failed pass must not end the loop
+                    logger.exception('The sandbox %s failed', what)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop after the pass under way, if any (waits at most ``timeout`` seconds)."""
@@ -200,6 +212,8 @@ class SandboxServer:
         connect_world = seed.build_connect_world(self.pc.world)
         variables = sandbox_variables(self.pc, f'sqlite:///{database}', self._http.url)
         self.store = seed.seed_store(variables['DATABASE_URL'], self.pc.world, connect_world)
+        # The work queue as the sync's first full read of each customer leaves it (issue 19).
+        seed.judge_customers(variables)
         self.sandbox = Sandbox(connect_world, variables, connect_faults=self.connect_faults,
                                connect_calls=self.connect_calls, **self._app_classes)
         self._http.app = create_app(self.sandbox)

@@ -23,6 +23,7 @@ POSTGRES_URL_ENV = 'OVERAGE_TEST_POSTGRES_URL'
 REQUIRE_POSTGRES_ENV = 'OVERAGE_REQUIRE_POSTGRES'
 STORE_TABLES = (
     'customers',
+    'customer_words',
     'audit_entries',
     'processed_events',
     'idempotency_keys',
@@ -30,6 +31,9 @@ STORE_TABLES = (
     'pending_confirmations',
     'customer_accounts',
     'rate_budgets',
+    'partner_center_reads',
+    'handovers',
+    'order_notes',
 )
 BACKENDS = ['sqlite', pytest.param('postgresql', marks=pytest.mark.postgres)]
 

@@ -9,8 +9,10 @@ sizes, assertions) share: plain functions that return what they observed.
   The audit trail must hold exactly one entry per operation, and the signed webhook (the real
   notifier, to a local receiver) exactly one delivery per audit entry.
 - :func:`run_redeliveries` (b): every OVG request event delivered three times at once, with
-  Partner Center faults and failing note posts; Connect redelivers what is rescheduled. Exactly
-  one note per request and status.
+  Partner Center faults and failing note posts; Connect redelivers what is rescheduled; between
+  pending and approved, overage is switched on for some customers. Exactly one note per request
+  and situation: one for a request whose situation stayed, a second when it changed — none
+  lost, none duplicated.
 
 (c), the fuzzed event payloads, is :mod:`testkit.event_fuzz`. Each report holds the texts a
 secret could leak into and the secrets to look for (:mod:`testkit.security`).
@@ -314,7 +316,8 @@ def run_operations(count: int, customers: int, *, seed_value: int = 5, threads: 
 class RedeliveryReport:
     events: int
     deliveries: int
-    notes: Dict[Tuple[str, str], int]  # (request id, status) -> notes on its conversation
+    notes: Dict[str, List[str]]  # request id -> the markers of its notes, in order
+    expected: Dict[str, int]  # request id -> its situations (1, or 2 when it changed)
     outcomes: Counter
     unsettled: List[Tuple[str, str]]  # events still rescheduled after every redelivery
     texts: List[str]
@@ -322,8 +325,23 @@ class RedeliveryReport:
     seconds: float
 
     @property
-    def wrong_counts(self) -> Dict[Tuple[str, str], int]:
-        return {key: n for key, n in self.notes.items() if n != 1}
+    def lost(self) -> Dict[str, int]:
+        """Requests with fewer different notes than situations: how many are missing."""
+        return {request: self.expected[request] - len(set(markers))
+                for request, markers in self.notes.items()
+                if len(set(markers)) < self.expected[request]}
+
+    @property
+    def duplicated(self) -> Dict[str, int]:
+        """Requests with a note said twice (the same marker): how many copies too many."""
+        return {request: len(markers) - len(set(markers))
+                for request, markers in self.notes.items() if len(markers) > len(set(markers))}
+
+    @property
+    def wrong_counts(self) -> Dict[str, int]:
+        """Requests whose notes are not one per situation: how many notes they have."""
+        return {request: len(markers) for request, markers in self.notes.items()
+                if len(markers) != self.expected[request] or request in self.duplicated}
 
 
 def run_redeliveries(requests_count: int, customers: int, *, copies: int = 3,
@@ -332,7 +350,9 @@ def run_redeliveries(requests_count: int, customers: int, *, copies: int = 3,
                      max_rounds: int = 8) -> RedeliveryReport:
     """(b): each OVG purchase delivered ``copies`` times at once, pending then approved, under
     20% Partner Center faults and ``failing_posts`` failed note posts; what Connect would
-    redeliver (rescheduled) is delivered again, up to ``max_rounds`` rounds."""
+    redeliver (rescheduled) is delivered again, up to ``max_rounds`` rounds. Before the approved
+    round, overage is switched on for every other customer, a minute later (the reads of the
+    pending round are no longer shared): their requests' approved note says something new."""
     from sandbox.connect.app import Faults as ConnectFaults
 
     numbers = list(range(1, customers + 1))
@@ -357,7 +377,10 @@ def run_redeliveries(requests_count: int, customers: int, *, copies: int = 3,
         client.get_overage(tenant_id(1))
         sim.faults.configure(rules=fault_rules(hold_seconds=read_timeout + 0.1), seed=seed_value)
         started = time.perf_counter()
+        changed = set(numbers[::2])
         for status in ('pending', 'approved'):
+            if status == 'approved':
+                _switch_overage_on(sim.world, store, app, changed)
             events = []
             for request in requests:
                 if status == 'approved':
@@ -381,21 +404,32 @@ def run_redeliveries(requests_count: int, customers: int, *, copies: int = 3,
                     unsettled.append((event['id'], status))
         seconds = time.perf_counter() - started
         sim.faults.clear()
-        notes = {}
-        for request in requests:
+        notes, expected = {}, {}
+        for index, request in enumerate(requests):
             messages = world.notes_of(request['id'])
             texts += [str(message.get('text')) for message in messages]
-            for status in ('pending', 'approved'):
-                notes[(request['id'], status)] = sum(
-                    1 for message in messages if _note_of(message, request['id'], status))
+            notes[request['id']] = [marker for marker in map(_marker, messages) if marker]
+            expected[request['id']] = 2 if numbers[index % customers] in changed else 1
         secrets = {**world_secrets(sim.world), **connect_secrets()}
         service.executor.shutdown(wait=False)
-    return RedeliveryReport(requests_count * 2, deliveries, notes, outcomes, unsettled, texts,
-                            secrets, seconds)
+    return RedeliveryReport(requests_count * 2, deliveries, notes, expected, outcomes, unsettled,
+                            texts, secrets, seconds)
 
 
-def _note_of(message: Dict[str, Any], request_id: str, status: str) -> bool:
-    """Whether a conversation message is the extension's note for this request and status."""
-    from connect_ext.orders.notes import note_marker
+def _switch_overage_on(pc_world, store, app, numbers) -> None:
+    """Overage switched on for ``numbers`` in Partner Center, seen a minute later: neither the
+    notes' recent reads nor the shared read of the pending round hold these customers."""
+    from sandbox.partner_center import demo
 
-    return note_marker(request_id, status) in str(message.get('text') or '')
+    for number in numbers:
+        pc_world.set_overage(tenant_id(number), demo.DISTRIBUTOR_TENANT_ID,
+                             entitlement_id(number, 0))
+        store.partner_center_reads.forget(tenant_id(number))
+    app.dependencies.recent_states.clear()
+
+
+def _marker(message: Dict[str, Any]) -> Optional[str]:
+    """The marker of the extension's note, or None for any other message."""
+    from connect_ext.orders.notes import marker_of
+
+    return marker_of(message.get('text'))

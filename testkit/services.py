@@ -39,6 +39,9 @@ class ServiceVariant:
     - ``pages_url``: the Manage Overage link in the settings (the events' notes).
     - ``collect_notifications``: the service's change notifications go to the
       ``notifications`` list.
+    - ``shared_read_seconds``: how old a kept read may answer a request (the product's 5 s in
+      ``tests/service/test_shared_reads.py`` and the benchmarks); 0 here, so a test's requests one
+      after another each read the simulator, while requests at once still share one read.
     """
 
     max_attempts: int
@@ -47,6 +50,7 @@ class ServiceVariant:
     fake_waits: bool = True
     pages_url: str = ''
     collect_notifications: bool = False
+    shared_read_seconds: float = 0.0
 
 
 # The web API's: a retry, a read-back after each change, notifications kept.
@@ -91,7 +95,8 @@ def variant_settings(pc_settings: PartnerCenterSettings, store: Store,
 
 def variant_service(client: PartnerCenterClient, store: Store, settings: Settings, clock,
                     variant: ServiceVariant, *, notify=None) -> OverageService:
-    options: Dict[str, Any] = {'confirm_delays': variant.confirm_delays, 'notify': notify}
+    options: Dict[str, Any] = {'confirm_delays': variant.confirm_delays, 'notify': notify,
+                               'shared_read_seconds': variant.shared_read_seconds}
     if variant.fake_waits:
         options['sleep'] = clock.sleep
     return OverageService(client, store, settings, **options)

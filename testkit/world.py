@@ -156,13 +156,20 @@ def customer_row(number: int, *, name: Optional[str] = None, status: str = 'unkn
 
 def bulk_insert_customers(store: Store, rows: Sequence[Dict[str, Any]], chunk: int = 5000) -> None:
     """One multi-row INSERT per ``chunk`` rows through SQLAlchemy Core (executemany), not
-    ``upsert_customer`` one by one."""
-    from connect_ext.store.models import Customer
+    ``upsert_customer`` one by one; the word search's rows (``customer_words``) with them, as the
+    store writes them for each name."""
+    from connect_ext.store.models import Customer, CustomerWord
+    from connect_ext.store.words import word_rows
 
     table = Customer.__table__
     with store.engine.begin() as connection:
         for start in range(0, len(rows), chunk):
-            connection.execute(table.insert(), list(rows[start:start + chunk]))
+            part = list(rows[start:start + chunk])
+            connection.execute(table.insert(), part)
+            words = [word for row in part
+                     for word in word_rows(row['customer_id'], row.get('search_name') or '')]
+            if words:
+                connection.execute(CustomerWord.__table__.insert(), words)
 
 
 def record_customers(store: Store, numbers: Sequence[int]) -> None:

@@ -77,6 +77,16 @@ def test_confirm_within_minutes_is_a_positive_number_of_minutes_else_the_default
     }
 
 
+def test_handover_days_is_a_whole_number_of_days_up_to_a_year_else_the_default():
+    assert Settings().handover_days == 30
+    assert Settings.from_config({'HANDOVER_DAYS': ' 7 '}).handover_days == 7
+    assert Settings.from_config({'HANDOVER_DAYS': '365'}).handover_days == 365
+    for bad in ('0', '-3', '2.5', 'soon', '366', ''):
+        assert Settings.from_config({'HANDOVER_DAYS': bad}).handover_days == 30
+    declared = {var['name']: var for var in variables_declaration()}
+    assert declared['HANDOVER_DAYS'] == {'name': 'HANDOVER_DAYS', 'initial_value': '30', 'secure': False}
+
+
 def test_the_resource_group_is_parsed_once_and_a_bad_one_sends_nothing():
     group = '{"tags": {"teams phone": "pay as you go calls"}, "location": "canadacentral"}'
 

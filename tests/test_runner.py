@@ -180,7 +180,7 @@ def test_the_pages_are_served_from_the_runners_static_mount(runner_config):
 
     assert status == 200
     assert headers['content-type'].startswith('text/html')
-    assert b'<div id="app"></div>' in body
+    assert b'<main id="app"></main>' in body  # the page's one main landmark (axe-core)
 
 
 # --- the events app --------------------------------------------------------------------------------

@@ -27,6 +27,20 @@ def _microsoft_sources() -> Dict[str, list]:
     return sources
 
 
+def _customer_lines(item) -> list:
+    """What a customer reads on its own page, where it differs from the partner staff's words."""
+    own = catalogue.templates_for(item, 'customer')
+    differing = [
+        (label, text) for label, text, partner in zip(
+            ('Message', 'Reason', 'Action'), own, (item.message, item.reason, item.action),
+            strict=True)
+        if text != partner
+    ]
+    if not differing:
+        return []
+    return ['- **A customer reads instead:**', *(f'  - *{label}:* {text}' for label, text in differing)]
+
+
 def catalogue_markdown() -> str:
     """The whole catalogue as Markdown: ``docs/errors.md`` is exactly this text."""
     sources = _microsoft_sources()
@@ -40,7 +54,9 @@ def catalogue_markdown() -> str:
         'id. Findings (`blocking`, `warning`, `info`) come with the customer\'s overage state.',
         '',
         '`{name}` is filled from the details; a part in [brackets] shows only when its values are '
-        'known. *Blocks* lists the changes a finding stops; *transient* errors may pass on retry.',
+        'known. *Blocks* lists the changes a finding stops; *transient* errors may pass on retry. '
+        'Partner staff (the distributor, a reseller) read the texts below; a customer on its own '
+        'home page reads its own words where they differ (no partner pricing, ids or settings).',
         '',
         '| code | HTTP | severity | blocks | transient | from Microsoft |',
         '|---|---|---|---|---|---|',
@@ -65,4 +81,7 @@ def catalogue_markdown() -> str:
             f'- **Reason:** {item.reason}',
             f'- **Action:** {item.action}',
         ]
+        if item.severity == 'blocking':
+            lines.append(f'- **Can be fixed:** {"yes" if item.fixable else "no"}')
+        lines += _customer_lines(item)
     return '\n'.join(lines) + '\n'

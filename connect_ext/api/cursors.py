@@ -1,12 +1,14 @@
-"""The overview's opaque cursor: where the next page of ``GET /customers`` starts.
+"""The opaque cursors: where the next page of ``GET /customers`` or ``GET /history`` starts.
 
-A cursor is the sort key of the last customer of a page (its case-folded name and its id) in
-URL-safe base64 of a JSON pair. It is opaque to callers; decoding checks it in full, so a cursor that
+A cursor is the sort key of the last row of a page in URL-safe base64 of a JSON pair: for the
+overview, the customer's case-folded name and its id; for the activity feed, the entry's time and
+id. It is opaque to callers; decoding checks it in full, so a cursor that
 was not handed out by the API is a 422 naming ``cursor``, never a query.
 """
 import base64
 import binascii
 import json
+from datetime import UTC, datetime
 from typing import Optional, Tuple
 
 from connect_ext.api.handlers import validation_error
@@ -40,8 +42,40 @@ def decode_cursor(cursor: Optional[str]) -> Optional[Tuple[str, str]]:
         if not is_customer_id(customer_id):
             raise ValueError('bad id')
     except (ValueError, TypeError, binascii.Error, UnicodeError):
-        raise validation_error([{
-            'loc': ('query', 'cursor'), 'type': 'value_error',
-            'msg': 'is not a cursor this API handed out (use next_cursor)',
-        }]) from None
+        raise _not_a_cursor() from None
     return name, customer_id
+
+
+def _not_a_cursor():
+    return validation_error([{
+        'loc': ('query', 'cursor'), 'type': 'value_error',
+        'msg': 'is not a cursor this API handed out (use next_cursor)',
+    }])
+
+
+def encode_history_cursor(after: Optional[Tuple[datetime, int]]) -> Optional[str]:
+    """The activity feed's cursor: the ``(at, id)`` of the last entry of a page."""
+    if after is None:
+        return None
+    at, entry_id = after
+    return encode_cursor((at.astimezone(UTC).isoformat(), entry_id))
+
+
+def decode_history_cursor(cursor: Optional[str]) -> Optional[Tuple[datetime, int]]:
+    """The ``(at, id)`` a feed cursor stands for; 422 ``VALIDATION_FAILED`` for anything else."""
+    if cursor is None:
+        return None
+    try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError('too long')
+        raw = base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4))
+        at, entry_id = json.loads(raw.decode('utf-8'))
+        if not isinstance(at, str) or len(at) > 40:
+            raise ValueError('bad time')
+        at = datetime.fromisoformat(at)
+        if at.tzinfo is None or isinstance(entry_id, bool) or not isinstance(entry_id, int) \
+                or not 0 < entry_id < 2**63:
+            raise ValueError('bad key')
+    except (ValueError, TypeError, binascii.Error, UnicodeError, OverflowError):
+        raise _not_a_cursor() from None
+    return at.astimezone(UTC), entry_id

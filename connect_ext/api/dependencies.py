@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connect_ext import wiring
 from connect_ext.api.auth import VisibleCustomers, get_caller, get_caller_connect
+from connect_ext.cache import BoundedCache
 from connect_ext.config import Settings
 from connect_ext.customers.directory import CustomerDirectory
 from connect_ext.customers.visibility import ConnectVisibility
@@ -28,6 +29,7 @@ from connect_ext.partner_center.refresh_tokens import RefreshTokenKeeper
 from connect_ext.service.overage import OverageService
 from connect_ext.store import Store
 from connect_ext.store.durability import Durability
+from connect_ext.store.sync_claims import SyncCoverage
 
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,21 @@ def get_rate_budget_state(
         return wiring.rate_budget_for(settings, store).state()
     except SQLAlchemyError as error:
         logger.warning('the rate budget cannot be read: %s', type(error).__name__)
+        return None
+
+
+# The sync's coverage is counted at most this often per store and process (settings page).
+SYNC_COVERAGE_MAX_AGE_SECONDS = 300.0
+_sync_coverage = BoundedCache(16, max_age=SYNC_COVERAGE_MAX_AGE_SECONDS)
+
+
+def get_sync_coverage(store: Store = Depends(get_store)) -> Optional[SyncCoverage]:
+    """The share of customers the sync read lately (:mod:`connect_ext.api.sync_coverage`); None
+    when the store cannot be read just now (the settings page still answers)."""
+    try:
+        return _sync_coverage.get_or_build(store.url, store.sync_coverage)
+    except SQLAlchemyError as error:
+        logger.warning('the sync coverage cannot be counted: %s', type(error).__name__)
         return None
 
 

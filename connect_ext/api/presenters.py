@@ -14,6 +14,8 @@ is today's value, never reformatted.
 from datetime import datetime
 from typing import Any, Iterable, List, Mapping, Optional, Sequence
 
+from connect_ext.api.attention import attention_of, shown_azure_subscription
+from connect_ext.api.audience import blocker_orders, findings_for, is_customer
 from connect_ext.api.cursors import encode_cursor
 from connect_ext.api.schemas import (
     Actor,
@@ -51,6 +53,7 @@ from connect_ext.api.schemas import (
     RefreshTokenState,
     SettingsBody,
 )
+from connect_ext.api.sync_coverage import sync_coverage_body
 from connect_ext.config import Settings
 from connect_ext.errors import catalogue
 from connect_ext.notifications.destinations import display_url
@@ -70,7 +73,14 @@ from connect_ext.service.results import (
 from connect_ext.store import AuditRecord, CustomerRecord, Page
 from connect_ext.store.durability import Durability
 from connect_ext.store.records import PendingConfirmationRecord
-from connect_ext.vocabulary import ACTION_WEBHOOK, CREATED_SUBSCRIPTION_NAME, CUSTOMER, SOURCE_UNREADABLE
+from connect_ext.store.sync_claims import SyncCoverage
+from connect_ext.vocabulary import (
+    ACTION_WEBHOOK,
+    AUDIENCE_PARTNER,
+    CREATED_SUBSCRIPTION_NAME,
+    CUSTOMER,
+    SOURCE_UNREADABLE,
+)
 
 
 # --- the pieces ------------------------------------------------------------------------------
@@ -86,7 +96,7 @@ def customer_info(customer: CustomerRef) -> CustomerInfo:
     )
 
 
-def finding_body(finding: Finding) -> FindingBody:
+def finding_body(finding: Finding, order: Optional[int] = None) -> FindingBody:
     return FindingBody(
         code=finding.code,
         severity=finding.severity,
@@ -95,11 +105,15 @@ def finding_body(finding: Finding) -> FindingBody:
         action=finding.action,
         params=dict(finding.params),
         blocks=list(finding.blocks),
+        fixable=finding.fixable,
+        order=order,
     )
 
 
-def _findings(findings: Iterable[Finding]) -> List[FindingBody]:
-    return [finding_body(finding) for finding in findings]
+def _findings(findings: Iterable[Finding], audience: str = AUDIENCE_PARTNER) -> List[FindingBody]:
+    """The findings in ``audience``'s words, each blocking one with its place (what to do first)."""
+    shown = findings_for(findings, audience)
+    return [finding_body(finding, order) for finding, order in zip(shown, blocker_orders(shown), strict=True)]
 
 
 # --- one customer's overage ------------------------------------------------------------------
@@ -122,8 +136,10 @@ def pending_confirmation_body(
     )
 
 
-def _state_fields(state: OverageState) -> dict:
-    """The fields the state answer and the change answer share."""
+def _state_fields(state: OverageState, audience: str = AUDIENCE_PARTNER) -> dict:
+    """The fields the state answer and the change answer share, for ``audience`` (a customer
+    reads its own words, and no partner id: :mod:`.audience`)."""
+    partner_ids = not is_customer(audience)
     target = state.target
     plan = target.plan if target else None
     entitlement = target.entitlement if target else None
@@ -140,7 +156,7 @@ def _state_fields(state: OverageState) -> dict:
         'status': state.status,
         'enabled': state.enabled,
         'azure_subscription_id': state.azure_subscription_id,
-        'partner_id': state.partner_id,
+        'partner_id': state.partner_id if partner_ids else None,
         'azure_plan': (
             AzurePlanRef(subscription_id=plan.id, name=plan.friendly_name or plan.offer_name)
             if plan else None
@@ -152,31 +168,37 @@ def _state_fields(state: OverageState) -> dict:
                 offer_id=sub.offer_id,
                 name=sub.friendly_name or sub.offer_name,
                 status=sub.status,
-                partner_id=sub.partner_id,
+                partner_id=sub.partner_id if partner_ids else None,
             )
             for sub in state.ovg_subscriptions
         ],
-        'findings': _findings(state.findings),
+        'findings': _findings(state.findings, audience),
         'etag': state.etag,
         'checked_at': state.checked_at.isoformat(),
         'pending_confirmation': pending_confirmation_body(state.pending),
     }
 
 
-def state_body(state: OverageState, *, can_change: bool) -> OverageStateBody:
+def state_body(
+    state: OverageState, *, can_change: bool, audience: str = AUDIENCE_PARTNER,
+) -> OverageStateBody:
     """The state, with what this caller may do with it (the pages read ``permissions``)."""
-    return OverageStateBody(**_state_fields(state), permissions=Permissions(can_change=can_change))
+    return OverageStateBody(
+        **_state_fields(state, audience), permissions=Permissions(can_change=can_change),
+    )
 
 
 def created_body(created: Optional[CreatedAzureSubscription]) -> Optional[CreatedAzureSubscriptionBody]:
     return None if created is None else CreatedAzureSubscriptionBody(**created.to_dict())
 
 
-def change_result_body(result: ChangeResult, *, creates: bool = False) -> ChangeResultBody:
+def change_result_body(
+    result: ChangeResult, *, creates: bool = False, audience: str = AUDIENCE_PARTNER,
+) -> ChangeResultBody:
     """The state after the change, and what was done (``creates``: the change asked Microsoft to
     create the Azure subscription)."""
     return ChangeResultBody(
-        **_state_fields(result.state),
+        **_state_fields(result.state, audience),
         change=ChangeInfo(
             action=result.action,
             outcome=result.outcome,
@@ -209,7 +231,9 @@ def _plan_option(choice: AzurePlanChoice) -> AzurePlanOption:
     )
 
 
-def options_body(options: OverageOptions, settings: Optional[Settings] = None) -> OverageOptionsBody:
+def options_body(
+    options: OverageOptions, settings: Optional[Settings] = None, audience: str = AUDIENCE_PARTNER,
+) -> OverageOptionsBody:
     state = options.state
     creation = options.creation(settings)
     plan = creation.azure_plan
@@ -229,9 +253,9 @@ def options_body(options: OverageOptions, settings: Optional[Settings] = None) -
                 AzurePlanRef(subscription_id=plan.id, name=plan.friendly_name or plan.offer_name)
                 if plan is not None else None
             ),
-            findings=_findings(creation.findings),
+            findings=_findings(creation.findings, audience),
         ),
-        findings=_findings(state.findings),
+        findings=_findings(state.findings, audience),
         etag=state.etag,
     )
 
@@ -295,9 +319,12 @@ def history_page(page: Page, *, limit: int, offset: int, owner: bool) -> History
 
 # --- the overview ----------------------------------------------------------------------------
 
-def customer_summary(record: CustomerRecord, *, pending: bool = False) -> CustomerSummary:
+def customer_summary(
+    record: CustomerRecord, *, pending: bool = False, audience: str = AUDIENCE_PARTNER,
+) -> CustomerSummary:
     """A row of the overview, as the store last saw the customer (``pending``: a change of it
-    awaits Microsoft's confirmation)."""
+    awaits Microsoft's confirmation), with its place in the work queue (:mod:`.attention`)."""
+    attention, reason = attention_of(record, pending=pending, audience=audience)
     return CustomerSummary(
         id=record.customer_id,
         name=record.name or None,
@@ -306,23 +333,26 @@ def customer_summary(record: CustomerRecord, *, pending: bool = False) -> Custom
         tier1_id=record.tier1_id,
         tier2_id=record.tier2_id,
         status=record.overage_status,
-        azure_subscription_id=record.azure_entitlement_id,
+        azure_subscription_id=shown_azure_subscription(record),
         partner_id=record.overage_partner_id,
         ovg_subscription_count=record.ovg_subscription_count,
         ovg_asset_ids=list(record.ovg_asset_ids),
         flags=list(record.flags),
         checked_at=record.checked_at.isoformat() if record.checked_at else None,
         pending_confirmation=pending,
+        attention=attention,
+        attention_reason=reason,
     )
 
 
 def customer_page(
-    page: Page, *, limit: int, offset: int, pending: Iterable[str] = (),
+    page: Page, *, limit: int, offset: int, pending: Iterable[str] = (), audience: str = AUDIENCE_PARTNER,
 ) -> CustomerPage:
     """One page of the overview; ``pending``: the customers with a change awaiting Microsoft."""
     awaited = set(pending)
     return CustomerPage(
-        items=[customer_summary(record, pending=record.customer_id in awaited) for record in page.items],
+        items=[customer_summary(record, pending=record.customer_id in awaited, audience=audience)
+               for record in page.items],
         total=page.total,
         total_is=page.total_is,
         limit=limit,
@@ -373,9 +403,11 @@ def settings_body(
     store: Durability,
     refresh_token: Optional[RefreshTokenState] = None,
     budget: Optional[BudgetState] = None,
+    coverage: Optional[SyncCoverage] = None,
 ) -> SettingsBody:
     """What the settings page shows: every value but the secrets (only whether they are set);
-    ``refresh_token`` in App+User mode; the shared Partner Center budget's state."""
+    ``refresh_token`` in App+User mode; the shared Partner Center budget's state; the sync's
+    coverage."""
     pc = settings.partner_center
     return SettingsBody(
         sku_marker=settings.sku_marker,
@@ -399,6 +431,7 @@ def settings_body(
             refresh_token=refresh_token,
         ),
         rate_budget=None if budget is None else rate_budget_body(settings, budget),
+        sync_coverage=None if coverage is None else sync_coverage_body(coverage),
     )
 
 

@@ -10,12 +10,15 @@ from typing import Any, Dict, List, Optional
 
 from pydantic import Field
 
+from connect_ext.api.sync_coverage import SyncCoverageBody
 from connect_ext.compat import RequestModel, ResponseModel, pattern_kwarg
-from connect_ext.vocabulary import GUID_PATTERN, OVERAGE_STATUSES
+from connect_ext.vocabulary import ATTENTIONS, GUID_PATTERN, OVERAGE_STATUSES
 
 
 # The overview's status filter: the vocabulary's statuses, in its order.
 OverageStatus = Enum('OverageStatus', [(status, status) for status in OVERAGE_STATUSES], type=str)
+# The overview's attention filter (the work queue): the vocabulary's, in its order.
+AttentionValue = Enum('AttentionValue', [(value, value) for value in ATTENTIONS], type=str)
 
 
 # --- requests --------------------------------------------------------------------------------
@@ -86,18 +89,44 @@ class CustomerInfo(ResponseModel):
     tier2_id: Optional[str] = None
 
 
+class AttentionReason(ResponseModel):
+    """Why an overview customer needs attention, or what to do first: a catalogue code (docs/errors.md)
+    and its words."""
+
+    code: str
+    message: str
+    action: str
+
+
 class CustomerSummary(CustomerInfo):
     """A customer of the overview, as the store last saw it (never read from Microsoft here)."""
 
     status: str
-    azure_subscription_id: Optional[str] = None
+    azure_subscription_id: Optional[str] = Field(
+        None, description='Where the overage goes: only when it goes to one of our Azure '
+                          "subscriptions (status enabled); never another partner's, nor the last "
+                          'one of a disabled customer.',
+    )
     partner_id: Optional[str] = None
-    ovg_subscription_count: int = 0
-    ovg_asset_ids: List[str] = Field(default_factory=list)
-    flags: List[str] = Field(default_factory=list)
+    ovg_subscription_count: int = Field(
+        0, description="Microsoft's count of the customer's active OVG subscriptions under our partner "
+                       "account at the last read (Microsoft shows no other partner's).",
+    )
+    ovg_asset_ids: List[str] = Field(
+        default_factory=list, description="Connect's subscriptions (assets) of the customer with OVG items.",
+    )
+    flags: List[str] = Field(
+        default_factory=list,
+        description='overage_without_ovg_subscription: overage was still assigned when the last OVG '
+                    'subscription was cancelled.',
+    )
     checked_at: Optional[str] = None
     # A change of this customer Microsoft accepted but does not show yet is awaited.
     pending_confirmation: bool = False
+    # The work queue (api/attention.py): what the customer needs, and why or what to do first;
+    # null until a read of Microsoft judged the customer.
+    attention: Optional[str] = None
+    attention_reason: Optional[AttentionReason] = None
 
 
 class CustomerPage(ResponseModel):
@@ -121,6 +150,10 @@ class FindingBody(ResponseModel):
     action: str
     blocks: List[str] = Field(default_factory=list)
     params: Dict[str, Any] = Field(default_factory=dict)
+    # A blocking finding someone can remove (false: China, a qualification, a blocked country).
+    fixable: bool = True
+    # Its place among the blocking findings of the answer (1: do it first); null for the others.
+    order: Optional[int] = None
 
 
 class OvgSubscription(ResponseModel):
@@ -395,6 +428,8 @@ class SettingsBody(ResponseModel):
     partner_center: PartnerCenterConfiguration
     # None when the store cannot be read just now.
     rate_budget: Optional[RateBudgetBody] = None
+    # The sync's coverage (counted every few minutes); None when the store cannot be read just now.
+    sync_coverage: Optional[SyncCoverageBody] = None
 
 
 class CallerBody(ResponseModel):

@@ -20,6 +20,7 @@ def ref_from_record(record: Any) -> CustomerRef:
     return CustomerRef(
         customer_id=record.customer_id,
         **{name: getattr(record, name) or None for name in CUSTOMER_FIELDS},
+        ovg_asset_ids=tuple(getattr(record, 'ovg_asset_ids', None) or ()),
     )
 
 

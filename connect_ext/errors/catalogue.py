@@ -20,11 +20,13 @@ Severities:
 - ``warning``: the user reads it, and confirms when it comes with a change; it stops nothing;
 - ``info``: worth knowing; stops nothing.
 """
+from dataclasses import replace
 from typing import Any, Mapping, NamedTuple, Optional, Tuple
 
-from connect_ext.errors import failures, findings
+from connect_ext.errors import audiences, failures, findings, handovers
 from connect_ext.errors.entry import CatalogueEntry
 from connect_ext.errors.templates import render, sentence
+from connect_ext.vocabulary import AUDIENCE_CUSTOMER, AUDIENCE_PARTNER
 
 
 class RenderedText(NamedTuple):
@@ -33,8 +35,17 @@ class RenderedText(NamedTuple):
     action: str
 
 
+def _with_customer_words(items: Tuple[CatalogueEntry, ...]) -> Tuple[CatalogueEntry, ...]:
+    """Each entry with its customer variant (:mod:`.audiences`), where it has one."""
+    return tuple(
+        replace(item, customer=audiences.CUSTOMER_TEXTS[item.code])
+        if item.code in audiences.CUSTOMER_TEXTS else item
+        for item in items
+    )
+
+
 # In the order docs/errors.md lists them.
-ENTRIES: Tuple[CatalogueEntry, ...] = (
+ENTRIES: Tuple[CatalogueEntry, ...] = _with_customer_words((
     *findings.ACCESS,
     *findings.SCOPE,
     *findings.PREREQUISITES,
@@ -42,8 +53,10 @@ ENTRIES: Tuple[CatalogueEntry, ...] = (
     *failures.MICROSOFT_ACCESS,
     *failures.API_ANSWERS,
     *failures.API_REFUSALS,
+    *handovers.HANDOVER_REFUSALS,
     *findings.NOTICES,
-)
+    *handovers.HANDOVER_STATES,
+))
 
 CATALOGUE: Mapping[str, CatalogueEntry] = {item.code: item for item in ENTRIES}
 
@@ -59,8 +72,23 @@ def entry(code: str) -> CatalogueEntry:
         raise KeyError(f'{code!r} is not in the overage message catalogue') from None
 
 
-def render_entry(code: str, params: Optional[Mapping[str, Any]] = None) -> RenderedText:
-    item = entry(code)
+def templates_for(item: CatalogueEntry, audience: str = AUDIENCE_PARTNER) -> Tuple[str, str, str]:
+    """The message, reason and action templates ``audience`` reads (a customer: its variant of
+    each text, where the entry has one; partner staff: the entry's own)."""
+    texts = (item.message, item.reason, item.action)
+    variant = item.customer if audience == AUDIENCE_CUSTOMER else None
+    if variant is None:
+        return texts
+    return tuple(  # type: ignore[return-value]
+        own if own is not None else partner
+        for own, partner in zip((variant.message, variant.reason, variant.action), texts, strict=True)
+    )
+
+
+def render_entry(
+    code: str, params: Optional[Mapping[str, Any]] = None, audience: str = AUDIENCE_PARTNER,
+) -> RenderedText:
+    """The three sentences of ``code``, filled from ``params``, in the words ``audience`` reads."""
     return RenderedText(*(
-        sentence(render(template, params)) for template in (item.message, item.reason, item.action)
+        sentence(render(template, params)) for template in templates_for(entry(code), audience)
     ))

@@ -18,10 +18,29 @@ class CatalogueEntry:
     blocks: Tuple[str, ...] = ()
     # A retry later may succeed without anyone changing anything (Microsoft busy, throttled...).
     transient: bool = False
+    # A blocking finding someone can remove (False: China, a qualification, a blocked country).
+    fixable: bool = True
+    # The words a customer reads on its own page, where they differ (errors/audiences.py).
+    customer: Optional['CustomerTexts'] = None
 
 
-def entry(code, severity, http_status, message, reason, action, blocks=(), transient=False) -> CatalogueEntry:
-    return CatalogueEntry(code, severity, http_status, message, reason, action, blocks, transient)
+@dataclass(frozen=True)
+class CustomerTexts:
+    """A customer's variant of an entry: each text None keeps the partner staff's one."""
+
+    message: Optional[str] = None
+    reason: Optional[str] = None
+    action: Optional[str] = None
+
+
+def entry(
+    code, severity, http_status, message, reason, action, blocks=(), transient=False, fixable=True,
+) -> CatalogueEntry:
+    return CatalogueEntry(code, severity, http_status, message, reason, action, blocks, transient, fixable)
+
+
+def for_customer(message=None, reason=None, action=None) -> CustomerTexts:
+    return CustomerTexts(message, reason, action)
 
 
 # What a blocking finding stops: every change; every way of enabling (to a chosen Azure subscription

@@ -288,7 +288,7 @@ API_ANSWERS = (
     entry(
         'STALE_STATE', ERROR, 412,
         "The customer's overage changed since you loaded it.",
-        'The change was based on an older state (its If-Match no longer matches), so it was not '
+        'The change was based on an older reading of the customer\'s overage, so it was not '
         "applied, to avoid overwriting someone else's change.",
         "Reload the customer's overage, check the current state, and make the change again if it "
         'is still needed.',

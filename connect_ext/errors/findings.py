@@ -36,8 +36,8 @@ ACCESS = (
         'The customer[ {customer_name}] has no Microsoft tenant id yet[ (Connect customer '
         '{customer_id})].',
         "Overage is set on the customer's Microsoft tenant. Connect records the tenant id on the "
-        "customer's Microsoft subscriptions (asset parameter ms_customer_id or "
-        'microsoft_tenant_id, as set in TENANT_ID_PARAMS) once an order is fulfilled.',
+        "customer's Microsoft subscriptions (a parameter of the subscription, such as "
+        'ms_customer_id) once an order is fulfilled.',
         "Wait until the customer's first Microsoft order is fulfilled, or fill in the tenant id "
         "parameter of the customer's Microsoft subscription in Connect, then open Manage Overage "
         'again.',
@@ -53,17 +53,17 @@ SCOPE = (
         "Microsoft's cloud in China is operated by 21Vianet, with its own Partner Center; NCE "
         'overage through Microsoft Cloud International does not cover it.',
         'Manage this customer through the 21Vianet Partner Center. Nothing can be enabled here.',
-        blocks=ENABLE_ONLY,
+        blocks=ENABLE_ONLY, fixable=False,
     ),
     entry(
         'COUNTRY_NOT_SUPPORTED', BLOCKING, 422,
         "Overage cannot be enabled for a customer in this country[ ({country})].",
         'Microsoft offers overage everywhere except China and embargoed countries, and the '
-        "customer's country is in the extension's BLOCKED_COUNTRIES list.",
-        "If the country is wrong, correct the customer's address in Connect or Partner Center. If "
-        'the list is wrong, the distributor can change BLOCKED_COUNTRIES. Otherwise overage is '
-        'not available for this customer.',
-        blocks=ENABLE_ONLY,
+        "customer's country is on the list of countries the distributor blocks.",
+        'Overage is not available for this customer. Only if the country is wrong: correct the '
+        "customer's address in Connect or Partner Center (if the list itself is wrong, the "
+        "distributor's administrator can change it).",
+        blocks=ENABLE_ONLY, fixable=False,
     ),
     entry(
         'CUSTOMER_QUALIFICATION_NOT_SUPPORTED', BLOCKING, 422,
@@ -73,7 +73,7 @@ SCOPE = (
         'Government Community Cloud, state-owned and other qualified customers are out of scope.',
         'Do not enable overage for this customer. If the qualification is wrong, have it '
         'corrected in Partner Center first.',
-        blocks=ENABLE_ONLY,
+        blocks=ENABLE_ONLY, fixable=False,
     ),
 )
 
@@ -90,6 +90,18 @@ PREREQUISITES = (
         'If the customer bought its OVG subscription from another partner, go ahead: Microsoft '
         'checks it when you enable. Otherwise order an OVG item for the customer (for example a '
         'Teams Phone OVG SKU) and wait until the subscription is active.',
+    ),
+    entry(
+        'OVG_SUBSCRIPTION_NOT_IN_PARTNER_CENTER', WARNING, None,
+        'Connect holds an overage-capable (OVG) subscription of this customer[ ({connect_asset_ids})] '
+        'that Partner Center does not show under your partner account.',
+        'Partner Center lists a subscription once Microsoft has provisioned it, and only to the '
+        'partner that sold it: a recent order may not show yet, and one sold through another '
+        'partner account never shows here.',
+        'Do not order another OVG item: the customer already has one, and another would be a second '
+        'licence. Check that the Connect subscription is active and its order fulfilled, then wait '
+        'for Partner Center to show it, or go ahead: Microsoft checks the customer\'s OVG '
+        'subscriptions, from any partner, when you enable.',
     ),
     entry(
         'LEGACY_AZURE_PRESENT', BLOCKING, 422,
@@ -233,6 +245,13 @@ NOTICES = (
         'The Overage Manager shows the state it last read; Microsoft is read again before any '
         'change.',
         "Reload the customer's overage page to read it again.",
+    ),
+    entry(
+        'OVERAGE_READY_TO_ENABLE', INFO, None,
+        'Every prerequisite is met and overage is off: it can be enabled.',
+        "Nothing in Microsoft's rules stops it at the last read of Partner Center.",
+        "Open the customer and enable overage to one of its Azure subscriptions (or one that "
+        'Microsoft creates), if the customer wants it.',
     ),
     entry(
         'NO_MARGIN_OR_PEC', INFO, None,

@@ -9,6 +9,7 @@ notifier (:mod:`.webhooks`) wraps this in its envelope (``id``, ``type``, ``crea
 from typing import Any, Dict, Optional
 
 from connect_ext.errors.error import OverageError
+from connect_ext.service.handover_notices import HandoverNotice
 from connect_ext.service.results import Assignment, AuditedChange
 from connect_ext.vocabulary import CONFIRMATION_OUTCOMES
 
@@ -43,6 +44,8 @@ def change_event(change: AuditedChange) -> Dict[str, Any]:
     ``.not_confirmed``) also carries ``confirms`` (the audit id of the unconfirmed change, whose
     event came first) and ``reason`` (why it was not confirmed; null when confirmed).
     """
+    if isinstance(change, HandoverNotice):
+        return handover_event(change)
     event = {
         'type': event_type(change),
         'customer_id': change.customer.customer_id,
@@ -60,3 +63,35 @@ def change_event(change: AuditedChange) -> Dict[str, Any]:
         event['create_azure_subscription'] = True
         event['created'] = change.created.to_dict() if change.created is not None else None
     return event
+
+
+def _when(value) -> Optional[str]:
+    return value.isoformat() if value is not None else None
+
+
+def handover_event(notice: HandoverNotice) -> Dict[str, Any]:
+    """``overage.handover.<event>``: the request as that step left it (who asked, the target, the
+    partner that held the overage when it was asked and holds it now, when it expires)."""
+    request = notice.request
+    return {
+        'type': f'overage.handover.{notice.event}',
+        'customer_id': notice.customer.customer_id,
+        'tenant_id': notice.customer.tenant_id,
+        'audit_id': notice.audit_id,
+        'handover': {
+            'request_id': request.request_id,
+            'state': request.state,
+            'target': {
+                'azure_subscription_id': request.azure_subscription_id,
+                'create_azure_subscription': request.create_azure_subscription,
+            },
+            'enable_when_released': request.enable_when_released,
+            'requested_by': {'type': request.requested_by_type, 'id': request.requested_by_id},
+            'requested_at': _when(request.requested_at),
+            'expires_at': _when(request.expires_at),
+            'holder_partner_id': request.holder_partner_id,
+            'current_holder_partner_id': request.current_holder_partner_id,
+            'released_at': _when(request.released_at),
+            'ended_at': _when(request.ended_at),
+        },
+    }

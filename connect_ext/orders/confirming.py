@@ -22,8 +22,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
-from connect_ext.orders.pacing import PacedReads, TokenBucket
-from connect_ext.partner_center.budget import CONFIRMATIONS, acting_for
+from connect_ext.orders.pacing import ClaimedPass, TokenBucket
+from connect_ext.partner_center.budget import CONFIRMATIONS
 from connect_ext.vocabulary import CONFIRMED, NOT_CONFIRMED
 
 
@@ -53,13 +53,15 @@ class ConfirmationReport:
         )
 
 
-class ConfirmationPass(PacedReads):
+class ConfirmationPass(ClaimedPass):
     """One pass over the awaited changes (see the module docstring); call :meth:`run` once.
 
     ``deadline`` is a ``clock()`` value: no read starts after it.
     """
 
     LABEL = 'confirmations'
+    # Its calls take from the shared budget as confirmations: after people, before the rest.
+    PRIORITY = CONFIRMATIONS
 
     def __init__(
         self,
@@ -74,44 +76,22 @@ class ConfirmationPass(PacedReads):
         sleep: Callable[[float], None] = time.sleep,
         logger: Optional[logging.Logger] = None,
     ):
-        self.store = store
+        super().__init__(store, report=ConfirmationReport(), pacer=pacer, deadline=deadline,
+                         worker_id=worker_id, batch_size=batch_size, clock=clock, sleep=sleep,
+                         logger=logger or logging.getLogger(__name__))
         self.service = service
-        self.pacer = pacer
-        self.deadline = deadline
-        self.worker_id = worker_id
-        self.batch_size = batch_size
-        self.clock = clock
-        self.sleep = sleep
-        self.log = logger or logging.getLogger(__name__)
-        self.report = ConfirmationReport()
-        self._consecutive_failures = 0
 
-    def run(self) -> ConfirmationReport:
-        # Its calls take from the shared budget as confirmations: after people, before the rest.
-        with acting_for(CONFIRMATIONS):
-            return self._run()
+    def _claim(self, read_before) -> List:
+        return self.store.confirmations.claim(
+            worker_id=self.worker_id, batch_size=self.batch_size, lease_seconds=LEASE_SECONDS,
+            read_before=read_before,
+        )
 
-    def _run(self) -> ConfirmationReport:
-        started = self.store.now()
-        while True:
-            if self.clock() >= self.deadline:
-                self.report.cut_off = True
-                break
-            batch = self.store.confirmations.claim(
-                worker_id=self.worker_id, batch_size=self.batch_size, lease_seconds=LEASE_SECONDS,
-                read_before=started,
-            )
-            if not batch:
-                break
-            for position, pending in enumerate(batch):
-                if not self._confirm_one(pending):
-                    self.report.cut_off = True
-                    for untried in batch[position:]:
-                        self.store.confirmations.release(
-                            untried.customer_id, untried.audit_id, self.worker_id,
-                        )
-                    return self._done()
-        return self._done()
+    def _release(self, pending) -> None:
+        self.store.confirmations.release(pending.customer_id, pending.audit_id, self.worker_id)
+
+    def _one(self, pending) -> bool:
+        return self._confirm_one(pending)
 
     def _done(self) -> ConfirmationReport:
         if any((self.report.confirmed, self.report.not_confirmed, self.report.waiting, self.report.failed)):

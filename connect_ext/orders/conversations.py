@@ -4,7 +4,7 @@ Connect keeps one conversation per request (``GET /conversations?instance_id=PR-
 a message in it (``POST /conversations/{CO-id}/messages`` with ``{"text": ...}``). Errors are the
 client's ``ClientError``; the handlers decide which of them are worth a retry.
 """
-from typing import Any, Dict, Optional
+from typing import Any, Collection, Dict, Optional
 
 from connect.client import ConnectClient
 
@@ -31,10 +31,14 @@ class RequestConversations:
             raise ConversationMissing(request_id)
         return conversation_id
 
-    def find_message(self, conversation_id: str, marker: str) -> Optional[Dict[str, Any]]:
-        """The first message whose text holds ``marker``, or None."""
+    def find_message(self, conversation_id: str, marker: str,
+                     ignore: Collection[str] = ()) -> Optional[Dict[str, Any]]:
+        """The first message whose text holds ``marker`` and whose id is not in ``ignore``
+        (the notes already recorded), or None."""
         for message in self.client.conversations[conversation_id].messages.all():
-            text = message.get('text') if isinstance(message, dict) else None
+            if not isinstance(message, dict) or message.get('id') in ignore:
+                continue
+            text = message.get('text')
             if isinstance(text, str) and marker in text:
                 return message
         return None

@@ -4,17 +4,15 @@ The extension observes requests; it never approves, fails or inquires one. What 
 
 - a purchase or change that brings OVG items (pending, then approved): record the customer and
   its OVG asset in the store, read the customer's overage from Partner Center, and write **one**
-  note per request and status on the request's conversation;
+  note per request on its conversation, and another only when what the note says changed;
 - an approved cancel: forget the asset; when Partner Center shows no active OVG subscription of
   ours left (it lists only our own) while overage still goes to one of our Azure subscriptions,
   flag the customer and write a note.
 
 **One note, even when Connect delivers the event again** (redelivery, a retry after a crash, two
-replicas at once). The store's processed-event key ``<request>:<status>:note`` is written only
-*after* the note is posted, so a failed post is retried by the next delivery instead of being
-lost. The check, the post and the key are done under a lock named after the request (threads of
-a process, and replicas on PostgreSQL), and the conversation itself is searched for the note's
-marker line first, so a delivery that posted and died before writing the key does not post again.
+replicas at once), and none for a status that would say the same again: see
+:mod:`connect_ext.orders.note_posting` (the processed-event key ``<request>:<status>:note`` is
+written only *after* the note is posted or found said, under a lock named after the request).
 
 Outcomes are plain values (:class:`Outcome`); the events application turns them into
 ``BackgroundResponse``. Transient failures (Partner Center throttled or down, Connect 5xx, the
@@ -32,6 +30,7 @@ from connect_ext.customers.refs import filled_from_record, known_fields
 from connect_ext.errors.error import OverageError
 from connect_ext.orders import notes
 from connect_ext.orders.conversations import ConversationMissing, RequestConversations
+from connect_ext.orders.note_posting import NotePosting
 from connect_ext.orders.payload import AssetRequest, MalformedRequest, customer_of, parse_request
 from connect_ext.overage.detection import added_ovg_items, ovg_items
 from connect_ext.overage.facts import Caller, CustomerRef
@@ -42,6 +41,7 @@ from connect_ext.store import CustomerLockTimeout
 from connect_ext.vocabulary import (
     ACTION_FLAG,
     ACTOR_SYSTEM,
+    FLAG_OVERAGE_WITHOUT_OVG,
     STATUS_ENABLED,
     SUCCEEDED,
     is_customer_id,
@@ -59,8 +59,7 @@ CANCEL_STATUSES = ('approved',)
 # A tier configuration request changes the configuration when it is approved.
 TIER_CONFIG_STATUSES = ('approved',)
 # The store flag of a customer whose last OVG subscription is gone while overage still goes to
-# one of our Azure subscriptions; cleared when an OVG item is ordered again.
-FLAG_OVERAGE_WITHOUT_OVG = 'overage_without_ovg_subscription'
+# one of our Azure subscriptions (FLAG_OVERAGE_WITHOUT_OVG); cleared when an OVG item is ordered again.
 # The fulfilment parameter holding the Microsoft subscription id of an asset.
 MICROSOFT_SUBSCRIPTION_PARAM = 'subscription_id'
 LOCK_TIMEOUT_SECONDS = 30.0
@@ -157,7 +156,6 @@ class OrderHandling:
         customer = filled_from_record(customer, self._record_ovg_asset(customer, request.asset_id))
         state, error = self._read_overage(customer)
         text = notes.request_note(
-            request_id=request.id,
             request_type=request.type,
             status=request.status,
             items=items,
@@ -167,8 +165,7 @@ class OrderHandling:
             error=error,
             tenant_id_params=self.settings.tenant_id_params,
         )
-        written = self._post_once(request.id, key, notes.note_marker(request.id, request.status),
-                                  text)
+        written = self._post_once(request.id, key, text)
         return Outcome(DONE, f'request {request.id} ({request.status}): note {written}')
 
     def _read_overage(
@@ -200,8 +197,10 @@ class OrderHandling:
                 assets.append(asset_id)
             flags = [flag for flag in (record.flags if record else ())
                      if flag != FLAG_OVERAGE_WITHOUT_OVG]
+            # last_order_at: the sync reads a customer with a recent order first (store.sync_claims).
             record = self.store.upsert_customer(
-                customer.customer_id, ovg_asset_ids=assets, flags=flags, **known_fields(customer),
+                customer.customer_id, ovg_asset_ids=assets, flags=flags,
+                last_order_at=self.store.now(), **known_fields(customer),
             )
         # Connect delivered this order to the installation of the caller's account: that account
         # sees the customer (what a reseller's overview lists, see customers.visibility).
@@ -258,12 +257,11 @@ class OrderHandling:
             return Outcome(DONE, f'cancel {request.id}: no overage left behind')
         self._flag(customer, request, target)
         text = notes.cancel_note(
-            request_id=request.id,
             customer=customer,
             link=self.link_for(customer.customer_id),
             azure_subscription_id=target or None,
         )
-        written = self._post_once(request.id, key, notes.note_marker(request.id, 'cancel'), text)
+        written = self._post_once(request.id, key, text)
         return Outcome(DONE, f'cancel {request.id}: overage left without OVG; note {written}')
 
     def _forget_ovg_asset(self, customer: CustomerRef, asset_id: str) -> List[str]:
@@ -272,7 +270,8 @@ class OrderHandling:
             record = self.store.get_customer(customer.customer_id)
             remaining = [a for a in (record.ovg_asset_ids if record else ()) if a != asset_id]
             self.store.upsert_customer(
-                customer.customer_id, ovg_asset_ids=remaining, **known_fields(customer),
+                customer.customer_id, ovg_asset_ids=remaining, last_order_at=self.store.now(),
+                **known_fields(customer),
             )
         return remaining
 
@@ -329,28 +328,12 @@ class OrderHandling:
 
     # -- shared ----------------------------------------------------------------------------------
 
-    def _post_once(self, request_id: str, key: str, marker: str, text: str) -> str:
-        """Post ``text`` unless this key or this marker says it is there; ``posted`` or ``found``.
-
-        The key is written after the post (a failed post is retried by the next delivery); the
-        lock and the marker search keep concurrent or crashed deliveries from posting twice.
-        """
-        with self.store.customer_lock(f'request-note:{request_id}',
-                                      timeout_seconds=self.lock_timeout_seconds):
-            if self.store.is_event_processed(key):
-                return 'already written'
-            conversation_id = self.conversations.conversation_id(request_id)
-            existing = self.conversations.find_message(conversation_id, marker)
-            if existing is not None:
-                self.store.mark_event_processed(key, {
-                    'conversation_id': conversation_id, 'message_id': existing.get('id'),
-                })
-                return 'found in the conversation'
-            message = self.conversations.post(conversation_id, text, self.settings.notes_visibility)
-            self.store.mark_event_processed(key, {
-                'conversation_id': conversation_id, 'message_id': message.get('id'),
-            })
-            return 'posted'
+    def _post_once(self, request_id: str, key: str, text: str) -> str:
+        """Post the note unless the request says it already (see :mod:`.note_posting`)."""
+        posting = NotePosting(self.store, self.conversations,
+                              lock_timeout_seconds=self.lock_timeout_seconds,
+                              message_type=self.settings.notes_visibility)
+        return posting.post_once(request_id, key, text)
 
     def _guarded(self, request: AssetRequest, work: Callable[[], Outcome]) -> Outcome:
         """Run ``work``; what may pass on a later delivery becomes ``reschedule``, a refusal that

@@ -14,15 +14,16 @@ long as Microsoft asked.
 
 Time is injected (``clock`` and ``sleep``) so the tests check the pace without waiting.
 """
+import logging
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, List, Optional
 
 from connect_ext.config import DEFAULT_SYNC_RATE_SHARE
 from connect_ext.errors.error import OverageError
-from connect_ext.partner_center.budget import PARTNER_CENTER_REQUESTS_PER_MINUTE, RateBudget
+from connect_ext.partner_center.budget import PARTNER_CENTER_REQUESTS_PER_MINUTE, RateBudget, acting_for
 
 
-__all__ = ['PARTNER_CENTER_REQUESTS_PER_MINUTE', 'BudgetPacer', 'TokenBucket', 'is_throttled']
+__all__ = ['PARTNER_CENTER_REQUESTS_PER_MINUTE', 'BudgetPacer', 'ClaimedPass', 'TokenBucket', 'is_throttled']
 # How long to pause when Microsoft throttled without saying for how long.
 DEFAULT_THROTTLE_PAUSE_SECONDS = 60.0
 THROTTLED_CODES = frozenset({'THROTTLED'})
@@ -184,3 +185,72 @@ class PacedReads:
                          self.LABEL, customer_id, error.code, delay)
         if self.clock() + delay < self.deadline:
             self.sleep(delay)
+
+
+class ClaimedPass(PacedReads):
+    """A background pass over what the store hands out in claims (awaited changes, handover
+    requests): batches claimed until none is left or the time runs out, each item read once.
+
+    A subclass names its ``PRIORITY`` in the shared budget, its ``LABEL``, and how to ``_claim`` a
+    batch, read ``_one`` item (False: the time ran out first), ``_release`` an untried item and
+    report when ``_done``. ``deadline`` is a ``clock()`` value: no read starts after it.
+    """
+
+    PRIORITY = ''
+
+    def __init__(
+        self,
+        store,
+        *,
+        report: Any,
+        pacer: Any,
+        deadline: float,
+        worker_id: str,
+        batch_size: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        logger: Optional[logging.Logger] = None,
+    ):
+        self.store = store
+        self.pacer = pacer
+        self.deadline = deadline
+        self.worker_id = worker_id
+        self.batch_size = batch_size
+        self.clock = clock
+        self.sleep = sleep
+        self.log = logger or logging.getLogger(type(self).__module__)
+        self.report = report
+        self._consecutive_failures = 0
+
+    def run(self) -> Any:
+        with acting_for(self.PRIORITY):
+            return self._run()
+
+    def _run(self) -> Any:
+        started = self.store.now()
+        while True:
+            if self.clock() >= self.deadline:
+                self.report.cut_off = True
+                break
+            batch = self._claim(started)
+            if not batch:
+                break
+            for position, item in enumerate(batch):
+                if not self._one(item):
+                    self.report.cut_off = True
+                    for untried in batch[position:]:
+                        self._release(untried)
+                    return self._done()
+        return self._done()
+
+    def _claim(self, read_before) -> List[Any]:  # pragma: no cover - every subclass has its own
+        raise NotImplementedError
+
+    def _one(self, item) -> bool:  # pragma: no cover
+        raise NotImplementedError
+
+    def _release(self, item) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _done(self) -> Any:  # pragma: no cover
+        raise NotImplementedError

@@ -1,8 +1,11 @@
-"""The scheduled sync: re-read every recorded customer's overage from Partner Center.
+"""The scheduled sync: read what matters first, then every recorded customer's overage.
 
 A run first reads the changes Microsoft accepted but did not show yet
 (:class:`~connect_ext.orders.confirming.ConfirmationPass`, within the same pacing and time), then
-one *round* reads each customer once, least recently read first, one Partner Center call each
+the open handover requests (:class:`~connect_ext.orders.handover_watch.HandoverWatch`), then
+one *round* reads each customer once in the order of the store's claim
+(:mod:`connect_ext.store.sync_claims`: a customer with a recent order, then one held by another
+partner, each not read for 12 h, then the longest unread), one Partner Center call each
 (``OverageService.refresh``); a customer read during the round, or shortly before it began
 (``FRESH_FOR_SECONDS``), ends it. What makes it safe to run anywhere, any time:
 
@@ -32,8 +35,10 @@ from typing import Callable, Dict, List, Optional, Set
 
 from connect_ext.customers.refs import ref_from_record
 from connect_ext.orders.confirming import ConfirmationPass, ConfirmationReport
+from connect_ext.orders.handover_watch import HandoverReport, HandoverWatch
 from connect_ext.orders.pacing import PacedReads, TokenBucket
 from connect_ext.partner_center.budget import SYNC, acting_for
+from connect_ext.service.handover import HandoverService
 
 
 DEFAULT_BATCH_SIZE = 20
@@ -76,14 +81,18 @@ class SyncReport:
     cut_off: bool = False
     # The awaited changes read first (their own report).
     confirmations: ConfirmationReport = field(default_factory=ConfirmationReport)
+    # The open handover requests read next (their own report).
+    handovers: HandoverReport = field(default_factory=HandoverReport)
 
     def summary(self) -> str:
         end = 'cut off by its time limit' if self.cut_off else 'round complete'
         return (
             f'overage sync {self.worker_id}: awaited changes: {self.confirmations.summary()}; '
+            f'handovers: {self.handovers.summary()}; '
             f'{len(self.refreshed)} refreshed, '
             f'{len(self.skipped)} without tenant id, {len(self.failed)} failed, '
-            f'{self.throttled + self.confirmations.throttled} throttled answer(s); {end}'
+            f'{self.throttled + self.confirmations.throttled + self.handovers.throttled} throttled '
+            f'answer(s); {end}'
         )
 
 
@@ -135,7 +144,14 @@ class OverageSync(PacedReads):
             self.store, self.service, pacer=self.pacer, deadline=self.deadline, worker_id=self.worker_id,
             clock=self.clock, sleep=self.sleep, logger=self.log,
         ).run()
-        if self.report.confirmations.cut_off:
+        if not self.report.confirmations.cut_off:
+            # Then the handover requests: a customer waiting for its holder to let go.
+            self.report.handovers = HandoverWatch(
+                self.store, HandoverService(self.service, store=self.store), pacer=self.pacer,
+                deadline=self.deadline,
+                worker_id=self.worker_id, clock=self.clock, sleep=self.sleep, logger=self.log,
+            ).run()
+        if self.report.confirmations.cut_off or self.report.handovers.cut_off:
             self.report.cut_off = True
         else:
             # Its calls take from the shared budget as the sync's: last, within SYNC_RATE_SHARE.
@@ -161,7 +177,8 @@ class OverageSync(PacedReads):
             if record.customer_id in self._tried:
                 continue  # tried this run already; re-claiming keeps it out of everyone's way
             if record.checked_at is not None and record.checked_at >= read_since:
-                # Read in this round; everything claimable after it was too (oldest first).
+                # Read in this round; everything claimable after it was too (the prioritised
+                # customers come before, never read this recently; then the longest unread first).
                 self.store.release_sync_claim(record.customer_id, self.worker_id)
                 round_complete = True
                 continue

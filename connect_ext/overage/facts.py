@@ -9,7 +9,7 @@ to the extension's partner account": an overage setting that points at an Azure 
 outside them belongs to another partner.
 """
 from dataclasses import dataclass, field
-from typing import FrozenSet, List, Mapping, Optional, Sequence
+from typing import FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from connect_ext.partner_center.models import AzureEntitlement, Customer, Overage, Subscription
 from connect_ext.vocabulary import (
@@ -48,6 +48,9 @@ class CustomerRef:
     # The Connect accounts (a reseller's ``PA-...``) Connect has just shown this customer to, asked
     # with that account's own installation client for this call; never read from the store.
     visible_to: FrozenSet[str] = frozenset()
+    # The OVG subscriptions (assets, AS-...) Connect holds for the customer, as last recorded:
+    # Partner Center may not show them (not provisioned yet, or sold through another partner).
+    ovg_asset_ids: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ Two deliberate exceptions to "every finding":
   and the Connect-side rules (country) are judged; the rest would state falsehoods ("no Azure
   plan") about a customer that was never looked at.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Collection, Dict, Iterable, List, Optional, Tuple, Union
 
 from connect_ext import vocabulary
@@ -23,6 +23,7 @@ from connect_ext.errors.error import OverageError
 from connect_ext.overage.access import may_see
 from connect_ext.overage.facts import OverageFacts
 from connect_ext.vocabulary import (
+    AUDIENCE_PARTNER,
     CREATE,
     CREATED_SUBSCRIPTION_NAME,
     CREATES_AZURE_PLAN,
@@ -42,6 +43,23 @@ CHINA = 'CN'
 _COMMERCIAL_QUALIFICATIONS = frozenset({'', 'none', 'commercial'})
 _DEFAULT_BLOCKED = frozenset(code.strip() for code in DEFAULT_BLOCKED_COUNTRIES.split(','))
 _SEVERITY_RANK = {vocabulary.BLOCKING: 0, vocabulary.ERROR: 0, vocabulary.WARNING: 1, vocabulary.INFO: 2}
+# What to do first, first: what nobody can fix (nothing else is worth doing then), what must be
+# known before anything is read, what takes another partner (the longest wait), then Microsoft's
+# prerequisites in the order they build on each other.
+BLOCKER_ORDER: Tuple[str, ...] = (
+    'CALLER_NOT_ALLOWED',
+    'CHINA_NOT_SUPPORTED',
+    'COUNTRY_NOT_SUPPORTED',
+    'CUSTOMER_QUALIFICATION_NOT_SUPPORTED',
+    'TENANT_ID_UNKNOWN',
+    'OVERAGE_HELD_BY_OTHER_PARTNER',
+    'LEGACY_AZURE_PRESENT',
+    'NO_ACTIVE_AZURE_PLAN',
+    'NO_ACTIVE_AZURE_SUBSCRIPTION',
+    'MCA_NOT_ACCEPTED',
+    'AZURE_SUBSCRIPTION_AVAILABLE',
+    'AZURE_SUBSCRIPTION_NOT_ELIGIBLE',
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,8 @@ class Finding:
     action: str
     params: Dict[str, Any] = field(default_factory=dict)
     blocks: Tuple[str, ...] = ()
+    # A blocking finding someone can remove; False: nothing can be done (China, a qualification...).
+    fixable: bool = True
 
     @classmethod
     def of(cls, code: str, **params: Any) -> 'Finding':
@@ -103,7 +123,16 @@ class Finding:
             action=texts.action,
             params={name: value for name, value in params.items() if value is not None},
             blocks=item.blocks,
+            fixable=item.fixable,
         )
+
+    def in_words_of(
+        self, audience: str = AUDIENCE_PARTNER, params: Optional[Dict[str, Any]] = None,
+    ) -> 'Finding':
+        """The same finding in the words ``audience`` reads (``params``: those it may see)."""
+        shown = dict(self.params if params is None else params)
+        texts = catalogue.render_entry(self.code, shown, audience)
+        return replace(self, message=texts.message, reason=texts.reason, action=texts.action, params=shown)
 
     def blocks_intent(self, intent: Union['Intent', str, None]) -> bool:
         action = intent.action if isinstance(intent, Intent) else intent
@@ -176,7 +205,7 @@ def _qualification(facts: OverageFacts) -> List[Finding]:
 def _partner_center_prerequisites(facts: OverageFacts) -> List[Finding]:
     findings: List[Finding] = []
     if not facts.active_ovg_subscriptions:
-        findings.append(Finding.of('NO_ACTIVE_OVG_SUBSCRIPTION'))
+        findings.append(_no_ovg_subscription(facts))
     legacy = facts.legacy_azure_subscriptions
     if legacy:
         offer_ids = sorted({sub.offer_id for sub in legacy if sub.offer_id})
@@ -189,6 +218,15 @@ def _partner_center_prerequisites(facts: OverageFacts) -> List[Finding]:
             'NO_ACTIVE_AZURE_SUBSCRIPTION', azure_plan_ids=[plan.id for plan in plans],
         ))
     return findings
+
+
+def _no_ovg_subscription(facts: OverageFacts) -> Finding:
+    """Partner Center shows no active OVG subscription: order one, unless Connect holds one (not
+    provisioned yet, or sold through another partner account) — another would be a duplicate."""
+    held = tuple(facts.customer.ovg_asset_ids)
+    if held:
+        return Finding.of('OVG_SUBSCRIPTION_NOT_IN_PARTNER_CENTER', connect_asset_ids=list(held))
+    return Finding.of('NO_ACTIVE_OVG_SUBSCRIPTION')
 
 
 def _current_state(facts: OverageFacts) -> List[Finding]:
@@ -241,10 +279,6 @@ def _enable(facts: OverageFacts, chosen: str) -> List[Finding]:
             eligible_azure_subscription_ids=[item.id for item in facts.eligible_entitlements],
         ))
     findings.append(Finding.of('OVERAGE_COLLECTS_ALL_PARTNERS', azure_subscription_id=chosen))
-    if status != STATUS_ENABLED:
-        # Moving between our own Azure subscriptions leaves credits as they are; turning it on
-        # is when a Communications Credits balance with auto-recharge would keep overage idle.
-        findings.append(Finding.of('COMMUNICATIONS_CREDITS_AUTO_RECHARGE'))
     return findings
 
 
@@ -288,8 +322,6 @@ def _create(facts: OverageFacts) -> List[Finding]:
     findings = _creation(facts)
     findings.append(Finding.of('NEW_AZURE_SUBSCRIPTION_BILLED', creates=describe_creation(facts)))
     findings.append(Finding.of('OVERAGE_COLLECTS_ALL_PARTNERS'))
-    if facts.overage_status != STATUS_ENABLED:
-        findings.append(Finding.of('COMMUNICATIONS_CREDITS_AUTO_RECHARGE'))
     return findings
 
 
@@ -351,10 +383,46 @@ def evaluate(
     findings += _partner_center_prerequisites(facts)
     findings += _current_state(facts)
     findings += _intent(facts, intent)
+    if _overage_on_or_switching_on(facts, intent, findings):
+        findings.append(Finding.of('COMMUNICATIONS_CREDITS_AUTO_RECHARGE'))
     if facts.active_ovg_subscriptions:
         findings.append(Finding.of('NO_MARGIN_OR_PEC'))
     return _ordered(findings)
 
 
+def _overage_on_or_switching_on(
+    facts: OverageFacts, intent: Optional[Intent], findings: List[Finding],
+) -> bool:
+    """Where the Communications Credits warning applies: overage is on (ours), it is being switched
+    on, or — just looking — it is off and some way of switching it on is open. A balance with
+    auto-recharge on keeps overage "on" without it ever collecting."""
+    if intent is not None and intent.action == DISABLE:
+        return False
+    if facts.overage_status == STATUS_ENABLED:
+        return True
+    if intent is not None:
+        return intent.enabling
+    if facts.overage_status != STATUS_DISABLED:
+        return False
+    return not (blocking_findings(findings, ENABLE) and blocking_findings(findings, CREATE))
+
+
+def _step(finding: Finding) -> int:
+    try:
+        return BLOCKER_ORDER.index(finding.code)
+    except ValueError:
+        return len(BLOCKER_ORDER)
+
+
 def _ordered(findings: List[Finding]) -> List[Finding]:
-    return sorted(findings, key=lambda finding: _SEVERITY_RANK[finding.severity])
+    """Blocking first, in :data:`BLOCKER_ORDER`, then warnings, then information; each code once."""
+    once: Dict[str, Finding] = {}
+    for finding in findings:
+        once.setdefault(finding.code, finding)
+    return sorted(
+        once.values(),
+        key=lambda finding: (
+            _SEVERITY_RANK[finding.severity],
+            _step(finding) if finding.severity == vocabulary.BLOCKING else 0,
+        ),
+    )

@@ -41,6 +41,15 @@ class _AuditDraft:
         self.ids: Dict[str, Optional[str]] = {}
         # The Azure subscription Microsoft created for the change, once it shows it.
         self.created: Optional[CreatedAzureSubscription] = None
+        # Azure subscription id -> its name, as the operation's read of Microsoft showed them.
+        self.names: Dict[str, str] = {}
+
+    def learn_names(self, facts) -> None:
+        """Keep the Azure subscriptions' names ``facts`` show, for the entry to name its from/to."""
+        for entitlements in facts.entitlements.values():
+            for entitlement in entitlements:
+                if entitlement.id and entitlement.friendly_name:
+                    self.names[entitlement.id] = entitlement.friendly_name
 
     def record(self, outcome: str, *, error: Optional[OverageError] = None) -> Any:
         assert not self.recorded, 'an operation is audited once'
@@ -52,6 +61,11 @@ class _AuditDraft:
         if self.created is not None:
             requested = Assignment(True, self.created.azure_subscription_id)
             details['created'] = self.created.to_dict()
+        names = {azure_id: self.names[azure_id]
+                 for azure_id in (before.azure_subscription_id, requested.azure_subscription_id)
+                 if azure_id in self.names}
+        if names:
+            details['names'] = names
         entry = self.store.record_audit(
             customer_id=self.customer.customer_id,
             tenant_id=self.customer.tenant_id,

@@ -3,52 +3,66 @@
 The customer, its qualifications, its subscriptions and its overage setting are independent and
 read in parallel; the Azure entitlements of each Azure plan need the plan's id, so the plan ids
 seen at the tenant's last read are listed speculatively in the same round (a second round only
-reads plans that are new). Every failure is translated into the public :class:`OverageError`.
+reads plans that are new). Those plan ids are kept in the store, so a new process reads in one
+round too, and a page's requests at once share one read (:mod:`.reads`). Every failure is
+translated into the public :class:`OverageError`.
 """
 import contextvars
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
-from connect_ext.cache import BoundedCache
 from connect_ext.errors.error import OverageError
 from connect_ext.errors.microsoft import translate
 from connect_ext.overage.facts import Caller, CustomerRef, OverageFacts
 from connect_ext.partner_center.errors import PartnerCenterError
 from connect_ext.partner_center.models import Overage
+from connect_ext.service.reads import SharedReads
 
 
 logger = logging.getLogger(__name__)
 
-# How many tenants' Azure plan ids are remembered for the speculative reads.
-KNOWN_PLANS_MAX = 50_000
-
 
 class FactsGatherer:
-    """Reads :class:`OverageFacts` with ``client`` on ``executor``'s threads."""
+    """Reads :class:`OverageFacts` with ``client`` on ``executor``'s threads; ``reads`` keeps the
+    plan ids and shares reads (:class:`.reads.SharedReads`; None: in this process only)."""
 
-    def __init__(self, client, executor: ThreadPoolExecutor):
+    def __init__(self, client, executor: ThreadPoolExecutor, reads: Optional[SharedReads] = None):
         self.client = client
         self.executor = executor
-        # tenant -> the Azure plan subscription ids seen at its last read (see gather()).
-        self._plan_ids = BoundedCache(KNOWN_PLANS_MAX)
+        self.reads = reads or SharedReads(None, lease_seconds=0.0)
 
     def gather(
-        self, customer: CustomerRef, caller: Caller, *, correlation_id: Optional[str] = None
+        self, customer: CustomerRef, caller: Caller, *, correlation_id: Optional[str] = None,
+        shared: bool = False,
     ) -> OverageFacts:
-        """Every fact the rules need, read from Partner Center now, in parallel.
+        """Every fact the rules need, read from Partner Center in parallel: now, or (``shared``)
+        the read another request at the same moment makes or has just made (:mod:`.reads`).
 
         The entitlements of an Azure plan can only be listed once the plan's subscription id is
         known, which would make two rounds of calls. The plan ids seen at the last read of this
-        tenant are listed speculatively in the first round; a second round happens only for
-        plans that were not known (a new plan), so an ordinary read costs one round.
+        tenant (kept in the store) are listed speculatively in the first round; a second round
+        happens only for plans that were not known (a new plan), so an ordinary read costs one
+        round, in a new process too.
         """
         if not customer.tenant_id:
             raise OverageError.from_code('TENANT_ID_UNKNOWN', customer_id=customer.customer_id)
+
+        def read(known_plans: Sequence[str]) -> OverageFacts:
+            return self._gather(customer, caller, correlation_id, known_plans)
+
+        if shared:
+            return self.reads.read(customer, caller, read)
+        known = self.reads.known_plans(customer.tenant_id)
+        facts = read(known)
+        self.reads.remember_plans(customer.tenant_id, facts, known)
+        return facts
+
+    def _gather(self, customer: CustomerRef, caller: Caller, correlation_id: Optional[str],
+                known_plans: Sequence[str]) -> OverageFacts:
         tenant = customer.tenant_id
         correlation_id = correlation_id or str(uuid.uuid4())
-        known_plans = self._plan_ids.get(tenant.lower(), ())
         calls = {
             'ms_customer': (self.client.get_customer, (tenant,), {'include_qualifications': False}),
             'qualifications': (self.client.get_qualifications, (tenant,), {}),
@@ -79,7 +93,6 @@ class FactsGatherer:
                 customer,
             )
         )
-        self._plan_ids.put(tenant.lower(), tuple(plans))
         ms_customer = first['ms_customer']
         ms_customer.qualifications = list(first['qualifications'])
         return OverageFacts(

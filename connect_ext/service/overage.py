@@ -34,6 +34,7 @@ from connect_ext.config import Settings
 from connect_ext.customers.refs import known_fields, ref_from_record
 from connect_ext.errors.error import OverageError
 from connect_ext.errors.microsoft import VISIBLE_OVG_SUBSCRIPTIONS, translate
+from connect_ext.overage.attention import blocker_of
 from connect_ext.overage.facts import Caller, CustomerRef, OverageFacts
 from connect_ext.overage.prerequisites import (
     Finding,
@@ -48,6 +49,7 @@ from connect_ext.service.audit import _AuditDraft
 from connect_ext.service.confirmations import Confirmations, verdict
 from connect_ext.service.creation import created_in, is_creation, shows
 from connect_ext.service.gathering import FactsGatherer
+from connect_ext.service.reads import SHARED_READ_SECONDS, shared_reads
 from connect_ext.service.results import (
     Assignment,
     AuditedChange,
@@ -122,6 +124,7 @@ class OverageService:
         now: Callable[[], datetime] = utcnow,
         confirm_delays: Sequence[float] = DEFAULT_CONFIRM_DELAYS,
         notify: Optional[Callable[[AuditedChange], Any]] = None,
+        shared_read_seconds: float = SHARED_READ_SECONDS,
     ):
         self.client = client
         self.store = store
@@ -131,7 +134,8 @@ class OverageService:
         self.now = now
         self.confirm_delays = tuple(confirm_delays)
         self.notify = notify
-        self._gatherer = FactsGatherer(client, self.executor)
+        self._gatherer = FactsGatherer(
+            client, self.executor, shared_reads(store, settings, self.now, shared_read_seconds))
         self.confirmations = Confirmations(
             store, within=timedelta(minutes=settings.confirm_within_minutes), now=self.now, notify=notify,
         )
@@ -139,15 +143,18 @@ class OverageService:
     # -- reading ---------------------------------------------------------------------------------
 
     def gather(
-        self, customer: CustomerRef, caller: Caller, *, correlation_id: Optional[str] = None
+        self, customer: CustomerRef, caller: Caller, *, correlation_id: Optional[str] = None,
+        shared: bool = False,
     ) -> OverageFacts:
-        """Every fact the rules need, read from Partner Center now, in parallel (:mod:`.gathering`)."""
-        return self._gatherer.gather(customer, caller, correlation_id=correlation_id)
+        """Every fact the rules need, read from Partner Center in parallel (:mod:`.gathering`);
+        ``shared``: the read of requests at the same moment (:mod:`.reads`)."""
+        return self._gatherer.gather(customer, caller, correlation_id=correlation_id, shared=shared)
 
-    def state(self, customer: CustomerRef, caller: Caller) -> OverageState:
-        """Microsoft's state now, every finding, and the store brought up to date."""
+    def state(self, customer: CustomerRef, caller: Caller, *, fresh: bool = False) -> OverageState:
+        """Microsoft's state now (one read shared by requests at the same moment, unless
+        ``fresh``), every finding, and the store brought up to date."""
         self._check_caller(customer, caller)
-        facts = self.gather(customer, caller)
+        facts = self.gather(customer, caller, shared=not fresh)
         pending = self.confirmations.settle(customer, facts.overage, facts=facts)
         state = self._state_of(facts, evaluate(facts, self.settings), pending)
         self._remember(state)
@@ -208,13 +215,14 @@ class OverageService:
         pending = pending or self.confirmations.pending(customer.customer_id)
         decided = verdict(pending, overage, self.now()) if pending is not None else None
         if decided is not None and decided.outcome == CONFIRMED and is_creation(pending):
-            return self.state(customer, SYNC_CALLER).status  # names the created Azure subscription
+            return self.state(customer, SYNC_CALLER, fresh=True).status  # names what was created
         if decided is not None and decided.outcome == CONFIRMED and pending.to_enabled:
             status = STATUS_ENABLED  # our own change now shows: that Azure subscription is ours
         else:
             status = _status_from_record(overage, self.store.get_customer(customer.customer_id))
-        if status == STATUS_UNKNOWN:
-            return self.state(customer, SYNC_CALLER).status  # reads in full, and settles
+        if status == STATUS_UNKNOWN or self.store.work_queue.unjudged(customer.customer_id, status):
+            # Reads in full, and settles; also once for a customer the work queue never judged.
+            return self.state(customer, SYNC_CALLER, fresh=True).status
         self.store.record_overage_state(
             customer.customer_id,
             status=status,
@@ -222,7 +230,8 @@ class OverageService:
             partner_id=overage.partner_id if overage else None,
             checked_at=self.now(),
         )
-        self.confirmations.settle(customer, overage, pending)
+        if pending is not None:  # looked up above: none awaited costs no second look-up
+            self.confirmations.settle(customer, overage, pending)
         return status
 
     # -- changing --------------------------------------------------------------------------------
@@ -275,12 +284,15 @@ class OverageService:
                 if not audit.recorded:
                     audit.record(FAILED, error=OverageError.from_code('INTERNAL_ERROR'))
                 raise
+            finally:
+                self._gatherer.reads.forget(customer)  # no read from before it answers after it
 
     def _change_locked(self, customer, caller, intent, if_match, audit) -> ChangeResult:
         correlation_id = str(uuid.uuid4())
         audit.ids['ms_correlation_id'] = correlation_id
         facts = self.gather(customer, caller, correlation_id=correlation_id)
         audit.before, audit.action = facts.overage, self._action_of(facts, intent)
+        audit.learn_names(facts)
         findings = evaluate(facts, self.settings, intent)
         pending = self.confirmations.settle(customer, facts.overage, facts=facts)
         state = self._state_of(facts, findings, pending)
@@ -449,6 +461,9 @@ class OverageService:
             partner_id=overage.partner_id if overage else None,
             checked_at=state.checked_at,
         )
+        # The work queue: what stops this customer, judged from this full read (overage/attention.py).
+        self.store.work_queue.judged(customer.customer_id, blocker_of(state.facts, self.settings),
+                                     at=state.checked_at)
 
     @staticmethod
     def _action_of(facts: OverageFacts, intent: Intent) -> str:

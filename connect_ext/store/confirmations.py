@@ -14,12 +14,13 @@ one, even with several replicas running the background pass at once:
 
 Reached as :attr:`connect_ext.store.Store.confirmations`.
 """
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Iterable, List, Mapping, Optional, Set
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select
 
 from connect_ext.store.fields import clean_audit_fields, one_of, optional_text, required_text
+from connect_ext.store.leases import claim_rows, release_row
 from connect_ext.store.models import ACTOR_TYPES, AuditEntry, PendingConfirmation, ensure_utc
 from connect_ext.store.queries import audit_record, id_set
 from connect_ext.store.records import AuditRecord, PendingConfirmationRecord, record_from_row
@@ -128,57 +129,19 @@ class PendingConfirmations:
         since then (a pass reads each row once). A claimed row goes to no one else until its
         lease ends (``now + lease_seconds``) or :meth:`release`, even with several replicas.
         """
-        worker_id = required_text(worker_id, 'worker_id')
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f'batch_size must be a positive integer, not {batch_size!r}')
-        if not lease_seconds > 0:
-            raise ValueError(f'lease_seconds must be positive, not {lease_seconds!r}')
-        now = self._store.now() if now is None else ensure_utc(now, 'now')
-        conditions = [or_(
-            PendingConfirmation.claimed_until.is_(None), PendingConfirmation.claimed_until <= now,
-        )]
-        if read_before is not None:
-            read_before = ensure_utc(read_before, 'read_before')
-            conditions.append(or_(
-                PendingConfirmation.checked_at.is_(None), PendingConfirmation.checked_at < read_before,
-            ))
-        with self._store.session() as session:
-            rows = session.scalars(
-                select(PendingConfirmation)
-                .where(*conditions)
-                .order_by(
-                    PendingConfirmation.checked_at.asc().nulls_first(),
-                    PendingConfirmation.requested_at,
-                    PendingConfirmation.customer_id,
-                )
-                .limit(batch_size)
-                .with_for_update(skip_locked=True),
-            ).all()
-            for row in rows:
-                row.claimed_until = now + timedelta(seconds=lease_seconds)
-                row.claimed_by = worker_id
-            session.flush()
-            return [_record(row) for row in rows]
+        return claim_rows(
+            self._store, PendingConfirmation, _record, worker_id=worker_id, batch_size=batch_size,
+            lease_seconds=lease_seconds, read_before=read_before, now=now,
+        )
 
     def release(
         self, customer_id: str, audit_id: int, worker_id: str, *, checked_at: Optional[datetime] = None,
     ) -> bool:
         """``worker_id`` hands it back, read at ``checked_at`` (None: not read); False if it holds
         it no more (its lease lapsed and someone else claimed it, or it ended)."""
-        values: dict = {'claimed_until': None, 'claimed_by': None}
-        if checked_at is not None:
-            values['checked_at'] = ensure_utc(checked_at, 'checked_at')
-        with self._store.session() as session:
-            result = session.execute(
-                update(PendingConfirmation)
-                .where(
-                    PendingConfirmation.customer_id == customer_id,
-                    PendingConfirmation.audit_id == audit_id,
-                    PendingConfirmation.claimed_by == worker_id,
-                )
-                .values(**values),
-            )
-            return bool(result.rowcount)
+        return release_row(self._store, PendingConfirmation, worker_id, (
+            PendingConfirmation.customer_id == customer_id, PendingConfirmation.audit_id == audit_id,
+        ), checked_at)
 
     def finish(self, customer_id: str, audit_id: int, audit: Mapping[str, Any]) -> Optional[AuditRecord]:
         """End the confirmation of change ``audit_id`` and append its follow-up audit entry, at once.

@@ -24,10 +24,10 @@ from connect_ext.store.models import (
 CUSTOMER_FIELDS = frozenset({
     'tenant_id', 'name', 'country', 'tier1_id', 'tier2_id', 'reseller_mpn',
     'ovg_subscription_count', 'ovg_asset_ids', 'overage_status', 'azure_entitlement_id',
-    'overage_partner_id', 'flags', 'checked_at', 'reseller_mpn_checked_at',
+    'overage_partner_id', 'flags', 'checked_at', 'reseller_mpn_checked_at', 'last_order_at',
 })
 # Changing only these is bookkeeping, not a change of what the record says: no version bump.
-BOOKKEEPING_FIELDS = frozenset({'checked_at', 'reseller_mpn_checked_at'})
+BOOKKEEPING_FIELDS = frozenset({'checked_at', 'reseller_mpn_checked_at', 'last_order_at'})
 
 AUDIT_FIELDS = frozenset({
     'customer_id', 'tenant_id', 'at', 'actor_type', 'actor_id', 'actor_name', 'action',
@@ -129,6 +129,7 @@ _CUSTOMER_CLEANERS: Dict[str, Callable[[Any, str], Any]] = {
     'flags': _string_list,
     'checked_at': _optional_utc,
     'reseller_mpn_checked_at': _optional_utc,
+    'last_order_at': _optional_utc,
 }
 
 _AUDIT_CLEANERS: Dict[str, Callable[[Any, str], Any]] = {

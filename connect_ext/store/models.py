@@ -129,7 +129,16 @@ class Customer(Base):
     azure_entitlement_id: Mapped[Optional[str]] = mapped_column(String())
     overage_partner_id: Mapped[Optional[str]] = mapped_column(String())
     flags: Mapped[List[str]] = mapped_column(_json(), default=list)
+    # The work queue (connect_ext/overage/attention.py, store/attention.py): what the customer needs
+    # and the catalogue code of why; the code of what stopped it at the last full read and when that
+    # was (None: not since migration 0007). attention None: not judged yet.
+    attention: Mapped[Optional[str]] = mapped_column(String())
+    attention_reason: Mapped[Optional[str]] = mapped_column(String())
+    attention_blocker: Mapped[Optional[str]] = mapped_column(String())
+    attention_judged_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     checked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # When a Connect order event last touched the customer: the sync reads it first for a while.
+    last_order_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     sync_claimed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     sync_claimed_by: Mapped[Optional[str]] = mapped_column(String())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -143,6 +152,8 @@ class Customer(Base):
         # The overview: ordered by name, optionally one status, optionally a name prefix.
         Index('ix_customers_search_name', 'search_name', 'customer_id'),
         Index('ix_customers_status_search_name', 'overage_status', 'search_name', 'customer_id'),
+        # The work queue: one attention, ordered by name (migration 0007).
+        Index('ix_customers_attention_search_name', 'attention', 'search_name', 'customer_id'),
     )
 
 
@@ -166,11 +177,43 @@ class CustomerAccount(Base):
     )
 
 
+class CustomerWord(Base):
+    """The start of each later word of a customer's name, for the overview's word search.
+
+    ``word`` is the search name (:func:`search_key`) from the start of its second, third... word to
+    its end, so a prefix range on it finds a name by the start of any word ("toys" and "toys ltd"
+    find "wingtip toys ltd"); the first word is the search name itself, searched on ``customers``.
+    ``search_name`` repeats the customer's, so a page is ordered from this table's index alone.
+    Kept by :mod:`connect_ext.store.words` at every write of a name (migration 0007).
+    """
+
+    __tablename__ = 'customer_words'
+
+    customer_id: Mapped[str] = mapped_column(_searchable_text(), primary_key=True)
+    word: Mapped[str] = mapped_column(_searchable_text(), primary_key=True)
+    search_name: Mapped[str] = mapped_column(_searchable_text())
+
+    __table_args__ = (
+        Index('ix_customer_words_word', 'word', 'search_name', 'customer_id'),
+    )
+
+
 # The sync reads the oldest first, never-read (NULL) before all. SQLite sorts NULL first in
 # ascending order already and has no NULLS FIRST in indexes; PostgreSQL needs it said.
 Index('ix_customers_checked_at', Customer.checked_at, Customer.customer_id).ddl_if(dialect='sqlite')
 Index(
     'ix_customers_checked_at', Customer.checked_at.asc().nulls_first(), Customer.customer_id,
+).ddl_if(dialect='postgresql')
+# What the sync reads first (store/sync_claims.py): customers with a recent order, and those held
+# by another partner, each longest unread first.
+Index('ix_customers_last_order_at', Customer.last_order_at, Customer.customer_id)
+Index(
+    'ix_customers_status_checked_at', Customer.overage_status, Customer.checked_at,
+    Customer.customer_id,
+).ddl_if(dialect='sqlite')
+Index(
+    'ix_customers_status_checked_at', Customer.overage_status,
+    Customer.checked_at.asc().nulls_first(), Customer.customer_id,
 ).ddl_if(dialect='postgresql')
 
 
@@ -202,6 +245,8 @@ class AuditEntry(Base):
         # A customer's history, newest first; and the whole trail newest first.
         Index('ix_audit_entries_customer_id_at', 'customer_id', 'at', 'id'),
         Index('ix_audit_entries_at', 'at', 'id'),
+        # The activity feed of one outcome ("what failed"), newest first (migration 0010).
+        Index('ix_audit_entries_outcome_at', 'outcome', 'at', 'id'),
     )
 
 
@@ -300,3 +345,81 @@ class RateBudgetRow(Base):
     window_used: Mapped[int] = mapped_column(Integer())
     previous_used: Mapped[int] = mapped_column(Integer())
     throttles: Mapped[Optional[Any]] = mapped_column(_json(none_as_null=True))
+
+
+class PartnerCenterRead(Base):
+    """What the last Partner Center read of one customer tenant found, shared by every process
+    (:mod:`connect_ext.store.partner_center_reads`): the Azure plan ids it saw, the read itself
+    (``facts``: Microsoft's customer, subscriptions, Azure subscriptions, overage; nothing secret)
+    from ``read_at``, and the lease of a read under way (``lease_owner``, from ``leased_at`` until
+    ``lease_until``).
+    Times are seconds on the reads' clock (wall-clock seconds in production)."""
+
+    __tablename__ = 'partner_center_reads'
+
+    tenant_id: Mapped[str] = mapped_column(String(), primary_key=True)
+    plan_ids: Mapped[Optional[Any]] = mapped_column(_json(none_as_null=True))
+    facts: Mapped[Optional[Any]] = mapped_column(_json(none_as_null=True))
+    read_at: Mapped[Optional[float]] = mapped_column(Float())
+    lease_owner: Mapped[Optional[str]] = mapped_column(String())
+    leased_at: Mapped[Optional[float]] = mapped_column(Float())
+    lease_until: Mapped[Optional[float]] = mapped_column(Float())
+
+
+class Handover(Base):
+    """A request to take the customer's overage over when the partner that holds it releases it.
+
+    One row per customer (``request_id`` tells one request from the next that replaces it once it
+    ended). ``holder_*`` is who held the overage when it was asked, ``current_holder_*`` who holds
+    it at the watch's last read (it may move without being released); ``state`` is the vocabulary's
+    ``HANDOVER_STATES``. The claim columns hand it to one watch at a time; ``checked_at`` is its last
+    read. See :mod:`connect_ext.store.handovers`.
+    """
+
+    __tablename__ = 'handovers'
+
+    customer_id: Mapped[str] = mapped_column(String(), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String())
+    tenant_id: Mapped[Optional[str]] = mapped_column(String())
+    state: Mapped[str] = mapped_column(String())
+    azure_subscription_id: Mapped[Optional[str]] = mapped_column(String())
+    create_azure_subscription: Mapped[bool] = mapped_column()
+    enable_when_released: Mapped[bool] = mapped_column()
+    holder_partner_id: Mapped[Optional[str]] = mapped_column(String())
+    holder_entitlement_id: Mapped[Optional[str]] = mapped_column(String())
+    current_holder_partner_id: Mapped[Optional[str]] = mapped_column(String())
+    current_holder_entitlement_id: Mapped[Optional[str]] = mapped_column(String())
+    holder_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    requested_by_type: Mapped[str] = mapped_column(String())
+    requested_by_id: Mapped[Optional[str]] = mapped_column(String())
+    requested_by_name: Mapped[Optional[str]] = mapped_column(String())
+    released_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    ended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    ended_by_type: Mapped[Optional[str]] = mapped_column(String())
+    ended_by_id: Mapped[Optional[str]] = mapped_column(String())
+    change_audit_id: Mapped[Optional[int]] = mapped_column(_BIG_ID)
+    change_outcome: Mapped[Optional[str]] = mapped_column(String())
+    stop_code: Mapped[Optional[str]] = mapped_column(String())
+    stop_message: Mapped[Optional[str]] = mapped_column(String())
+    checked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[Optional[str]] = mapped_column(String())
+
+    __table_args__ = (Index('ix_handovers_state_checked_at', 'state', 'checked_at'),)
+
+
+class OrderNote(Base):
+    """What the notes of one request said (:mod:`connect_ext.store.order_notes`): the
+    ``fingerprint`` (the marker's digits) and ``message_id`` of its last note, and
+    ``message_ids``, every note message recorded for it, oldest first, in ``conversation_id``."""
+
+    __tablename__ = 'order_notes'
+
+    request_id: Mapped[str] = mapped_column(String(), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String())
+    fingerprint: Mapped[str] = mapped_column(String())
+    message_id: Mapped[Optional[str]] = mapped_column(String())
+    message_ids: Mapped[List[str]] = mapped_column(_json(), default=list)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime())

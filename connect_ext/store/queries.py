@@ -5,18 +5,21 @@ search that every btree index answers, see :mod:`.models`), check list arguments
 between ORM rows (:mod:`.models`) and the plain records (:mod:`.records`).
 """
 import json
+import re
 from datetime import datetime
 from typing import Any, Iterable, List, Mapping, Optional, Set, Tuple
 
-from sqlalchemy import Select, and_, func, or_, select, text, tuple_, union
+from sqlalchemy import Select, and_, exists, func, or_, select, text, tuple_, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from connect_ext.store.attention import attention_filter
 from connect_ext.store.fields import BOOKKEEPING_FIELDS, one_of
 from connect_ext.store.models import (
     OVERAGE_STATUSES,
     AuditEntry,
     Customer,
+    CustomerWord,
     IdempotencyKey,
     search_key,
 )
@@ -102,6 +105,10 @@ def apply_customer_fields(row: Customer, values: Mapping[str, Any], now: datetim
         row.updated_at = now
 
 
+# What the start of a customer id (TA-...) or of a tenant id (a GUID) can look like.
+_MAY_BE_CUSTOMER_ID = re.compile(r'^(t|ta|ta-[0-9a-z-]*)$', re.IGNORECASE)
+_MAY_BE_TENANT_ID = re.compile(r'^[0-9a-f-]+$', re.IGNORECASE)
+
 # Up to this many matching customers the overview's total is counted exactly.
 COUNT_LIMIT = 10_000
 
@@ -116,6 +123,7 @@ def customer_list_queries(
     offset: int,
     after: Optional[Tuple[str, str]] = None,
     count_limit: int = COUNT_LIMIT,
+    attention: Optional[str] = None,
 ) -> Optional[Tuple[Select, Select, Select]]:
     """The bounded count, the page and the full count (for an estimate) of
     ``Store.list_customers``.
@@ -127,16 +135,26 @@ def customer_list_queries(
     ids): there is nothing to ask.
     """
     conditions: List[ColumnElement] = []
+    # The same conditions for the id and tenant ranges, the status as an expression no index
+    # holds: those ranges hold few customers, and their own index must find them.
+    narrow: List[ColumnElement] = []
     if status is not None:
-        conditions.append(Customer.overage_status == one_of(OVERAGE_STATUSES)(status, 'status'))
+        status = one_of(OVERAGE_STATUSES)(status, 'status')
+        conditions.append(Customer.overage_status == status)
+        narrow.append(Customer.overage_status + '' == status)
+    if attention is not None:
+        conditions.extend(attention_filter(attention))
+        narrow.extend(attention_filter(attention))
     term = (search or '').strip()
     matches: List[ColumnElement] = []
     if term:
-        matches = [
-            prefix_match(Customer.search_name, search_key(term)),
-            prefix_match(Customer.customer_id, term.upper()),
-            prefix_match(Customer.tenant_id, term.lower()),
-        ]
+        # A branch runs only where it can match: a range that cannot hold the term would still
+        # make a database walk every row of the status in name order looking for one.
+        matches = [prefix_match(Customer.search_name, search_key(term))]
+        if _MAY_BE_CUSTOMER_ID.match(term):
+            matches.append(prefix_match(Customer.customer_id, term.upper()))
+        if _MAY_BE_TENANT_ID.match(term):
+            matches.append(prefix_match(Customer.tenant_id, term.lower()))
     if visible_to is not None:
         conditions.append(seen_by(visible_to))
     if customer_ids is not None:
@@ -151,22 +169,63 @@ def customer_list_queries(
         keyset.append(tuple_(Customer.search_name, Customer.customer_id) > tuple_(name, customer_id))
     if matches:
         # One index range per kind of prefix, each cut at the page's end, then their union:
-        # an OR of the three would make the database walk the whole ordering index.
+        # an OR of the three would make the database walk the whole ordering index. A later word
+        # of the name is a range of customer_words, cut in name order from its own index.
+        later = word_match(search_key(term), conditions, after)
+        # The id and tenant ranges hold few customers: sorted after their own index found them
+        # (an order by an expression no index holds), or SQLite walks the status in name order.
+        few = (Customer.search_name + '', Customer.customer_id)
         branches = [
             select(Customer.customer_id, Customer.search_name)
-            .where(*conditions, *keyset, match).order_by(*order).limit(offset + limit + 1).subquery()
-            for match in matches
-        ]
+            .where(*(conditions if index == 0 else narrow + conditions[len(narrow):]), *keyset, match)
+            .order_by(*(order if index == 0 else few))
+            .limit(offset + limit + 1).subquery()
+            for index, match in enumerate(matches)
+        ] + [later.limit(offset + limit + 1).subquery()]
         keys = union(*[select(branch) for branch in branches]).subquery()
         page = select(Customer).join(keys, Customer.customer_id == keys.c.customer_id)
-        conditions.append(or_(*matches))
+        # The count too is the union of the ranges (each cut at the bound), never a scan.
+        ranges = [select(Customer.customer_id)
+                  .where(*(conditions if index == 0 else narrow + conditions[len(narrow):]), match)
+                  for index, match in enumerate(matches)]
+        ranges.append(word_match(search_key(term), conditions, ordered=False))
+        counted = union(*[select(one.limit(count_limit + 1).subquery()) for one in ranges])
+        bounded = select(func.count()).select_from(
+            select(counted.subquery()).limit(count_limit + 1).subquery(),
+        )
+        conditions.append(or_(*matches, Customer.customer_id.in_(later_word_ids(search_key(term)))))
     else:
         page = select(Customer).where(*conditions, *keyset)
-    bounded = select(func.count()).select_from(
-        select(Customer.customer_id).where(*conditions).limit(count_limit + 1).subquery(),
-    )
+        bounded = select(func.count()).select_from(
+            select(Customer.customer_id).where(*conditions).limit(count_limit + 1).subquery(),
+        )
     full = select(func.count()).select_from(Customer).where(*conditions)
     return bounded, page.order_by(*order).limit(limit + 1).offset(offset), full
+
+
+def later_word_ids(key: str) -> Select:
+    """The ids of the customers with a later word of the name starting with ``key``."""
+    return select(CustomerWord.customer_id).where(prefix_match(CustomerWord.word, key))
+
+
+def word_match(
+    key: str, conditions: List[ColumnElement], after: Optional[Tuple[str, str]] = None, *,
+    ordered: bool = True,
+) -> Select:
+    """The customers (id, search name) with a later word of the name starting with ``key``, in name
+    order from ``ix_customer_words_word``, within ``conditions`` (on ``customers``); ``ordered``
+    False: their ids alone, in no order (for the count)."""
+    keyset = [] if after is None else [
+        tuple_(CustomerWord.search_name, CustomerWord.customer_id) > tuple_(*after)]
+    columns = (CustomerWord.customer_id, CustomerWord.search_name) if ordered else (CustomerWord.customer_id,)
+    query = select(*columns).where(prefix_match(CustomerWord.word, key), *keyset)
+    if conditions:
+        # A correlated EXISTS, not a join: the words' own index drives, each match probes its
+        # customer by key (a join let SQLite walk every customer of the status instead).
+        query = query.where(exists().where(Customer.customer_id == CustomerWord.customer_id, *conditions))
+    if not ordered:
+        return query
+    return query.distinct().order_by(CustomerWord.search_name, CustomerWord.customer_id)
 
 
 def check_after(after: Any) -> Tuple[str, str]:

@@ -43,6 +43,11 @@ class CustomerRecord:
     updated_at: datetime
     version: int
     reseller_mpn_checked_at: Optional[datetime] = None
+    # When a Connect order event last touched the customer (the sync reads it first for a while).
+    last_order_at: Optional[datetime] = None
+    # The work queue (connect_ext/overage/attention.py): None until a full read judged it.
+    attention: Optional[str] = None
+    attention_reason: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,40 @@ class PendingConfirmationRecord:
     actor_type: str
     actor_id: Optional[str]
     actor_name: Optional[str]
+    checked_at: Optional[datetime]
+    claimed_until: Optional[datetime]
+    claimed_by: Optional[str]
+
+
+@dataclass(frozen=True)
+class HandoverRecord:
+    """A customer's request to take its overage over when the partner that holds it releases it."""
+
+    customer_id: str
+    request_id: str
+    tenant_id: Optional[str]
+    state: str
+    azure_subscription_id: Optional[str]
+    create_azure_subscription: bool
+    enable_when_released: bool
+    holder_partner_id: Optional[str]
+    holder_entitlement_id: Optional[str]
+    current_holder_partner_id: Optional[str]
+    current_holder_entitlement_id: Optional[str]
+    holder_changed_at: Optional[datetime]
+    requested_at: datetime
+    expires_at: datetime
+    requested_by_type: str
+    requested_by_id: Optional[str]
+    requested_by_name: Optional[str]
+    released_at: Optional[datetime]
+    ended_at: Optional[datetime]
+    ended_by_type: Optional[str]
+    ended_by_id: Optional[str]
+    change_audit_id: Optional[int]
+    change_outcome: Optional[str]
+    stop_code: Optional[str]
+    stop_message: Optional[str]
     checked_at: Optional[datetime]
     claimed_until: Optional[datetime]
     claimed_by: Optional[str]

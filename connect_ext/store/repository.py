@@ -15,16 +15,19 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Callable, ContextManager, Iterable, Iterator, List, Mapping, Optional, Tuple
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ColumnElement
 
+from connect_ext.store.attention import WorkQueue, judge_rows
 from connect_ext.store.confirmations import PendingConfirmations
 from connect_ext.store.credentials import Credentials
 from connect_ext.store.engine import create_store_engine, writing
 from connect_ext.store.errors import CustomerNotFound
 from connect_ext.store.fields import clean_audit_fields, clean_customer_fields, required_text
+from connect_ext.store.handovers import Handovers
+from connect_ext.store.history import History
 from connect_ext.store.locks import DEFAULT_LOCK_TIMEOUT_SECONDS, CustomerLocks
 from connect_ext.store.migrate import upgrade
 from connect_ext.store.models import (
@@ -36,6 +39,8 @@ from connect_ext.store.models import (
     normalise_tenant_id,
     search_key,
 )
+from connect_ext.store.order_notes import OrderNotes
+from connect_ext.store.partner_center_reads import PartnerCenterReads
 from connect_ext.store.queries import (
     COUNT_LIMIT,
     apply_customer_fields,
@@ -50,10 +55,14 @@ from connect_ext.store.queries import (
 )
 from connect_ext.store.rate_budget import RateBudgets
 from connect_ext.store.records import AuditRecord, CustomerRecord, IdempotentResponse, Page
+from connect_ext.store.sync_claims import SyncCoverage
+from connect_ext.store.sync_claims import claim as claim_in_order
+from connect_ext.store.sync_claims import coverage as count_coverage
 from connect_ext.store.visibility import forget as forget_pairs
 from connect_ext.store.visibility import forget_unseen_since as forget_stale_pairs
 from connect_ext.store.visibility import record_seen as record_pairs
 from connect_ext.store.visibility import seen_at as pair_seen_at
+from connect_ext.store.words import keep_words
 
 
 def utc_now() -> datetime:
@@ -77,10 +86,22 @@ class Store:
         self._customer_locks = CustomerLocks(self.engine)
         # Changes waiting for Microsoft to confirm them (their own module, .confirmations).
         self.confirmations = PendingConfirmations(self)
+        # The work queue and the word search follow every write of a customer (.attention, .words).
+        self.work_queue = WorkQueue(self.session, self.now)
+        for keep in (judge_rows, keep_words):
+            event.listen(self._write_sessions, 'before_flush', keep)
+        # Requests to take the overage over when its holder releases it (their own module, .handovers).
+        self.handovers = Handovers(self)
         # The credentials the extension renews itself (the rotated refresh token), encrypted.
         self.credentials = Credentials(self.session)
         # Partner Center's rate budgets, shared by every process (their own module, .rate_budget).
         self.rate_budgets = RateBudgets(self.session)
+        # The activity feed across customers (its own module, .history).
+        self.history = History(self)
+        # The last Partner Center read of each tenant, shared by every process (.partner_center_reads).
+        self.partner_center_reads = PartnerCenterReads(self.session)
+        # What each request's order notes said (its own module, .order_notes).
+        self.order_notes = OrderNotes(self.session, self.now)
 
     @classmethod
     def migrated(
@@ -209,6 +230,7 @@ class Store:
         search: Optional[str] = None,
         visible_to: Optional[str] = None,
         customer_ids: Optional[Iterable[str]] = None,
+        attention: Optional[str] = None,
         limit: int = 50,
         offset: int = 0,
         after: Optional[Tuple[str, str]] = None,
@@ -220,7 +242,8 @@ class Store:
         keyset paging: no deep offset to walk). The total is exact up to ``count_limit`` matches;
         past it the page says it is an estimate (PostgreSQL's planner) or a lower bound (SQLite).
 
-        ``search`` is a prefix of the name (any case), of the customer id or of the tenant id.
+        ``search`` is the start of any word of the name (any case, :mod:`.words`), or a prefix of
+        the customer id or of the tenant id; ``attention`` one of the work queue's (:mod:`.attention`).
         ``visible_to`` keeps the customers Connect showed to that account (:meth:`record_seen`) and
         ``customer_ids`` those listed; an empty collection matches nothing (a caller scoped to
         nothing sees nothing), None means no such filter.
@@ -231,7 +254,7 @@ class Store:
             if offset:
                 raise ValueError('after (a cursor) and offset do not combine')
         queries = customer_list_queries(
-            status=status, search=search, visible_to=visible_to,
+            status=status, search=search, visible_to=visible_to, attention=attention,
             customer_ids=customer_ids, limit=limit, offset=offset, after=after,
             count_limit=count_limit,
         )
@@ -290,11 +313,12 @@ class Store:
         lease_seconds: float,
         now: Optional[datetime] = None,
     ) -> List[CustomerRecord]:
-        """Claim up to ``batch_size`` customers to re-read, least recently read first.
+        """Claim up to ``batch_size`` customers to re-read, in the sync's order (:mod:`.sync_claims`:
+        a recent order, then held by another partner, then longest unread; never read first).
 
-        Never-read customers come first. A claimed customer is not handed to anyone else until
-        its lease ends (``now + lease_seconds``) or its worker releases it, even when several
-        threads or replicas claim at the same moment.
+        A claimed customer is not handed to anyone else until its lease ends
+        (``now + lease_seconds``) or its worker releases it, even when several threads or replicas
+        claim at the same moment.
         """
         worker_id = required_text(worker_id, 'worker_id')
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -303,20 +327,14 @@ class Store:
             raise ValueError(f'lease_seconds must be positive, not {lease_seconds!r}')
         now = self.now() if now is None else ensure_utc(now, 'now')
         lease_end = now + timedelta(seconds=lease_seconds)
-        claimable = or_(Customer.sync_claimed_until.is_(None), Customer.sync_claimed_until <= now)
         with self.session() as session:
-            rows = session.scalars(
-                select(Customer)
-                .where(claimable)
-                .order_by(Customer.checked_at.asc().nulls_first(), Customer.customer_id)
-                .limit(batch_size)
-                .with_for_update(skip_locked=True),
-            ).all()
-            for row in rows:
-                row.sync_claimed_until = lease_end
-                row.sync_claimed_by = worker_id
-            session.flush()
-            return [customer_record(row) for row in rows]
+            return claim_in_order(session, worker_id=worker_id, batch_size=batch_size, now=now,
+                                  lease_end=lease_end)
+
+    def sync_coverage(self) -> SyncCoverage:
+        """How much the reads cover now: the share read in the last day and week, the oldest read."""
+        with self.session(write=False) as session:
+            return count_coverage(session, self.now())
 
     def release_sync_claim(self, customer_id: str, worker_id: str) -> bool:
         """End ``worker_id``'s claim of the customer; False if it holds none (e.g. lease lost)."""

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sandbox.partner_center import holders
 from sandbox.partner_center.faults import Call, CallLog, Decision, FaultRule, Faults
 from sandbox.partner_center.world import (
     OVERAGE_TYPE,
@@ -612,6 +613,23 @@ def _add_world_routes(app: FastAPI, world: World, faults: Faults, calls: CallLog
     @app.get(CONTROL_PREFIX + '/world')
     async def read_world():
         return world_json(world)
+
+    # The partner that holds a customer's overage releases it, or it moves to another partner
+    # without being released (sandbox/partner_center/holders.py; conformance PC-90..PC-99).
+    @app.post(CONTROL_PREFIX + '/customers/{tenant}/overage/release')
+    async def release_overage(tenant: str):
+        return _state_json(holders.release(world, tenant))
+
+    @app.post(CONTROL_PREFIX + '/customers/{tenant}/overage/move')
+    async def move_overage(tenant: str, request: Request):
+        try:
+            body = json.loads(await request.body() or b'{}')
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return JSONResponse({'error': 'the body must be a JSON object'}, status_code=400)
+        return _state_json(holders.move(world, tenant, body.get('partner_id'),
+                                        body.get('azure_subscription_id'), body.get('holder_tenant_id')))
 
     @app.patch(CONTROL_PREFIX + '/world')
     async def tune_world(request: Request):

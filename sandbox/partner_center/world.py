@@ -495,6 +495,13 @@ class World:
                 if refresh_token in partner.users:
                     partner.revoked.add(refresh_token)
 
+    def revoke_every_refresh_token(self) -> None:
+        """Every refresh token issued so far, rotated ones included, is refused from now on (as
+        after the user's password is reset or an administrator revokes its sessions)."""
+        with self.lock:
+            for partner in self.partners.values():
+                partner.revoked.update(partner.users)
+
     def expire_access_tokens(self) -> None:
         """Every access token issued so far is now expired (the next API call answers 401)."""
         with self.lock:

@@ -37,6 +37,8 @@ def test_a_customer_row_shows_the_last_known_state(api, store, sim):
             'flags': ['last_ovg_gone'],
             'checked_at': '2026-11-01T08:30:00+00:00',
             'pending_confirmation': False,
+            'attention': 'none',
+            'attention_reason': None,
         }],
         'total': 1,
         'total_is': 'exact',

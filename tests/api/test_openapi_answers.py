@@ -146,6 +146,19 @@ def test_every_route_answers_what_the_document_says(answers, api, sim, connect, 
     answers('PUT', f'/api/customers/{READY}/overage', put, json_body={'azure_subscription_id': None},
             expect=503)
     sim.faults.clear()
+    # A handover: none yet, asked, asked again, read (by the customer too), refused, cancelled.
+    handover, held_handover = customer_route('/handover'), f'/api/customers/{HELD}/overage/handover'
+    ask = {'azure_subscription_id': demo.HELD_ENTITLEMENT_ID, 'enable_when_released': True}
+    answers('GET', held_handover, handover, expect=404)
+    answers('PUT', held_handover, handover, json_body=ask, expect=201)
+    answers('PUT', held_handover, handover, json_body=ask, expect=409)
+    answers('GET', held_handover, handover, expect=200)
+    answers('GET', held_handover, handover, who=customer(HELD), expect=200)
+    answers('PUT', f'/api/customers/{READY}/overage/handover', handover,
+            json_body={'create_azure_subscription': True, 'enable_when_released': False}, expect=409)
+    answers('PUT', held_handover, handover, json_body={'enable_when_released': True}, expect=422)
+    answers('DELETE', held_handover, handover, expect=200)
+    answers('DELETE', held_handover, handover, expect=404)
     # The history: with successes, failures and nulls; refusals; Connect failing.
     for customer_id in (READY, HELD, ENABLED):
         answers('GET', f'/api/customers/{customer_id}/overage/history', customer_route('/history'),
@@ -161,6 +174,13 @@ def test_every_route_answers_what_the_document_says(answers, api, sim, connect, 
     )
     answers('GET', '/api/customers/TA-4000-0000-0001/overage/history', customer_route('/history'),
             expect=503)
+    # The activity feed across customers: every persona, each filter, a refusal.
+    for who in (OWNER, RESELLER_A, customer(READY)):
+        answers('GET', '/api/history', '/api/history', who=who, expect=200)
+    answers('GET', '/api/history', '/api/history',
+            query={'customer': 'ready', 'outcome': 'succeeded', 'since': '2020-01-01', 'limit': '1'},
+            expect=200)
+    answers('GET', '/api/history', '/api/history', query={'since': 'soon'}, expect=422)
     # A subscription's customer.
     asset = '/api/assets/{asset_id}/overage'
     connect('subscriptions').assets['AS-5000-0000-0001'].get(return_value={

@@ -163,8 +163,8 @@ def test_a_stale_if_match_is_refused_with_412_and_the_current_etag(api, sim):
     assert response.json() == {'error': {
         'code': 'STALE_STATE',
         'message': "The customer's overage changed since you loaded it.",
-        'reason': 'The change was based on an older state (its If-Match no longer matches), so it '
-                  "was not applied, to avoid overwriting someone else's change.",
+        'reason': "The change was based on an older reading of the customer's overage, so it was "
+                  "not applied, to avoid overwriting someone else's change.",
         'action': "Reload the customer's overage, check the current state, and make the change "
                   'again if it is still needed.',
         'details': {'etag': current},

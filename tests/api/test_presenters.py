@@ -25,6 +25,7 @@ from connect_ext.api.schemas import (
 )
 from connect_ext.compat import dump, parse
 from connect_ext.config import Settings
+from connect_ext.errors import catalogue
 from connect_ext.overage.facts import CustomerRef
 from connect_ext.overage.prerequisites import Intent, blocking_findings, describe_creation, evaluate
 from connect_ext.service.overage import OverageService
@@ -47,11 +48,14 @@ def reference_customer(customer: CustomerRef) -> Dict[str, Any]:
     }
 
 
-def reference_finding(finding) -> Dict[str, Any]:
+def reference_finding(finding, findings=()) -> Dict[str, Any]:
+    """``order``: the finding's place among the blocking ones of ``findings`` (1: first)."""
+    blocking = [item for item in findings if item.severity == 'blocking']
     return {
         'code': finding.code, 'severity': finding.severity, 'message': finding.message,
         'reason': finding.reason, 'action': finding.action, 'params': dict(finding.params),
-        'blocks': list(finding.blocks),
+        'blocks': list(finding.blocks), 'fixable': finding.fixable,
+        'order': blocking.index(finding) + 1 if finding in blocking else None,
     }
 
 
@@ -83,7 +87,7 @@ def reference_state(state) -> Dict[str, Any]:
              'status': sub.status, 'partner_id': sub.partner_id}
             for sub in facts.subscriptions if sub.is_overage_capable
         ],
-        'findings': [reference_finding(finding) for finding in state.findings],
+        'findings': [reference_finding(finding, state.findings) for finding in state.findings],
         'etag': state.etag,
         'checked_at': state.checked_at.isoformat(),
         # Added with the awaited changes (null: nothing awaits Microsoft's confirmation).
@@ -124,9 +128,9 @@ def reference_options(state) -> Dict[str, Any]:
                 {'subscription_id': plans[0].id, 'name': plans[0].friendly_name or plans[0].offer_name}
                 if plans else None
             ),
-            'findings': [reference_finding(finding) for finding in creation_blocked],
+            'findings': [reference_finding(finding, creation_blocked) for finding in creation_blocked],
         },
-        'findings': [reference_finding(finding) for finding in state.findings],
+        'findings': [reference_finding(finding, state.findings) for finding in state.findings],
         'etag': state.etag,
     }
 
@@ -150,12 +154,20 @@ def reference_summary(record) -> Dict[str, Any]:
     return {
         'id': record.customer_id, 'name': record.name or None, 'tenant_id': record.tenant_id,
         'country': record.country, 'tier1_id': record.tier1_id, 'tier2_id': record.tier2_id,
-        'status': record.overage_status, 'azure_subscription_id': record.azure_entitlement_id,
+        'status': record.overage_status,
+        # Only where overage goes to one of ours: never another partner's, nor a disabled one's.
+        'azure_subscription_id': record.azure_entitlement_id if record.overage_status == 'enabled' else None,
         'partner_id': record.overage_partner_id,
         'ovg_subscription_count': record.ovg_subscription_count,
         'ovg_asset_ids': list(record.ovg_asset_ids), 'flags': list(record.flags),
         'checked_at': record.checked_at.isoformat() if record.checked_at else None,
         'pending_confirmation': False,
+        'attention': record.attention,
+        'attention_reason': None if record.attention_reason is None else {
+            'code': record.attention_reason,
+            'message': catalogue.render_entry(record.attention_reason).message,
+            'action': catalogue.render_entry(record.attention_reason).action,
+        },
     }
 
 
@@ -318,6 +330,9 @@ def test_the_settings_and_connection_answers_are_the_contract(api, settings):
     check = exactly(ConnectionCheck, api.get('/api/settings/connection').json())
 
     pc = settings.partner_center
+    coverage = body.pop('sync_coverage')  # counted from the store now (tests/api/test_settings_coverage.py)
+    assert set(coverage) == {'counted_at', 'customers', 'read_last_day_share', 'read_last_week_share',
+                             'never_read', 'oldest_read_at', 'oldest_read_age_seconds'}
     assert body == {
         'sku_marker': 'OVG', 'blocked_countries': sorted(settings.blocked_countries),
         'tenant_id_params': list(settings.tenant_id_params),

@@ -18,8 +18,10 @@ TENANT = 'c0570000-0000-4000-8000-000000000001'
 
 
 def test_the_fields_are_exactly_what_a_ref_and_a_record_share():
-    # ``visible_to`` is what Connect said for this call, never stored with the customer.
-    ref_fields = {field.name for field in fields(CustomerRef)} - {'customer_id', 'visible_to'}
+    # ``visible_to`` is what Connect said for this call, never stored with the customer;
+    # ``ovg_asset_ids`` is read from the record (the directory and the order events keep it).
+    ref_fields = {field.name for field in fields(CustomerRef)} - {
+        'customer_id', 'visible_to', 'ovg_asset_ids'}
     record_fields = {field.name for field in fields(CustomerRecord)}
     assert set(CUSTOMER_FIELDS) == ref_fields
     assert set(CUSTOMER_FIELDS) < record_fields
@@ -61,3 +63,10 @@ def test_a_ref_is_complete_with_a_tenant():
     assert is_complete(CustomerRef('TA-1', TENANT))
     assert not is_complete(CustomerRef('TA-1', None))
     assert is_complete(CustomerRef('TA-1', TENANT, tier2_id='TA-2'))
+
+
+def test_a_ref_knows_the_ovg_subscriptions_connect_holds():
+    record = SimpleNamespace(customer_id='TA-1', tenant_id=TENANT, name='N', country='DE', tier1_id=None,
+                             tier2_id=None, reseller_mpn=None, ovg_asset_ids=['AS-1', 'AS-2'])
+
+    assert ref_from_record(record).ovg_asset_ids == ('AS-1', 'AS-2')

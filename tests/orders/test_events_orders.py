@@ -1,4 +1,5 @@
-"""Purchase and change requests with OVG items: one note per request and status, the store kept.
+"""Purchase and change requests with OVG items: one note per request unless what it says
+changed, the store kept.
 
 Everything real but Connect: the events application, the overage service on the Partner Center
 simulator (demo world), a temporary SQLite store; Connect's conversations are faked over HTTP.
@@ -7,9 +8,10 @@ import threading
 
 import pytest
 from connect.eaas.core.enums import ResultType
+from sqlalchemy.exc import OperationalError
 
 from connect_ext.orders.handling import note_key
-from connect_ext.orders.notes import note_marker
+from connect_ext.orders.notes import marker_of
 from connect_ext.service.results import OverageState
 from sandbox.partner_center import demo
 from testkit.connect_requests import load_request, set_param
@@ -44,7 +46,7 @@ def test_purchase_with_ovg_posts_a_note_with_the_overage_state_and_a_link(app, c
     assert 'Overage: OFF.' in note
     assert f'Direct link: {PAGES_URL}?customer={CONTOSO}' in note
     assert f'search for {CONTOSO}.' in note
-    assert note.endswith(note_marker(payload['id'], 'pending'))
+    assert marker_of(note) is not None
     assert len(overage_reads(sim)) == 1
     record = store.get_customer(CONTOSO)
     assert record.ovg_asset_ids == (payload['asset']['id'],)
@@ -90,32 +92,71 @@ def test_a_redelivered_event_adds_no_second_note_and_calls_nobody(app, connect, 
     assert len(sim.calls.all()) == reads_after_first
 
 
-def test_the_approved_event_of_the_same_request_writes_its_own_note(app, connect):
+def test_the_approved_event_that_would_say_the_same_adds_no_second_note(
+        app, connect, store, caplog):
+    """A purchase used to get two identical notes, pending and approved (issue 19, item 10)."""
     payload = load_request('purchase_ovg_existing_tenant')
     connect.add_conversation(payload['id'])
-
     app.handle_purchase_request(payload)
-    app.handle_purchase_request({**payload, 'status': 'approved'})
-    app.handle_purchase_request({**payload, 'status': 'approved'})
+    calls_after_pending = len(connect.calls)
 
-    notes = connect.notes(payload['id'])
-    assert len(notes) == 2
-    assert notes[1].endswith(note_marker(payload['id'], 'approved'))
+    with caplog.at_level('INFO', logger='tests.orders.events'):
+        results = [app.handle_purchase_request({**payload, 'status': 'approved'})
+                   for _ in range(2)]
+
+    assert [r.status for r in results] == [ResultType.SUCCESS] * 2
+    assert len(connect.notes(payload['id'])) == 1
+    assert connect.calls[calls_after_pending:] == []  # the store said it: Connect is not asked
+    assert 'note unchanged: the last note of the request says this already' in caplog.text
+    assert store.is_event_processed(note_key(payload['id'], 'approved'))
 
 
-def test_a_note_already_in_the_conversation_is_not_posted_again(app, connect, store):
-    """A delivery that posted the note and died before recording it leaves only the marker."""
+def test_a_changed_situation_gives_the_approved_event_a_new_note(
+        app, connect, dependencies, sim, store):
+    """Overage was switched on between pending and approved (a minute later: the cache of
+    recent reads no longer holds the customer): the approved note says so, once."""
     payload = load_request('purchase_ovg_existing_tenant')
-    earlier = f'Overage Manager: ...\n{note_marker(payload["id"], "pending")}'
-    connect.add_conversation(payload['id'], messages=['Order received.', earlier])
+    connect.add_conversation(payload['id'])
+    app.handle_purchase_request(payload)
+    sim.world.set_overage(demo.READY_CUSTOMER_ID, demo.DISTRIBUTOR_TENANT_ID,
+                          demo.READY_ENTITLEMENT_ID)
+    dependencies.recent_states.clear()
+    store.partner_center_reads.forget(demo.READY_CUSTOMER_ID)
 
-    result = app.handle_purchase_request(payload)
+    for _ in range(2):
+        assert app.handle_purchase_request({**payload, 'status': 'approved'}).status == \
+            ResultType.SUCCESS
 
-    assert result.status == ResultType.SUCCESS
-    assert connect.notes(payload['id']) == ['Order received.', earlier]
-    assert ('POST', f'/conversations/{connect.conversations[payload["id"]]}/messages') \
-        not in connect.calls
+    first, second = connect.notes(payload['id'])
+    assert 'Overage: OFF.' in first
+    assert 'Overage: ON. Overage charges go to Azure subscription' in second
+    assert marker_of(first) != marker_of(second)
+
+
+def test_a_note_posted_by_a_delivery_that_died_before_recording_it_is_not_posted_again(
+        app, connect, store, monkeypatch, caplog):
+    """The post reached Connect, then the store failed: only the marker in the conversation
+    tells the next delivery that the note is there."""
+    payload = load_request('purchase_ovg_existing_tenant')
+    connect.add_conversation(payload['id'], messages=['Order received.'])
+    record = store.order_notes.record
+
+    def dies(*_args, **_kwargs):
+        raise OperationalError('INSERT', {}, Exception('database is locked'))
+
+    monkeypatch.setattr(store.order_notes, 'record', dies)
+    first = app.handle_purchase_request(payload)
+    monkeypatch.setattr(store.order_notes, 'record', record)
+    with caplog.at_level('INFO', logger='tests.orders.events'):
+        second = app.handle_purchase_request(payload)
+
+    assert (first.status, second.status) == (ResultType.RESCHEDULE, ResultType.SUCCESS)
+    assert 'note found in the conversation' in caplog.text
+    [received, note] = connect.notes(payload['id'])
+    assert received == 'Order received.'
+    assert marker_of(note) is not None
     assert store.is_event_processed(note_key(payload['id'], 'pending'))
+    assert store.order_notes.last(payload['id']).message_ids == ('ME-501',)
 
 
 def test_concurrent_deliveries_post_one_note(app, connect):
@@ -207,7 +248,7 @@ def test_a_new_tenant_is_noted_as_unknown_when_pending_and_completed_when_approv
 
     [first] = connect.notes(pending['id'])
     assert 'Microsoft tenant not known yet' in first
-    assert 'The overage state follows in a note when this request is approved.' in first
+    assert 'A note follows when this request is approved and the tenant is known.' in first
     assert 'Office 365 E3' not in first
     assert sim.calls.all() == []
     assert store.get_customer(CONTOSO).tenant_id is None
@@ -219,7 +260,7 @@ def test_a_new_tenant_is_noted_as_unknown_when_pending_and_completed_when_approv
     second = connect.notes(pending['id'])[1]
     assert f'Microsoft tenant {demo.READY_CUSTOMER_ID}' in second
     assert 'Overage: OFF.' in second
-    assert second.endswith(note_marker(pending['id'], 'approved'))
+    assert marker_of(second) not in (None, marker_of(first))
     assert store.get_customer(CONTOSO).tenant_id == demo.READY_CUSTOMER_ID
 
 
@@ -246,7 +287,7 @@ def test_overage_enabled_to_our_azure_subscription_is_named(app, connect):
     assert 'under Azure plan' in note
 
 
-def test_overage_held_by_another_partner_is_a_blocking_finding_with_its_action(app, connect):
+def test_overage_held_by_another_partner_says_the_next_step_and_the_handover(app, connect):
     payload = set_param(load_request('purchase_ovg_existing_tenant'), 'microsoft_tenant_id',
                         demo.HELD_CUSTOMER_ID)
     connect.add_conversation(payload['id'])
@@ -256,9 +297,10 @@ def test_overage_held_by_another_partner_is_a_blocking_finding_with_its_action(a
     [note] = connect.notes(payload['id'])
     assert 'Overage: held by another partner' in note
     assert f'partner id {demo.OTHER_PARTNER_MPN_ID}' in note
-    blocking = note.split('Blocking:\n', 1)[1]
-    assert blocking.startswith('- ')
-    assert 'What to do:' in blocking.splitlines()[0]
+    [next_step] = [line for line in note.splitlines() if line.startswith('Next step: ')]
+    assert 'set overage to None' in next_step
+    assert 'in Manage Overage, request a handover' in next_step
+    assert 'Communications Credits' not in note
 
 
 def test_a_tenant_partner_center_does_not_know_is_explained_in_the_note(app, connect):
@@ -271,7 +313,7 @@ def test_a_tenant_partner_center_does_not_know_is_explained_in_the_note(app, con
     assert result.status == ResultType.SUCCESS
     [note] = connect.notes(payload['id'])
     assert 'Overage: could not be read from Partner Center.' in note
-    assert 'What to do:' in note
+    assert 'Next step: ' in note
 
 
 @pytest.mark.parametrize('status', ['pending', 'approved'])
@@ -280,7 +322,8 @@ def test_both_subscribed_statuses_are_handled(app, connect, status):
     connect.add_conversation(payload['id'])
 
     assert app.handle_change_request(payload).status == ResultType.SUCCESS
-    assert connect.notes(payload['id'])[0].endswith(note_marker(payload['id'], status))
+    [note] = connect.notes(payload['id'])
+    assert marker_of(note) is not None
 
 
 def test_what_the_store_knows_fills_the_gaps_of_the_payload(app, connect, store, sim):
@@ -312,5 +355,6 @@ def test_a_burst_of_orders_shares_the_state_object_not_its_api_json(app, connect
     cached = dependencies.recent_states.get((CONTOSO, demo.READY_CUSTOMER_ID))
     assert isinstance(cached, OverageState)
     assert cached.status == 'disabled'
-    assert len(overage_reads(sim)) == 1  # the second note read the cached state
-    assert ['Overage: OFF.' in note for note in connect.notes(pending['id'])] == [True, True]
+    assert len(overage_reads(sim)) == 1  # the approved event read the cached state
+    [note] = connect.notes(pending['id'])  # and found that it would say the same
+    assert 'Overage: OFF.' in note

@@ -115,10 +115,11 @@ def by_code(findings, code):
 
 # --- a customer ready for overage ----------------------------------------------------------------
 
-def test_ready_customer_just_looking_gets_only_the_margin_note():
+def test_ready_customer_just_looking_gets_the_credits_warning_and_the_margin_note():
     findings = evaluate(facts(), Settings())
-    assert codes(findings) == ['NO_MARGIN_OR_PEC']
-    note = findings[0]
+    # Overage can be switched on: the Communications Credits warning applies (issue 19, item 4).
+    assert codes(findings) == ['COMMUNICATIONS_CREDITS_AUTO_RECHARGE', 'NO_MARGIN_OR_PEC']
+    note = findings[1]
     assert note.severity == 'info'
     assert note.blocks == ()
     assert 'no CSP discount, margin or partner-earned credit' in note.message
@@ -217,7 +218,7 @@ def test_one_plan_with_an_active_azure_subscription_is_enough():
         subscriptions=[OVG, AZURE_PLAN, plan2],
         entitlements={PLAN_ID: [], PLAN2_ID: [entitlement(AZURE_SUB2, plan=PLAN2_ID)]},
     ))
-    assert codes(findings) == ['NO_MARGIN_OR_PEC']
+    assert codes(findings) == ['COMMUNICATIONS_CREDITS_AUTO_RECHARGE', 'NO_MARGIN_OR_PEC']
 
 
 def test_legacy_azure_blocks_enable_and_names_the_offer():
@@ -245,7 +246,7 @@ def test_blocked_country_from_connect():
     finding = by_code(findings, 'COUNTRY_NOT_SUPPORTED')
     assert finding.params == {'country': 'RU'}
     assert '(RU)' in finding.message
-    assert 'BLOCKED_COUNTRIES' in finding.reason
+    assert 'distributor blocks' in finding.reason
     assert finding.blocks == ('enable', 'create')
 
 
@@ -355,7 +356,7 @@ def test_held_by_another_partner_blocks_enable_and_disable():
 def test_enabled_to_one_of_our_azure_subscriptions():
     ours = facts(overage=overage(True, AZURE_SUB.upper()))
     assert ours.overage_status == 'enabled'
-    assert codes(evaluate(ours)) == ['NO_MARGIN_OR_PEC']
+    assert codes(evaluate(ours)) == ['COMMUNICATIONS_CREDITS_AUTO_RECHARGE', 'NO_MARGIN_OR_PEC']
 
 
 def test_enabled_to_our_suspended_azure_subscription_is_ours_but_warned():
@@ -439,7 +440,9 @@ def test_no_eligible_azure_subscription_at_all_reads_well():
 def test_enable_to_the_current_target_is_a_no_op():
     state = facts(overage=overage(True, AZURE_SUB))
     findings = evaluate(state, Settings(), Intent.enable(AZURE_SUB.upper()))
-    assert codes(findings) == ['OVERAGE_ALREADY_ENABLED', 'NO_MARGIN_OR_PEC']
+    assert codes(findings) == [
+        'COMMUNICATIONS_CREDITS_AUTO_RECHARGE', 'OVERAGE_ALREADY_ENABLED', 'NO_MARGIN_OR_PEC',
+    ]
     assert is_already_in_requested_state(findings)
 
 
@@ -449,7 +452,9 @@ def test_moving_between_our_azure_subscriptions_warns_about_collecting_everythin
         entitlements={PLAN_ID: [entitlement(AZURE_SUB), entitlement(AZURE_SUB2)]},
     )
     findings = evaluate(state, Settings(), Intent.enable(AZURE_SUB2))
-    assert codes(findings) == ['OVERAGE_COLLECTS_ALL_PARTNERS', 'NO_MARGIN_OR_PEC']
+    assert codes(findings) == [
+        'OVERAGE_COLLECTS_ALL_PARTNERS', 'COMMUNICATIONS_CREDITS_AUTO_RECHARGE', 'NO_MARGIN_OR_PEC',
+    ]
     assert not is_already_in_requested_state(findings)
 
 
@@ -494,8 +499,9 @@ def test_customer_without_tenant_id_is_judged_on_connect_facts_only():
     customer = replace(CUSTOMER, tenant_id=None, country='RU')
     state = OverageFacts(customer=customer, caller=OWNER)
     findings = evaluate(state, Settings(), Intent.enable(AZURE_SUB))
-    assert codes(findings) == ['TENANT_ID_UNKNOWN', 'COUNTRY_NOT_SUPPORTED']
-    tenant = findings[0]
+    # What cannot be fixed comes first: nothing else is worth doing then.
+    assert codes(findings) == ['COUNTRY_NOT_SUPPORTED', 'TENANT_ID_UNKNOWN']
+    tenant = findings[1]
     assert tenant.blocks == ('enable', 'create', 'disable')
     assert tenant.message == (
         'The customer Contoso Ltd has no Microsoft tenant id yet (Connect customer '
@@ -514,9 +520,9 @@ def test_every_finding_is_returned_blocking_first():
     assert codes(findings) == [
         'COUNTRY_NOT_SUPPORTED',
         'CUSTOMER_QUALIFICATION_NOT_SUPPORTED',
+        'OVERAGE_HELD_BY_OTHER_PARTNER',
         'LEGACY_AZURE_PRESENT',
         'NO_ACTIVE_AZURE_PLAN',
-        'OVERAGE_HELD_BY_OTHER_PARTNER',
         'AZURE_SUBSCRIPTION_NOT_ELIGIBLE',
         'OVERAGE_COLLECTS_ALL_PARTNERS',
         'COMMUNICATIONS_CREDITS_AUTO_RECHARGE',
@@ -551,3 +557,52 @@ def test_finding_to_dict_is_json_ready():
     }
     with pytest.raises(ValueError, match='not an error'):
         finding.to_error()
+
+
+# --- issue 19: OVG items Connect holds, blockers in order, the Communications Credits warning --------
+
+def test_no_ovg_order_advice_when_connect_holds_an_ovg_subscription():
+    held = replace(CUSTOMER, ovg_asset_ids=('AS-1000-0001',))
+    findings = evaluate(facts(customer=held, subscriptions=[AZURE_PLAN]), Settings())
+    assert 'NO_ACTIVE_OVG_SUBSCRIPTION' not in codes(findings)
+    finding = by_code(findings, 'OVG_SUBSCRIPTION_NOT_IN_PARTNER_CENTER')
+    assert finding.params == {'connect_asset_ids': ['AS-1000-0001']}
+    assert 'AS-1000-0001' in finding.message
+    assert 'Do not order another OVG item' in finding.action
+    assert 'order an OVG item' not in finding.action.lower().replace('do not order another ovg item', '')
+
+
+def test_without_an_ovg_subscription_anywhere_ordering_one_is_still_advised():
+    findings = evaluate(facts(subscriptions=[AZURE_PLAN]), Settings())
+    assert 'order an OVG item' in by_code(findings, 'NO_ACTIVE_OVG_SUBSCRIPTION').action
+
+
+def test_blockers_come_once_each_in_the_order_to_work_through_them_unfixable_first():
+    state = facts(
+        customer=replace(CUSTOMER, country='CN'),
+        subscriptions=[OVG, LEGACY],
+        overage=overage(True, OTHER_PARTNERS_SUB),
+    )
+    findings = evaluate(state, Settings(), Intent.enable(AZURE_SUB))
+    blocking = [f for f in findings if f.severity == 'blocking']
+    assert [f.code for f in blocking] == [
+        'CHINA_NOT_SUPPORTED', 'OVERAGE_HELD_BY_OTHER_PARTNER', 'LEGACY_AZURE_PRESENT',
+        'NO_ACTIVE_AZURE_PLAN', 'AZURE_SUBSCRIPTION_NOT_ELIGIBLE',
+    ]
+    assert [f.fixable for f in blocking] == [False, True, True, True, True]
+    assert len(codes(findings)) == len(set(codes(findings)))
+
+
+def test_no_finding_quotes_a_configuration_variable_to_support():
+    customer = replace(CUSTOMER, tenant_id=None, country='RU')
+    for finding in evaluate(OverageFacts(customer=customer, caller=OWNER), Settings()):
+        text = ' '.join((finding.message, finding.reason, finding.action))
+        assert 'BLOCKED_COUNTRIES' not in text, finding.code
+        assert 'TENANT_ID_PARAMS' not in text, finding.code
+
+
+def test_the_credits_warning_is_left_out_when_disabling_or_when_nothing_can_switch_it_on():
+    on = facts(overage=overage(True, AZURE_SUB))
+    assert 'COMMUNICATIONS_CREDITS_AUTO_RECHARGE' not in codes(evaluate(on, Settings(), Intent.disable()))
+    china = facts(customer=replace(CUSTOMER, country='CN'))
+    assert 'COMMUNICATIONS_CREDITS_AUTO_RECHARGE' not in codes(evaluate(china, Settings()))

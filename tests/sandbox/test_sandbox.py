@@ -6,6 +6,7 @@ import re
 import pytest
 import requests
 
+from connect_ext.overage.prerequisites import Finding
 from sandbox import __main__ as cli
 from sandbox import seed
 from sandbox.app import PERSONA_COOKIE, STANDALONE_PARAM
@@ -13,7 +14,7 @@ from sandbox.connect.portal import pages_for
 from sandbox.server import DATABASE_FILE, SandboxServer
 
 
-NOTE_MARKER = re.compile(r'\[overage-manager:(?P<request>PR-[0-9-]+):(?P<purpose>\w+)\]')
+NOTE_MARKER = re.compile(r'^Ref\. OM-[0-9a-f]{8}$', re.MULTILINE)
 
 
 @pytest.fixture(scope='module')
@@ -180,10 +181,16 @@ def test_the_connect_simulator_is_served_under_connect(sandbox):
 
 
 def _notes(sandbox):
+    """Request id -> the extension's notes on it (each with its marker)."""
     body = get(sandbox, '/sandbox/notes.json').json()
-    return {entry['request_id']: [NOTE_MARKER.search(message['text']).group('purpose')
-                                  for message in entry['messages']]
+    return {entry['request_id']: [message['text'] for message in entry['messages']
+                                  if NOTE_MARKER.search(message['text'])]
             for entry in body['conversations']}
+
+
+def _next_step(note):
+    [line] = [line for line in note.splitlines() if line.startswith('Next step: ')]
+    return line
 
 
 def test_replay_runs_the_events_application_and_writes_each_note_once(sandbox):
@@ -193,22 +200,52 @@ def test_replay_runs_the_events_application_and_writes_each_note_once(sandbox):
     assert outcomes == [
         ('PR-1000-0001-0001-001', 'pending', 'success'),
         ('PR-1000-0001-0001-001', 'approved', 'success'),
+        ('PR-1000-0001-0004-001', 'pending', 'success'),
+        ('PR-1000-0001-0004-001', 'approved', 'success'),
+        ('PR-1000-0001-0006-001', 'pending', 'success'),
+        ('PR-1000-0001-0008-001', 'pending', 'success'),
+        ('PR-1000-0001-0003-001', 'pending', 'success'),
         ('PR-1000-0000-0010-001', 'approved', 'success'),
         ('PR-1000-0001-0011-001', 'pending', 'skip'),
         ('PR-1000-0000-0002-001', 'approved', 'success'),
     ]
-    expected = {
-        'PR-1000-0001-0001-001': ['pending', 'approved'],
-        'PR-1000-0000-0010-001': ['approved'],
-        'PR-1000-0001-0011-001': [],
-        'PR-1000-0000-0002-001': ['cancel'],
+    expected = _notes(sandbox)
+    # One note per request: pending and approved of one situation say the same once.
+    assert {request: len(texts) for request, texts in expected.items()} == {
+        'PR-1000-0001-0001-001': 1, 'PR-1000-0001-0004-001': 1, 'PR-1000-0001-0006-001': 1,
+        'PR-1000-0001-0008-001': 1, 'PR-1000-0001-0003-001': 1, 'PR-1000-0000-0010-001': 1,
+        'PR-1000-0001-0011-001': 0, 'PR-1000-0000-0002-001': 1,
     }
-    assert _notes(sandbox) == expected
+    [ready] = expected['PR-1000-0001-0001-001']
+    assert 'Overage: OFF.' in ready
+    assert 'auto-recharge' in ready
+    assert 'enable overage in Manage Overage' in _next_step(ready)
+    [no_plan] = expected['PR-1000-0001-0004-001']
+    assert f'Blocking: {Finding.of("NO_ACTIVE_AZURE_PLAN").message}' in no_plan
+    assert 'auto-recharge' not in no_plan
+    [legacy] = expected['PR-1000-0001-0006-001']
+    assert _next_step(legacy) == ('Next step: fix these in this order, then enable overage in '
+                                  'Manage Overage.')
+    numbered = [line.split(' ', 1)[0] for line in legacy.splitlines() if line[:1].isdigit()]
+    assert numbered == ['1.', '2.']
+    assert legacy.index('MS-AZR-') < legacy.index(Finding.of('NO_ACTIVE_AZURE_PLAN').message)
+    [china] = expected['PR-1000-0001-0008-001']
+    assert 'it cannot be enabled for this customer.\nWhy: ' in china
+    assert Finding.of('NO_ACTIVE_AZURE_PLAN').message not in china
+    [held] = expected['PR-1000-0001-0003-001']
+    assert 'Overage: held by another partner' in held
+    assert 'request a handover' in _next_step(held)
+    for texts in expected.values():
+        assert all('CSP discount' not in text and 'margin' not in text for text in texts)
 
     again = requests.post(sandbox.url + '/sandbox/replay', timeout=120)
     assert again.status_code == 200, again.text
     assert [(d['request_id'], d['status']) for d in again.json()['deliveries']] == [
         ('PR-1000-0001-0001-001', 'approved'),
+        ('PR-1000-0001-0004-001', 'approved'),
+        ('PR-1000-0001-0006-001', 'pending'),
+        ('PR-1000-0001-0008-001', 'pending'),
+        ('PR-1000-0001-0003-001', 'pending'),
         ('PR-1000-0000-0010-001', 'approved'),
         ('PR-1000-0001-0011-001', 'pending'),
         ('PR-1000-0000-0002-001', 'approved'),

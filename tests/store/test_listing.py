@@ -1,4 +1,4 @@
-"""The customer overview: status filter, prefix search, paging with totals, and scoping."""
+"""The customer overview: status and attention filters, word search, paging with totals, and scoping."""
 import pytest
 
 from connect_ext.store import Store
@@ -93,10 +93,18 @@ def test_an_unknown_status_is_refused(seeded):
     ('100%', ['TA-0006-0006']),
     ('%', []),
     ('_', []),
-    ('telecom', []),  # a prefix search: a word inside the name does not match
+    # The start of any word of the name (issue 19 item 8), not the inside of one.
+    ('telecom', ['TA-0006-0006', 'TA-0001-0001']),
+    ('TELE', ['TA-0006-0006', 'TA-0001-0001']),
+    ('calls', ['TA-0002-0002', 'TA-0007-0007']),
+    ('Two', ['TA-0003-0003']),
+    ('gmbh', ['TA-0004-0004']),
+    ('lecom', []),
+    ('oice', []),
+    ('calls beta', []),
     ('zz', []),
 ])
-def test_search_matches_a_prefix_of_name_customer_id_or_tenant_id_in_any_case(
+def test_search_matches_the_start_of_any_word_of_the_name_or_a_prefix_of_an_id_in_any_case(
     seeded, search, expected,
 ):
     page = seeded.list_customers(search=search)

@@ -29,14 +29,22 @@ EXPECTED_INDEXES = {
     'customers': {
         'ix_customers_tenant_id', 'ix_customers_tier1_id', 'ix_customers_tier2_id',
         'ix_customers_search_name', 'ix_customers_status_search_name', 'ix_customers_checked_at',
+        'ix_customers_last_order_at', 'ix_customers_status_checked_at',
+        'ix_customers_attention_search_name',
     },
-    'audit_entries': {'ix_audit_entries_customer_id_at', 'ix_audit_entries_at'},
+    'customer_words': {'ix_customer_words_word'},
+    'audit_entries': {
+        'ix_audit_entries_customer_id_at', 'ix_audit_entries_at', 'ix_audit_entries_outcome_at',
+    },
     'processed_events': set(),
     'idempotency_keys': {'ix_idempotency_keys_expires_at'},
     'credentials': set(),
     'pending_confirmations': set(),
     'customer_accounts': {'ix_customer_accounts_customer_id'},
     'rate_budgets': set(),
+    'partner_center_reads': set(),
+    'handovers': {'ix_handovers_state_checked_at'},
+    'order_notes': set(),
 }
 
 

@@ -75,7 +75,7 @@ describe('FindingList', () => {
       'COMMUNICATIONS_CREDITS_AUTO_RECHARGE',
       'NO_MARGIN_OR_PEC',
     ]);
-    expect(items[0].text()).toContain('Must be fixed first');
+    expect(items[0].text()).toContain('Fix first');
     expect(items[0].text()).toContain('No Azure plan.');
     expect(items[0].text()).toContain('Why: NO_ACTIVE_AZURE_PLAN reason.');
     expect(items[0].text()).toContain('What to do: NO_ACTIVE_AZURE_PLAN action.');

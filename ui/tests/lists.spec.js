@@ -1,7 +1,6 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 
-import ActivityTab from '../components/ActivityTab.vue';
 import CustomerList from '../components/CustomerList.vue';
 import ItemsTab from '../components/ItemsTab.vue';
 import { ApiError } from '../utils/api.js';
@@ -75,7 +74,7 @@ describe('CustomerList', () => {
     await w.get('form').trigger('submit');
     await flushPromises();
     expect(api.listCustomers).toHaveBeenLastCalledWith({ status: 'other_partner', search: 'Contoso', limit: 25, offset: 0 });
-    expect(w.get('[data-test=empty]').text()).toBe('No customer matches this status and search.');
+    expect(w.get('[data-test=empty]').text()).toBe('No customer matches these filters and search.');
   });
 
   it('drops the late answer of an older query', async () => {
@@ -125,50 +124,5 @@ describe('ItemsTab', () => {
     await w.get('form').trigger('submit');
     await flushPromises();
     expect(api.listItems).toHaveBeenLastCalledWith({ search: 'phone' });
-  });
-});
-
-describe('ActivityTab', () => {
-  const entry = {
-    id: 7,
-    at: '2026-11-29T10:00:00+00:00',
-    action: 'disable',
-    outcome: 'failed',
-    actor: { type: 'owner', id: 'UR-1', name: 'Dana' },
-    before: { enabled: true, azure_subscription_id: 'sub-a' },
-    requested: { enabled: false, azure_subscription_id: null },
-    error: { code: 'THROTTLED', message: 'Partner Center is limiting requests.' },
-  };
-
-  it("shows the customer's history in words", async () => {
-    const api = {
-      listCustomers: vi.fn().mockResolvedValue({ items: [{ id: 'TA-1', name: 'Contoso' }], total: 1 }),
-      history: vi.fn().mockResolvedValue({ items: [entry], total: 1 }),
-    };
-    const w = mount(ActivityTab, { props: { api, customerId: 'TA-1' } });
-    await flushPromises();
-    expect(api.history).toHaveBeenCalledWith('TA-1', { limit: 25, offset: 0 });
-    const row = w.get('[data-test=history-table] tbody tr').text();
-    expect(row).toContain('Set to None');
-    expect(row).toContain('Failed');
-    expect(row).toContain('Partner Center is limiting requests.');
-    expect(row).toContain('Dana (Distributor)');
-    expect(row).toContain('sub-a → None');
-    expect(row).not.toContain('THROTTLED');
-    expect(w.text()).toContain('Activity of Contoso (TA-1)');
-  });
-
-  it('asks for a valid customer id before reading anything', async () => {
-    const api = { listCustomers: vi.fn().mockResolvedValue({ items: [], total: 0 }), history: vi.fn() };
-    const w = mount(ActivityTab, { props: { api } });
-    await flushPromises();
-    await w.get('#activity-customer').setValue('Contoso');
-    await w.get('form').trigger('submit');
-    expect(w.get('#activity-customer-problem').text()).toContain('Enter a Connect customer id');
-    expect(w.emitted('change-customer')).toBeUndefined();
-    await w.get('#activity-customer').setValue('TA-42');
-    await w.get('form').trigger('submit');
-    expect(w.emitted('change-customer')[0]).toEqual(['TA-42']);
-    expect(api.history).not.toHaveBeenCalled();
   });
 });

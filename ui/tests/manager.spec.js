@@ -91,7 +91,9 @@ describe('OverageManager: reading', () => {
   it('says None when overage is disabled, and who holds it when another partner does', async () => {
     const w = mountManager({ api: fakeApi() });
     await flushPromises();
-    expect(w.get('[data-test=azure-subscription]').text()).toBe('None: overage is disabled');
+    expect(w.get('[data-test=azure-subscription]').text()).toBe('Nowhere: overage is set to None');
+    // No "Azure plan: None" beside a finding that the plan has no subscription (issue 19, item 12).
+    expect(w.find('[data-test=azure-plan]').exists()).toBe(false);
     w.unmount();
     const other = state({ status: 'other_partner', enabled: true, azure_subscription_id: SUB_B, partner_id: '5551234' });
     const w2 = mountManager({ api: fakeApi({ current: other }) });

@@ -49,10 +49,16 @@ describe('confirmation of None', () => {
     expect(confirmation(withCount, null).consequences[0]).toMatch(/^5 overage-capable subscriptions/);
   });
 
-  it('repeats the Communications Credits warning', () => {
+  it('does not repeat the Communications Credits warning: it is about switching overage on', () => {
     const credits = finding('COMMUNICATIONS_CREDITS_AUTO_RECHARGE', 'warning');
     const text = confirmation(enabledState({ findings: [credits, finding('NO_MARGIN_OR_PEC', 'info')] }), null);
-    expect(text.warnings).toEqual([credits]);
+    expect(text.warnings).toEqual([]);
+  });
+
+  it('repeats the Communications Credits warning when overage is switched on', () => {
+    const credits = finding('COMMUNICATIONS_CREDITS_AUTO_RECHARGE', 'warning');
+    const target = { plan: options().azure_plans[0], subscription: options().azure_plans[0].azure_subscriptions[1] };
+    expect(confirmation(state({ findings: [credits] }), target).warnings).toEqual([credits]);
   });
 });
 

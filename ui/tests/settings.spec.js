@@ -180,3 +180,49 @@ describe('Settings page: the Partner Center budget', () => {
     expect(wrapper.find('[data-test="rate-budget"]').exists()).toBe(false);
   });
 });
+
+describe('Settings page: what the sync has read', () => {
+  beforeEach(() => {
+    api.settings.mockReset();
+    api.caller.mockResolvedValue({ role: 'owner', account_id: 'PA-1', customer_id: null, may_change: true });
+  });
+
+  const COVERAGE = {
+    counted_at: '2026-12-01T12:00:00+00:00', customers: 1000000, read_last_day_share: 0.2655,
+    read_last_week_share: 0.9999, never_read: 3, oldest_read_at: '2026-11-27T12:00:00+00:00',
+    oldest_read_age_seconds: 345600,
+  };
+
+  it('shows the share read in a day and a week and the oldest read', async () => {
+    api.settings.mockResolvedValue({ ...BASE, sync_coverage: COVERAGE });
+    const wrapper = mount(Page);
+    await flushPromises();
+
+    const shown = wrapper.get('[data-test="sync-coverage"]');
+    expect(shown.get('[data-test="coverage-customers"]').text()).toBe('1000000');
+    expect(shown.get('[data-test="coverage-day"]').text()).toBe('26.5%');
+    // Never rounded up to a complete coverage it does not have.
+    expect(shown.get('[data-test="coverage-week"]').text()).toBe('99.9%');
+    expect(shown.get('[data-test="coverage-oldest"]').text()).toContain('4 days ago');
+    expect(shown.get('[data-test="coverage-oldest"]').text()).toContain('3 never read yet');
+    expect(wrapper.get('[data-test="settings"]').text()).not.toContain('sync coverage');
+  });
+
+  it('says when nothing was read yet', async () => {
+    api.settings.mockResolvedValue({
+      ...BASE, sync_coverage: { ...COVERAGE, oldest_read_at: null, oldest_read_age_seconds: null, never_read: 0 },
+    });
+    const wrapper = mount(Page);
+    await flushPromises();
+
+    expect(wrapper.get('[data-test="coverage-oldest"]').text()).toBe('none yet');
+  });
+
+  it('leaves the coverage out when the answer has none', async () => {
+    api.settings.mockResolvedValue({ ...BASE, sync_coverage: null });
+    const wrapper = mount(Page);
+    await flushPromises();
+
+    expect(wrapper.find('[data-test="sync-coverage"]').exists()).toBe(false);
+  });
+});

@@ -153,8 +153,8 @@ export function createApi(fetchImpl) {
   const call = (route, options = {}) => apiRequest(route, { ...options, fetchImpl });
   return {
     /** One page of the overview: by `offset`, or after a page by its `cursor` (then no offset). */
-    async listCustomers({ status, search, limit, offset, cursor } = {}) {
-      const query = cursor ? { status, search, limit, cursor } : { status, search, limit, offset };
+    async listCustomers({ status, attention, search, limit, offset, cursor } = {}) {
+      const query = cursor ? { status, attention, search, limit, cursor } : { status, attention, search, limit, offset };
       return pageOf(await call('/customers', { query }));
     },
     async customerOverage(customerId) {
@@ -178,6 +178,11 @@ export function createApi(fetchImpl) {
     },
     async history(customerId, { limit, offset } = {}) {
       return pageOf(await call(path('/customers/{}/overage/history', customerId), { query: { limit, offset } }));
+    },
+    /** The activity feed across customers: `customer` (id or start of a word of a name), `outcome`,
+     *  `since` (an ISO time), after a page by its `cursor`. */
+    async feed({ customer, outcome, since, limit, cursor } = {}) {
+      return pageOf(await call('/history', { query: { customer, outcome, since, limit, cursor } }));
     },
     async listItems({ search } = {}) {
       return pageOf(await call('/items', { query: { search } }));

@@ -48,3 +48,55 @@ export function deepLinkSearch({ tab = 'customers', customerId = null, assetId =
   const text = params.toString();
   return text ? `?${text}` : '';
 }
+
+// --- the overview's list state: filter, attention, search and page live in the query string ------
+
+const LIST_STATUSES = ['enabled', 'disabled', 'other_partner', 'unknown'];
+const LIST_ATTENTIONS = [
+  'ready_to_enable', 'action_needed', 'cannot_enable', 'waiting_for_microsoft', 'held_by_other_partner',
+  'overage_without_ovg', 'none',
+];
+const MAX_LIST_OFFSET = 10000;
+const MAX_SEARCH_LENGTH = 100;
+// The API's cursor: URL-safe base64, at most 1024 characters.
+const CURSOR = /^[A-Za-z0-9_-]{1,1024}$/;
+const LIST_PARAMS = ['status', 'attention', 'q', 'offset', 'cursor'];
+
+/**
+ * The overview's state in a query string: `{status, attention, search, offset, cursor}`. Anything
+ * that is not a value the API accepts is dropped (the list then starts from its default), so a
+ * mangled link still opens a working list.
+ */
+export function parseListState(search) {
+  const params = new URLSearchParams(search || '');
+  const status = params.get('status') || '';
+  const attention = params.get('attention') || '';
+  const offset = Number(params.get('offset') || 0);
+  const validOffset = Number.isInteger(offset) && offset >= 0 && offset <= MAX_LIST_OFFSET ? offset : 0;
+  const cursor = params.get('cursor') || '';
+  return {
+    status: LIST_STATUSES.includes(status) ? status : '',
+    attention: LIST_ATTENTIONS.includes(attention) ? attention : '',
+    search: (params.get('q') || '').slice(0, MAX_SEARCH_LENGTH),
+    offset: validOffset,
+    cursor: validOffset > 0 && CURSOR.test(cursor) ? cursor : null,
+  };
+}
+
+/**
+ * The query string with the overview's state `state` written in (the inverse of
+ * {@link parseListState}); the other parameters of `keep` (the view's, a host's) stay.
+ */
+export function listStateSearch({ status = '', attention = '', search = '', offset = 0, cursor = null } = {}, keep = '') {
+  const params = new URLSearchParams(keep);
+  LIST_PARAMS.forEach((name) => params.delete(name));
+  if (status) params.set('status', status);
+  if (attention) params.set('attention', attention);
+  if (search && search.trim()) params.set('q', search.trim());
+  if (offset > 0) {
+    params.set('offset', String(offset));
+    if (cursor) params.set('cursor', cursor);
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}

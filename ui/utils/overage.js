@@ -83,15 +83,47 @@ function confirmationWarnings(state, codes) {
   return (state.findings || []).filter((f) => f.severity === 'warning' && codes.includes(f.code));
 }
 
+/** How a confirmation speaks of the customer's subscriptions: to partner staff, or to the customer. */
+function words(audience, customer) {
+  if (audience === 'customer') {
+    return {
+      of: 'of yours', ours: 'with this provider', others: 'bought elsewhere', users: 'your users',
+      billed: 'That Azure subscription is billed for all of that overage, at Microsoft\'s pay-as-you-go rates.',
+    };
+  }
+  return {
+    of: `of ${customer}`, ours: 'under your account', others: 'bought from other partners and channels',
+    users: "the customer's users",
+    billed: 'You will be billed for all of that overage, with no CSP discount, margin or partner-earned credit.',
+  };
+}
+
 /**
  * What the user confirms before a change: `{title, consequences: [sentences], warnings:
- * [findings], confirmLabel}`. `target` is `{plan, subscription}` for enable/move, null for None.
+ * [findings], confirmLabel}`. `target` is `{plan, subscription}` for enable/move, null for None;
+ * `audience` 'customer' speaks to the customer about its own tenant, never as the partner.
  */
-export function confirmation(state, target) {
+export function confirmation(state, target, audience = 'partner') {
   const customer = (state.customer && (state.customer.name || state.customer.id)) || 'this customer';
   const active = (state.ovg_subscriptions || []).filter(isActive).length;
+  const w = words(audience, customer);
+  const self = audience === 'customer';
   if (!target) {
     const stopped = subscriptionsStoppedByNone(state);
+    if (self) {
+      return {
+        intent: 'disable',
+        title: 'Set your overage to None?',
+        consequences: [
+          `${plural(stopped, 'overage-capable subscription', 'overage-capable subscriptions')} ${w.of} ${w.ours} ` +
+            `will stop at ${stopped === 1 ? 'its' : 'their'} monthly limit, and so will any ${w.others}.`,
+          `Calls beyond the included minutes, toll-free numbers and pay-as-you-go calling stop for all ${w.users} ` +
+            'until overage is enabled again.',
+        ],
+        warnings: [],
+        confirmLabel: 'Set overage to None',
+      };
+    }
     return {
       intent: 'disable',
       title: `Set overage to None for ${customer}?`,
@@ -102,17 +134,17 @@ export function confirmation(state, target) {
         'Calls beyond the included minutes, toll-free numbers and pay-as-you-go calling stop for all ' +
           "the customer's users until overage is enabled again.",
       ],
-      warnings: confirmationWarnings(state, ['COMMUNICATIONS_CREDITS_AUTO_RECHARGE']),
+      warnings: [],
       confirmLabel: 'Set overage to None',
     };
   }
   const { plan, subscription } = target;
   const consequences = [
     `The Azure subscription ${named(subscription)}${plan ? ` of the Azure plan ${named(plan, 'subscription_id')}` : ''} ` +
-      `will collect the overage of every overage-capable subscription of ${customer}: ` +
-      `${plural(active, 'subscription', 'subscriptions')} under your account, ` +
-      'and all those bought from other partners and channels.',
-    'You will be billed for all of that overage, with no CSP discount, margin or partner-earned credit.',
+      `will collect the overage of every overage-capable subscription ${w.of}: ` +
+      `${plural(active, 'subscription', 'subscriptions')} ${w.ours}, ` +
+      `and all those ${w.others}.`,
+    w.billed,
   ];
   if (state.enabled && state.azure_subscription_id) {
     const current = state.azure_subscription ? named(state.azure_subscription) : state.azure_subscription_id;
@@ -120,7 +152,9 @@ export function confirmation(state, target) {
   }
   return {
     intent: 'enable',
-    title: `Send the overage of ${customer} to ${subscription.name || subscription.id}?`,
+    title: self
+      ? `Send your overage to ${subscription.name || subscription.id}?`
+      : `Send the overage of ${customer} to ${subscription.name || subscription.id}?`,
     consequences,
     warnings: confirmationWarnings(state, ['OVERAGE_COLLECTS_ALL_PARTNERS', 'COMMUNICATIONS_CREDITS_AUTO_RECHARGE']),
     confirmLabel: state.enabled ? 'Move overage' : 'Enable overage',
@@ -131,22 +165,25 @@ export function confirmation(state, target) {
  * What the user confirms before Microsoft creates the Azure subscription (`creation`: the options'
  * `create_azure_subscription`): what is created, and that it is billed to the customer's Azure plan.
  */
-export function creationConfirmation(state, creation) {
+export function creationConfirmation(state, creation, audience = 'partner') {
   const customer = (state.customer && (state.customer.name || state.customer.id)) || 'this customer';
   const active = (state.ovg_subscriptions || []).filter(isActive).length;
   const newPlan = creation.creates === 'azure_plan_and_subscription';
+  const w = words(audience, customer);
+  const self = audience === 'customer';
   const consequences = [
     `Microsoft creates ${creation.description}` +
-      (newPlan ? ', for the customer, who accepted the Microsoft Customer Agreement.' : '.'),
-    `The new Azure subscription is billed to the customer's Azure plan and collects the overage of every ` +
-      `overage-capable subscription of ${customer}: ${plural(active, 'subscription', 'subscriptions')} under ` +
-      'your account, and all those bought from other partners and channels.',
-    'You will be billed for all of that overage, with no CSP discount, margin or partner-earned credit.',
+      (newPlan ? (self ? ', which needs your acceptance of the Microsoft Customer Agreement.'
+        : ', for the customer, who accepted the Microsoft Customer Agreement.') : '.'),
+    `The new Azure subscription is billed to ${self ? 'your' : "the customer's"} Azure plan and collects the ` +
+      `overage of every overage-capable subscription ${w.of}: ${plural(active, 'subscription', 'subscriptions')} ` +
+      `${w.ours}, and all those ${w.others}.`,
+    w.billed,
     'The new Azure subscription stays when overage is later set to None.',
   ];
   return {
     intent: 'create',
-    title: `Create a new Azure subscription for the overage of ${customer}?`,
+    title: self ? 'Create a new Azure subscription for your overage?' : `Create a new Azure subscription for the overage of ${customer}?`,
     consequences,
     warnings: confirmationWarnings(state, ['COMMUNICATIONS_CREDITS_AUTO_RECHARGE']),
     confirmLabel: 'Create and enable overage',

@@ -10,12 +10,13 @@ from connect.eaas.core.decorators import router
 from fastapi import Depends, Query
 
 from connect_ext.api import presenters
+from connect_ext.api.audience import audience_of
 from connect_ext.api.auth import VisibleCustomers
 from connect_ext.api.cursors import MAX_CURSOR_LENGTH, decode_cursor
 from connect_ext.api.dependencies import get_store, get_visible_customers
 from connect_ext.api.handlers import validation_error
 from connect_ext.api.responses import content_range, error_responses, header_doc, model_answer
-from connect_ext.api.schemas import CustomerPage, OverageStatus
+from connect_ext.api.schemas import AttentionValue, CustomerPage, OverageStatus
 from connect_ext.store import Store
 
 
@@ -51,8 +52,13 @@ class CustomersWebAppMixin:
     def list_customers(
         self,
         status: Optional[OverageStatus] = Query(None, description='Only customers in this state.'),
+        attention: Optional[AttentionValue] = Query(
+            None, description='Only customers that need this (the work queue; status keeps its meaning).',
+        ),
         search: Optional[str] = Query(
-            None, max_length=100, description='A prefix of the name, customer id or tenant id.',
+            None, max_length=100,
+            description='The start of any word of the name (any case), or a prefix of the customer '
+                        'id or tenant id.',
         ),
         limit: int = Query(50, ge=1, le=MAX_LIMIT),
         offset: int = Query(
@@ -62,7 +68,7 @@ class CustomersWebAppMixin:
         cursor: Optional[str] = Query(
             None, max_length=MAX_CURSOR_LENGTH,
             description="Continue after the page that answered this next_cursor (with the same "
-                        "status and search; offset must then be 0).",
+                        "status, attention and search; offset must then be 0).",
         ),
         customers: VisibleCustomers = Depends(get_visible_customers),
         store: Store = Depends(get_store),
@@ -75,6 +81,7 @@ class CustomersWebAppMixin:
             }])
         page = store.list_customers(
             status=status.value if status else None,
+            attention=attention.value if attention else None,
             search=printable(search),
             limit=limit,
             offset=offset,
@@ -85,6 +92,7 @@ class CustomersWebAppMixin:
             presenters.customer_page(
                 page, limit=limit, offset=offset,
                 pending=store.confirmations.pending_among(record.customer_id for record in page.items),
+                audience=audience_of(customers.caller),
             ),
             headers={'Content-Range': content_range(
                 offset, len(page.items), page.total if page.total_is == 'exact' else None,

@@ -11,6 +11,7 @@ from connect.eaas.core.decorators import router
 from fastapi import Depends, Header, Path, Query, Request
 
 from connect_ext.api import presenters
+from connect_ext.api.audience import audience_of, error_for
 from connect_ext.api.auth import (
     VisibleCustomers,
     actor_name,
@@ -89,10 +90,13 @@ def change_answer(
         else:
             result = service.disable(customer, caller, if_match=if_match, actor_name=actor)
     except OverageError as error:
+        error = error_for(error, audience_of(caller))
         return Answer(error.http_status, error.to_body(), error_headers(error))
     status = 202 if result.outcome == UNCONFIRMED else 200
     # The body is saved for Idempotency-Key replays as this plain JSON (see .idempotency).
-    body = presenters.change_result_body(result, creates=bool(change.create_azure_subscription))
+    body = presenters.change_result_body(
+        result, creates=bool(change.create_azure_subscription), audience=audience_of(caller),
+    )
     return Answer(status, dump(body), {'ETag': result.state.etag})
 
 
@@ -122,8 +126,18 @@ def require_whole_guid(change: OverageChangeRequest) -> None:
 
 def state_answer(state: OverageState, caller: Caller, settings: Settings):
     """The state, with what this caller may do with it, and its ETag."""
-    body = presenters.state_body(state, can_change=may_change(caller, settings))
+    body = presenters.state_body(
+        state, can_change=may_change(caller, settings), audience=audience_of(caller),
+    )
     return model_answer(body, headers={'ETag': state.etag})
+
+
+def read_for(caller: Caller, read):
+    """``read()``, its public error in the words of the caller's audience."""
+    try:
+        return read()
+    except OverageError as error:
+        raise error_for(error, audience_of(caller)) from error
 
 
 class OverageWebAppMixin:
@@ -145,7 +159,7 @@ class OverageWebAppMixin:
         settings: Settings = Depends(get_settings),
     ):
         customer = customers.customer(customer_id)
-        return state_answer(service.state(customer, caller), caller, settings)
+        return state_answer(read_for(caller, lambda: service.state(customer, caller)), caller, settings)
 
     @router.get(
         '/customers/{customer_id}/overage/options',
@@ -165,9 +179,10 @@ class OverageWebAppMixin:
         settings: Settings = Depends(get_settings),
     ):
         customer = customers.customer(customer_id)
-        options = service.options(customer, caller)
+        options = read_for(caller, lambda: service.options(customer, caller))
         return model_answer(
-            presenters.options_body(options, settings), headers={'ETag': options.state.etag},
+            presenters.options_body(options, settings, audience_of(caller)),
+            headers={'ETag': options.state.etag},
         )
 
     @router.put(
@@ -283,4 +298,4 @@ class OverageWebAppMixin:
         settings: Settings = Depends(get_settings),
     ):
         customer = customers.asset_customer(asset_id)
-        return state_answer(service.state(customer, caller), caller, settings)
+        return state_answer(read_for(caller, lambda: service.state(customer, caller)), caller, settings)

@@ -23,6 +23,7 @@ from connect_ext.api.dependencies import (
     get_refresh_token_keeper,
     get_settings,
     get_store_durability,
+    get_sync_coverage,
 )
 from connect_ext.api.responses import error_responses, model_answer
 from connect_ext.api.schemas import ConnectionCheck, SettingsBody
@@ -34,6 +35,7 @@ from connect_ext.partner_center.client import PartnerCenterClient
 from connect_ext.partner_center.errors import PartnerCenterError
 from connect_ext.partner_center.refresh_tokens import RefreshTokenKeeper
 from connect_ext.store.durability import Durability
+from connect_ext.store.sync_claims import SyncCoverage
 from connect_ext.vocabulary import OWNER
 
 
@@ -52,12 +54,14 @@ class SettingsWebAppMixin:
         store: Durability = Depends(get_store_durability),
         keeper: Optional[RefreshTokenKeeper] = Depends(get_refresh_token_keeper),
         budget: Optional[BudgetState] = Depends(get_rate_budget_state),
+        coverage: Optional[SyncCoverage] = Depends(get_sync_coverage),
     ):
         require_role(caller, OWNER, problem='only the distributor may see the configuration')
         refresh_token = None
         if keeper is not None:
             refresh_token = presenters.refresh_token_state(keeper.status(), keeper.now())
-        return model_answer(presenters.settings_body(settings, product_ids, store, refresh_token, budget))
+        return model_answer(presenters.settings_body(settings, product_ids, store, refresh_token, budget,
+                                                     coverage))
 
     @router.get(
         '/settings/connection',

@@ -220,7 +220,9 @@ def walk_enabled(page, expect) -> None:
     current = frame.get_by_label('Azure subscription', exact=True).locator(
         f'option[value="{demo.ENABLED_ENTITLEMENT_ID}"]')
     expect(current).to_contain_text('receives the overage now')
-    expect(current).to_be_disabled()
+    # Moving starts from where it goes now (issue 19, item 12); saving it again is refused.
+    expect(frame.get_by_label('Azure subscription', exact=True)).to_have_value(demo.ENABLED_ENTITLEMENT_ID)
+    expect(frame.get_by_role('button', name='Save')).to_be_disabled()
 
 
 def walk_held_by_other_partner(page, expect) -> None:
@@ -230,11 +232,9 @@ def walk_held_by_other_partner(page, expect) -> None:
     expect(held.locator('.finding__message')).to_have_text(HELD_MESSAGE)
     expect(held.locator('.finding__action')).to_contain_text(HELD_ACTION)
 
-    frame.get_by_role('button', name='Edit').click()
-    expect(frame.get_by_role('radio', name='To an Azure subscription', exact=False)).to_be_disabled()
-    expect(frame.get_by_role('radio', name='None: overage disabled', exact=False)).to_be_disabled()
-    expect(frame.locator('[data-test=cannot-enable]')).to_contain_text(HELD_MESSAGE)
-    expect(frame.get_by_role('button', name='Save')).to_be_disabled()
+    # Nothing can change: no Edit, but why not and what to do first (issue 19, item 6).
+    expect(frame.get_by_role('button', name='Edit')).to_have_count(0)
+    expect(frame.locator('[data-test=why-no-edit]')).to_contain_text(HELD_MESSAGE)
 
     refused = try_to_enable(page, seed.BY_SITUATION['held_by_other_partner'].customer_id,
                             demo.HELD_ENTITLEMENT_ID)
@@ -244,8 +244,10 @@ def walk_held_by_other_partner(page, expect) -> None:
     assert f"What to do: {error['action']}".startswith(HELD_ACTION)
 
 
-NO_OVG_MESSAGE = ('Partner Center shows no active overage-capable (OVG) subscription for this '
-                  'customer under your partner account.')
+# Connect holds its OVG subscription, Partner Center does not show it: no "order an OVG item" advice
+# (that would buy a duplicate licence; issue 19, item 5).
+NO_OVG_MESSAGE = ('Connect holds an overage-capable (OVG) subscription of this customer '
+                  '(AS-1000-0000-0009) that Partner Center does not show under your partner account.')
 
 
 def walk_no_ovg_subscription(page, expect) -> None:
@@ -254,9 +256,10 @@ def walk_no_ovg_subscription(page, expect) -> None:
     conformance: PC-18, PC-26
     """
     frame = open_from_list(page, expect, 'no_ovg_subscription', 'Disabled')
-    finding = frame.locator('[data-test=findings] [data-code=NO_ACTIVE_OVG_SUBSCRIPTION]')
+    finding = frame.locator('[data-test=findings] [data-code=OVG_SUBSCRIPTION_NOT_IN_PARTNER_CENTER]')
     expect(finding.locator('.finding__severity')).to_have_text('Warning')
     expect(finding.locator('.finding__message')).to_have_text(NO_OVG_MESSAGE)
+    expect(finding.locator('.finding__action')).to_contain_text('Do not order another OVG item')
     frame.get_by_role('button', name='Edit').click()
     expect(frame.get_by_role('radio', name='To an Azure subscription', exact=False)
            ).to_be_enabled()
@@ -276,15 +279,15 @@ def walk_blocked(situation: str) -> Callable:
     def walk(page, expect) -> None:
         frame = open_from_list(page, expect, situation, 'Disabled')
         finding = frame.locator(f'[data-test=findings] [data-code={code}]')
-        expect(finding.locator('.finding__severity')).to_have_text('Must be fixed first')
+        fixable = code == 'LEGACY_AZURE_PRESENT'
+        expect(finding.locator('.finding__severity')).to_have_text(
+            'Fix first' if fixable else 'Not possible here')
         expect(finding.locator('.finding__message')).to_have_text(message)
         expect(finding.locator('.finding__action')).to_contain_text('What to do: ')
 
-        frame.get_by_role('button', name='Edit').click()
-        expect(frame.get_by_role('radio', name='To an Azure subscription', exact=False)
-               ).to_be_disabled()
-        expect(frame.locator('[data-test=cannot-enable]')).to_contain_text(message)
-        expect(frame.get_by_role('button', name='Save')).to_be_disabled()
+        # Overage is off and cannot be switched on: no Edit, but why not (issue 19, item 6).
+        expect(frame.get_by_role('button', name='Edit')).to_have_count(0)
+        expect(frame.locator('[data-test=why-no-edit]')).to_contain_text(message)
 
         # Nor can the API be talked into it: the same message, and nothing changed.
         customer_id = seed.BY_SITUATION[situation].customer_id
