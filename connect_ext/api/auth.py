@@ -30,6 +30,7 @@ from connect.eaas.core.inject.models import Context
 from connect.eaas.core.inject.synchronous import get_installation_client
 from fastapi import Depends, Header
 
+from connect_ext.api.audience import audience_of, error_for
 from connect_ext.api.handlers import public_error
 from connect_ext.customers.visibility import ConnectVisibility
 from connect_ext.errors.error import OverageError
@@ -74,8 +75,8 @@ def require_role(caller: Caller, *roles: str, problem: str) -> None:
 
 
 def require_may_change(caller: Caller, settings) -> None:
-    if not may_change(caller, settings):
-        raise public_error('CUSTOMER_CHANGES_DISABLED')
+    if not may_change(caller, settings):  # refused in the words of who asked
+        raise error_for(public_error('CUSTOMER_CHANGES_DISABLED'), audience_of(caller))
 
 
 def customer_not_found(customer_id: str) -> OverageError:

@@ -36,8 +36,8 @@ def test_a_customer_is_refused_a_change_by_default_and_nothing_is_written(api, s
     assert response.json() == {'error': {
         'code': 'CUSTOMER_CHANGES_DISABLED',
         'message': 'Customers cannot change their own overage here.',
-        'reason': 'The provider has not allowed customers to change overage themselves (the '
-                  'CUSTOMERS_MAY_CHANGE setting).',
+        # A customer reads its own words, never the setting's name (issue 19, item 1).
+        'reason': 'Your provider manages your overage setting.',
         'action': 'Ask your provider to enable, move or disable overage for you.',
         'details': {},
     }}
