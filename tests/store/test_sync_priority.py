@@ -138,16 +138,18 @@ def _plan(store, step):
     return ' '.join(str(value) for row in rows for value in row)
 
 
-@pytest.mark.parametrize(('step', 'index'), [
-    (0, 'ix_customers_last_order_at'),
-    (1, 'ix_customers_status_checked_at'),
-    (2, 'ix_customers_status_checked_at'),
-    (3, 'ix_customers_checked_at'),
+@pytest.mark.parametrize(('step', 'indexes'), [
+    (0, ('ix_customers_last_order_at',)),
+    (1, ('ix_customers_status_checked_at',)),
+    (2, ('ix_customers_status_checked_at',)),
+    # The longest unread: either index of the reads serves it; on a table this small
+    # PostgreSQL's planner picks one or the other from run to run.
+    (3, ('ix_customers_checked_at', 'ix_customers_status_checked_at')),
 ])
-def test_each_step_of_the_order_is_served_by_an_index(seeded, step, index):
+def test_each_step_of_the_order_is_served_by_an_index(seeded, step, indexes):
     plan = _plan(seeded, priorities(START)[step])
 
-    assert index in plan
+    assert any(index in plan for index in indexes), plan
 
 
 def test_the_coverage_counts_reads_of_the_last_day_and_week_and_the_oldest(seeded):

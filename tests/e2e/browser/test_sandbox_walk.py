@@ -280,8 +280,9 @@ def walk_blocked(situation: str) -> Callable:
         frame = open_from_list(page, expect, situation, 'Disabled')
         finding = frame.locator(f'[data-test=findings] [data-code={code}]')
         fixable = code == 'LEGACY_AZURE_PRESENT'
+        # What can be fixed says which step it is of the blockers to fix (issue 19, item 6).
         expect(finding.locator('.finding__severity')).to_have_text(
-            'Fix first' if fixable else 'Not possible here')
+            re.compile(r'^Fix first \(step \d+ of \d+\)$') if fixable else 'Not possible here')
         expect(finding.locator('.finding__message')).to_have_text(message)
         expect(finding.locator('.finding__action')).to_contain_text('What to do: ')
 
