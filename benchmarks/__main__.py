@@ -57,7 +57,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--only', action='append', choices=[name for name, _ in ROWS],
                         help='run only this row (repeatable)')
     parser.add_argument('--million', action='store_true',
-                        help='measure the overview, the sync coverage and the activity feed at 1,000,000 customers '
+                        help='measure the overview, the sync coverage and the activity feed at '
+                             '1,000,000 customers '
                              '(several minutes more: seeding)')
     parser.add_argument('--heap', action='store_true',
                         help='also trace the Python heap peak (tracemalloc; inflates times)')
