@@ -9,7 +9,7 @@ import base64
 import binascii
 import json
 from datetime import UTC, datetime
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from connect_ext.api.handlers import validation_error
 from connect_ext.store.models import SEARCH_KEY_MAX_LENGTH
@@ -33,10 +33,7 @@ def decode_cursor(cursor: Optional[str]) -> Optional[Tuple[str, str]]:
     if cursor is None:
         return None
     try:
-        if len(cursor) > MAX_CURSOR_LENGTH:
-            raise ValueError('too long')
-        raw = base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4))
-        name, customer_id = json.loads(raw.decode('utf-8'))
+        name, customer_id = _pair(cursor)
         if not isinstance(name, str) or len(name) > SEARCH_KEY_MAX_LENGTH:
             raise ValueError('bad name')
         if not is_customer_id(customer_id):
@@ -44,6 +41,15 @@ def decode_cursor(cursor: Optional[str]) -> Optional[Tuple[str, str]]:
     except (ValueError, TypeError, binascii.Error, UnicodeError):
         raise _not_a_cursor() from None
     return name, customer_id
+
+
+def _pair(cursor: str) -> Any:
+    """The two values a cursor carries (unchecked); ValueError and friends for anything else."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise ValueError('too long')
+    raw = base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4))
+    first, second = json.loads(raw.decode('utf-8'))
+    return first, second
 
 
 def _not_a_cursor():
@@ -66,10 +72,7 @@ def decode_history_cursor(cursor: Optional[str]) -> Optional[Tuple[datetime, int
     if cursor is None:
         return None
     try:
-        if len(cursor) > MAX_CURSOR_LENGTH:
-            raise ValueError('too long')
-        raw = base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4))
-        at, entry_id = json.loads(raw.decode('utf-8'))
+        at, entry_id = _pair(cursor)
         if not isinstance(at, str) or len(at) > 40:
             raise ValueError('bad time')
         at = datetime.fromisoformat(at)
