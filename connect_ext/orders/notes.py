@@ -52,10 +52,9 @@ MARKER_PATTERN = re.compile(r'Ref\. OM-[0-9a-f]{8}')
 AUTO_RECHARGE = 'COMMUNICATIONS_CREDITS_AUTO_RECHARGE'
 HELD_BY_OTHER_PARTNER = 'OVERAGE_HELD_BY_OTHER_PARTNER'
 TARGET_NOT_ACTIVE = 'OVERAGE_TARGET_NOT_ACTIVE'
-# Blockers no one can fix: the customer is out of overage's scope. When one applies, the fixable
-# blockers are not worth anyone's time and are left out.
-OUT_OF_SCOPE = ('CHINA_NOT_SUPPORTED', 'COUNTRY_NOT_SUPPORTED',
-                'CUSTOMER_QUALIFICATION_NOT_SUPPORTED')
+# Blockers no one can fix (the catalogue's ``fixable``): the customer is out of overage's scope.
+# When one applies, the fixable blockers are not worth anyone's time and are left out.
+OUT_OF_SCOPE = frozenset(code for code, item in catalogue.CATALOGUE.items() if not item.fixable)
 HANDOVER_HINT = ('Or, in Manage Overage, request a handover: overage is then enabled for you as '
                  'soon as that partner releases it.')
 
