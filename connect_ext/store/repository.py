@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Callable, ContextManager, Iterable, Iterator, List, Mapping, Optional, Tuple
 
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, event, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ColumnElement
@@ -42,11 +42,14 @@ from connect_ext.store.models import (
 from connect_ext.store.order_notes import OrderNotes
 from connect_ext.store.partner_center_reads import PartnerCenterReads
 from connect_ext.store.queries import (
+    COMMON_WORD_ROWS,
     COUNT_LIMIT,
+    SEARCH_COUNT_LIMIT,
     apply_customer_fields,
     audit_record,
     check_after,
     check_page,
+    common_word_query,
     customer_list_queries,
     customer_record,
     estimated_count,
@@ -253,15 +256,22 @@ class Store:
             after = check_after(after)
             if offset:
                 raise ValueError('after (a cursor) and offset do not combine')
-        queries = customer_list_queries(
-            status=status, search=search, visible_to=visible_to, attention=attention,
-            customer_ids=customer_ids, limit=limit, offset=offset, after=after,
-            count_limit=count_limit,
-        )
-        if queries is None:
-            return Page(items=[], total=0, limit=limit, offset=offset)
-        bounded, page, full = queries
+        if search_key(search):
+            count_limit = min(count_limit, SEARCH_COUNT_LIMIT)
         with self.session(write=False) as session:
+            if session.get_bind().dialect.name == 'postgresql':
+                # A page reads a few hundred index entries: starting parallel workers costs more.
+                session.execute(text('SET LOCAL max_parallel_workers_per_gather = 0'))
+                session.execute(text('SET LOCAL jit = off'))
+            queries = customer_list_queries(
+                status=status, search=search, visible_to=visible_to, attention=attention,
+                customer_ids=customer_ids, limit=limit, offset=offset, after=after,
+                count_limit=count_limit,
+                common_word=lambda key: session.scalar(common_word_query(key)) >= COMMON_WORD_ROWS,
+            )
+            if queries is None:
+                return Page(items=[], total=0, limit=limit, offset=offset)
+            bounded, page, full = queries
             rows = list(session.scalars(page))
             counted = int(session.scalar(bounded) or 0)
             total, total_is = counted, 'exact'

@@ -219,3 +219,48 @@ def test_a_malformed_keyset_position_is_refused(seeded, after):
 def test_a_keyset_position_and_an_offset_do_not_combine(seeded):
     with pytest.raises(ValueError):
         seeded.list_customers(after=('a', 'TA-1'), offset=1)
+
+
+SEARCHES = ['BETA', 'beta  t', 'telecom', 'TELE', 'calls', 'Two', 'gmbh', '100%', '%', '_', 'lecom',
+            'calls beta', 'b', 'ta-0005', 'BB22']
+
+
+def _pages(store, search):
+    """Every way the overview reads one search: plain, with a status, a reseller's, page by page."""
+    first = store.list_customers(search=search, limit=1)
+    return [
+        (_ids(store.list_customers(search=search)), store.list_customers(search=search).total),
+        _ids(store.list_customers(search=search, status='enabled')),
+        _ids(store.list_customers(search=search, visible_to='PA-RES-2')),
+        _ids(first), _ids(store.list_customers(search=search, after=first.next_after))
+        if first.next_after else None,
+    ]
+
+
+def test_a_common_later_word_walked_in_name_order_finds_what_sorting_its_matches_finds(
+    seeded, monkeypatch,
+):
+    sorted_matches = {search: _pages(seeded, search) for search in SEARCHES}
+
+    # Every word counts as common: each later-word match is found walking the names in order.
+    monkeypatch.setattr('connect_ext.store.repository.COMMON_WORD_ROWS', 1)
+    walked = {search: _pages(seeded, search) for search in SEARCHES}
+
+    assert walked == sorted_matches
+    assert walked['telecom'][0] == (['TA-0006-0006', 'TA-0001-0001'], 2)
+    assert walked['%'][0] == ([], 0)  # "%" and "_" are text, not LIKE wildcards
+
+
+def test_a_searched_page_counts_exactly_up_to_the_search_bound(seeded, monkeypatch):
+    monkeypatch.setattr('connect_ext.store.repository.SEARCH_COUNT_LIMIT', 2)
+
+    page = seeded.list_customers(search='beta')
+
+    assert _ids(page) == ['TA-0002-0002', 'TA-0007-0007', 'TA-0003-0003']
+    if seeded.is_postgresql:
+        assert page.total_is == 'estimate'
+        assert page.total >= 3
+    else:
+        assert (page.total, page.total_is) == (3, 'at_least')
+    assert seeded.list_customers(search='beta', count_limit=2).total_is != 'exact'
+    assert seeded.list_customers(count_limit=20).total_is == 'exact'  # no search: its own bound
