@@ -167,13 +167,15 @@ class OverageService:
         self._check_caller(customer, caller)
         return self.store.list_audit(customer_id=customer.customer_id, limit=limit, offset=offset)
 
-    def refresh(self, customer: CustomerRef) -> str:
+    def refresh(self, customer: CustomerRef, *, may_judge: Callable[[], bool] = lambda: True) -> str:
         """Bring the store up to Microsoft's state; the scheduled sync's unit of work.
 
         One call (the overage assignment) when it says enough: off, or on to the Azure
         subscription the store already knows (whose owner it knows). When overage now goes to an
         Azure subscription the store has not seen, whose it is takes a full read (five calls),
-        which only happens when someone changed it outside this extension.
+        which only happens when someone changed it outside this extension. A customer the work
+        queue never judged gets that full read too, when ``may_judge()`` allows it (the sync
+        rations them); otherwise it keeps "not checked yet" until a later read or someone opens it.
         """
         if not customer.tenant_id:
             raise OverageError.from_code('TENANT_ID_UNKNOWN', customer_id=customer.customer_id)
@@ -181,7 +183,7 @@ class OverageService:
             overage = self.client.get_overage(customer.tenant_id)
         except PartnerCenterError as error:
             raise translate(error, context={'tenant_id': customer.tenant_id}) from error
-        return self._record_read(customer, overage)
+        return self._record_read(customer, overage, may_judge=may_judge)
 
     def confirm(self, pending: PendingConfirmationRecord) -> str:
         """Read Microsoft once for an awaited change and end it if that read decides it.
@@ -210,7 +212,8 @@ class OverageService:
         return decided.outcome if decided else UNCONFIRMED
 
     def _record_read(self, customer: CustomerRef, overage: Optional[Overage],
-                     pending: Optional[PendingConfirmationRecord] = None) -> str:
+                     pending: Optional[PendingConfirmationRecord] = None, *,
+                     may_judge: Callable[[], bool] = lambda: True) -> str:
         """Store what one read of the overage assignment says and settle an awaited change by it."""
         pending = pending or self.confirmations.pending(customer.customer_id)
         decided = verdict(pending, overage, self.now()) if pending is not None else None
@@ -220,7 +223,8 @@ class OverageService:
             status = STATUS_ENABLED  # our own change now shows: that Azure subscription is ours
         else:
             status = _status_from_record(overage, self.store.get_customer(customer.customer_id))
-        if status == STATUS_UNKNOWN or self.store.work_queue.unjudged(customer.customer_id, status):
+        if status == STATUS_UNKNOWN or (
+                self.store.work_queue.unjudged(customer.customer_id, status) and may_judge()):
             # Reads in full, and settles; also once for a customer the work queue never judged.
             return self.state(customer, SYNC_CALLER, fresh=True).status
         self.store.record_overage_state(

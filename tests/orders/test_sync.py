@@ -58,13 +58,13 @@ class Recorder:
         self.reads = []
         self._lock = threading.Lock()
 
-    def refresh(self, customer):
+    def refresh(self, customer, **options):
         with self._lock:
             self.reads.append((threading.current_thread().name, customer.customer_id,
                                self.clock()))
         if self.pause:
             time.sleep(self.pause)
-        return self.service.refresh(customer)
+        return self.service.refresh(customer, **options)
 
     def customers(self):
         return [customer_id for _, customer_id, _ in self.reads]
@@ -176,10 +176,10 @@ def test_repeated_server_errors_back_off_longer_each_time(seeded, service, sim, 
 
 def test_an_unexpected_failure_of_one_customer_does_not_end_the_round(seeded, service, clock):
     class Flaky(Recorder):
-        def refresh(self, customer):
+        def refresh(self, customer, **options):
             if customer.customer_id == OLDEST_FIRST[0]:
                 raise RuntimeError('boom')
-            return super().refresh(customer)
+            return super().refresh(customer, **options)
 
     report = slow_sync(seeded, Flaky(service, clock), clock, share='1').run()
 
@@ -278,3 +278,30 @@ def test_a_sync_that_cannot_run_fails_the_scheduled_task_with_the_reason(app, ca
     assert result.status == ResultType.FAIL
     assert result.output == 'overage sync failed: the database is unreachable'
     assert 'The overage sync could not run' in caplog.messages
+
+
+class Judging(Recorder):
+    """Asks for a full read of every customer, as if none had ever been judged: notes the answers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allowed = []
+
+    def refresh(self, customer, **options):
+        self.allowed.append(options['may_judge']())
+        return super().refresh(customer, may_judge=lambda: False)
+
+
+def test_a_run_reads_at_most_one_in_judge_every_never_judged_customers_in_full(store, service, clock):
+    for number in range(45):
+        store.upsert_customer(f'TA-3000-0000-{number:04d}', tenant_id=demo.READY_CUSTOMER_ID,
+                              name=f'Customer {number}')
+    judging = Judging(service, clock)
+
+    report = slow_sync(store, judging, clock, share='1').run()
+
+    assert len(report.refreshed) == 45
+    # The 1st, the 21st and the 41st read may be full; every other one is the overage read alone.
+    assert [index for index, allowed in enumerate(judging.allowed) if allowed] == [0, 20, 40]
+    assert report.judged == 3
+    assert '45 refreshed (3 judged in full)' in report.summary()

@@ -42,7 +42,7 @@ class ReadingService:
         self.settings, self.notify, self.now = Settings.from_config({}), None, store.now
         self.reads = []
 
-    def refresh(self, customer):
+    def refresh(self, customer, **options):
         self.reads.append(customer.customer_id)
         record = self.store.get_customer(customer.customer_id)
         self.store.record_overage_state(

@@ -49,3 +49,18 @@ def test_the_sync_reads_a_customer_never_judged_in_full_once(service, store, sim
     sim.calls.clear()
     service.refresh(LEGACY)
     assert len(sim.calls.all()) == 1  # judged now: the overage read alone
+
+
+def test_a_read_the_sync_does_not_allow_to_judge_is_the_overage_read_alone(service, store, sim):
+    _record(store, LEGACY)
+    sim.calls.clear()
+
+    assert service.refresh(LEGACY, may_judge=lambda: False) == 'disabled'
+
+    # Partner Center itself (sign-in aside): the overage assignment alone.
+    assert [call.path for call in sim.calls.all() if call.path.startswith('/v1/')] == [
+        f'/v1/customers/{demo.LEGACY_AZURE_CUSTOMER_ID}{OVERAGE_PATH}']
+    record = store.get_customer('TA-LEGACY')
+    assert (record.attention, record.overage_status) == (None, 'disabled')  # "not checked yet"
+    service.refresh(LEGACY)  # allowed: judged in full now
+    assert store.get_customer('TA-LEGACY').attention == 'action_needed'
