@@ -170,10 +170,14 @@ class CustomerAccount(Base):
     account_id: Mapped[str] = mapped_column(_searchable_text(), primary_key=True)
     customer_id: Mapped[str] = mapped_column(_searchable_text(), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The customer's search name, repeated so that a reseller's overview walks its own rows in name
+    # order (migration 0012); kept with every write of the name (:mod:`connect_ext.store.words`).
+    search_name: Mapped[str] = mapped_column(_searchable_text(), default='', server_default='')
 
     __table_args__ = (
         # "Which accounts see this customer" (a customer's rows go when Connect stops showing it).
         Index('ix_customer_accounts_customer_id', 'customer_id'),
+        Index('ix_customer_accounts_account_search_name', 'account_id', 'search_name', 'customer_id'),
     )
 
 

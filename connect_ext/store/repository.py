@@ -40,17 +40,19 @@ from connect_ext.store.models import (
     search_key,
 )
 from connect_ext.store.order_notes import OrderNotes
-from connect_ext.store.partner_center_reads import PartnerCenterReads
-from connect_ext.store.queries import (
+from connect_ext.store.overview import (
     COMMON_WORD_ROWS,
     COUNT_LIMIT,
-    SEARCH_COUNT_LIMIT,
+    PROBED_COUNT_LIMIT,
+    common_word_query,
+    customer_list_queries,
+)
+from connect_ext.store.partner_center_reads import PartnerCenterReads
+from connect_ext.store.queries import (
     apply_customer_fields,
     audit_record,
     check_after,
     check_page,
-    common_word_query,
-    customer_list_queries,
     customer_record,
     estimated_count,
     id_set,
@@ -256,8 +258,11 @@ class Store:
             after = check_after(after)
             if offset:
                 raise ValueError('after (a cursor) and offset do not combine')
-        if search_key(search):
-            count_limit = min(count_limit, SEARCH_COUNT_LIMIT)
+        # A searched or a reseller's page counts each match with a look-up: a lower bound, and
+        # past it "at least" (the planner's estimates of those queries were off tenfold).
+        probed = bool(search_key(search)) or visible_to is not None
+        if probed:
+            count_limit = min(count_limit, PROBED_COUNT_LIMIT)
         with self.session(write=False) as session:
             if session.get_bind().dialect.name == 'postgresql':
                 # A page reads a few hundred index entries: starting parallel workers costs more.
@@ -276,7 +281,8 @@ class Store:
             counted = int(session.scalar(bounded) or 0)
             total, total_is = counted, 'exact'
             if counted > count_limit:
-                total, total_is = estimated_count(session, full, at_least=counted)
+                total, total_is = (counted, 'at_least') if probed else \
+                    estimated_count(session, full, at_least=counted)
             items = [customer_record(row) for row in rows[:limit]]
             next_after = (rows[limit - 1].search_name, rows[limit - 1].customer_id) \
                 if limit and len(rows) > limit else None

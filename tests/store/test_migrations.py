@@ -40,7 +40,7 @@ EXPECTED_INDEXES = {
     'idempotency_keys': {'ix_idempotency_keys_expires_at'},
     'credentials': set(),
     'pending_confirmations': set(),
-    'customer_accounts': {'ix_customer_accounts_customer_id'},
+    'customer_accounts': {'ix_customer_accounts_customer_id', 'ix_customer_accounts_account_search_name'},
     'rate_budgets': set(),
     'partner_center_reads': set(),
     'handovers': {'ix_handovers_state_checked_at'},
@@ -169,3 +169,28 @@ def test_migrated_returns_a_working_store_on_an_empty_database(empty_database_ur
 
 def test_the_migrations_have_a_single_head():
     assert len(_heads()) == 1
+
+
+def test_0012_gives_the_resellers_rows_their_customers_search_names(empty_database_url):
+    """The reseller's overview walks its own rows in name order (store/overview.py): rows recorded
+    before the upgrade get their customers' search names; one whose customer is not recorded, ''."""
+    upgrade(empty_database_url, '0011')
+    engine = create_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO customers (customer_id, name, search_name, overage_status, version, "
+                "created_at, updated_at, ovg_asset_ids, flags, ovg_subscription_count) VALUES "
+                "('TA-1', 'Wingtip Toys', 'wingtip toys', 'unknown', 1, CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP, '[]', '[]', 0)"))
+            connection.execute(text(
+                "INSERT INTO customer_accounts (account_id, customer_id, seen_at) VALUES "
+                "('PA-1', 'TA-1', CURRENT_TIMESTAMP), ('PA-1', 'TA-2', CURRENT_TIMESTAMP)"))
+        upgrade(empty_database_url, '0012')
+        with engine.connect() as connection:
+            names = dict(connection.execute(text(
+                'SELECT customer_id, search_name FROM customer_accounts ORDER BY customer_id')).all())
+    finally:
+        engine.dispose()
+    assert names == {'TA-1': 'wingtip toys', 'TA-2': ''}
+    downgrade(empty_database_url, '0011')

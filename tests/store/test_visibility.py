@@ -75,3 +75,29 @@ def test_a_tier_configuration_change_makes_its_customers_partner_id_unchecked(st
     assert store.forget_reseller_mpn_checks('TA-T1') == 1
     assert store.get_customer('TA-1').reseller_mpn_checked_at is None
     assert store.get_customer('TA-2').reseller_mpn_checked_at is not None
+
+
+def _account_names(store, account_id):
+    from sqlalchemy import select
+
+    from connect_ext.store.models import CustomerAccount
+    with store.engine.connect() as connection:
+        return dict(connection.execute(
+            select(CustomerAccount.customer_id, CustomerAccount.search_name)
+            .where(CustomerAccount.account_id == account_id)).all())
+
+
+def test_a_resellers_rows_keep_the_customers_search_name_through_renames(store):
+    """A reseller's overview walks its own rows in name order (store/overview.py): they repeat the
+    search name, whether the customer was recorded before Connect showed it or after."""
+    store.upsert_customer('TA-1', name='Zulu Voice')
+    store.record_seen('PA-1', ['TA-1', 'TA-2'])
+    assert _account_names(store, 'PA-1') == {'TA-1': 'zulu voice', 'TA-2': ''}
+
+    store.upsert_customer('TA-2', name='Alpha Calls')  # recorded after Connect showed it
+    store.upsert_customer('TA-1', name='Beta  Telecom')  # renamed
+    assert _account_names(store, 'PA-1') == {'TA-1': 'beta telecom', 'TA-2': 'alpha calls'}
+    assert [record.customer_id for record in store.list_customers(visible_to='PA-1').items] == \
+        ['TA-2', 'TA-1']
+    assert [record.customer_id for record in store.list_customers(
+        visible_to='PA-1', search='tele').items] == ['TA-1']

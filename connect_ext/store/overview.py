@@ -1,0 +1,242 @@
+"""The SQL of the customer overview (``Store.list_customers``): a page in name order, its bounded
+count, and the query whose planner estimate stands in for a count past the bound.
+
+Every page is cut from a btree index walked in name order, never from a sort of everything that
+matches, so it costs the same for 100 customers or a million:
+
+- **Whose names are walked.** The distributor's overview walks ``customers`` in name order
+  (``ix_customers_search_name``, or its status / attention twins). A reseller's walks its own
+  ``customer_accounts`` rows, which repeat the customer's search name under the index
+  ``(account_id, search_name, customer_id)``: a reseller seeing 1% of a million customers reads
+  its own rows, not the 99% it may not see. The other filters (status, attention) are then a
+  look-up of each walked customer by primary key, written as a scalar subquery so that both
+  databases run it row by row as written (a join lets either pick another order and sort).
+- **A search** is the union of one range per kind of prefix (:func:`customer_list_queries`): the
+  first word of the name (a prefix of the walked search name), a customer id, a tenant id (those
+  two hold few customers: found by their own index, then sorted), and the later words of the
+  name (:mod:`.words`): a rare word's few matches are sorted (:func:`word_match`), a common one's
+  are found walking the names (:func:`word_walk`). ``common_word`` tells which, from one bounded
+  read of the words' index (:func:`common_word_query`).
+- **The count** is the union of the same ranges, each cut at the bound.
+"""
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, List, Optional, Tuple
+
+from sqlalchemy import Select, exists, func, select, tuple_, union
+from sqlalchemy.sql import ColumnElement
+
+from connect_ext.store.attention import attention_filter
+from connect_ext.store.fields import one_of, required_text
+from connect_ext.store.models import OVERAGE_STATUSES, Customer, CustomerAccount, CustomerWord, search_key
+from connect_ext.store.queries import id_set, later_word_ids, prefix_match
+
+
+# What the start of a customer id (TA-...) or of a tenant id (a GUID) can look like.
+_MAY_BE_CUSTOMER_ID = re.compile(r'^(t|ta|ta-[0-9a-z-]*)$', re.IGNORECASE)
+_MAY_BE_TENANT_ID = re.compile(r'^[0-9a-f-]+$', re.IGNORECASE)
+
+# Up to this many matching customers the overview's total is counted exactly; a searched or a
+# reseller's page counts fewer: each of its matches costs a look-up (of the customer's filters, of a
+# later word's rows), and past the bound it says "at least".
+COUNT_LIMIT = 10_000
+PROBED_COUNT_LIMIT = 250
+# A later word that starts this many word rows is common ("ltd", "services"): its page walks the
+# names in order and keeps those with the word, which finds a page's worth after a few thousand
+# rows; a rarer one sorts its few matches by name.
+COMMON_WORD_ROWS = 2_000
+
+
+@dataclass(frozen=True)
+class Names:
+    """The name-ordered index a page walks: ``customers`` itself, or one reseller's
+    ``customer_accounts`` rows, with the filters on the customer applied to each walked row."""
+
+    name: ColumnElement
+    customer_id: ColumnElement
+    account_id: Optional[str]
+    conditions: Tuple[ColumnElement, ...]
+
+    def select(self, *columns, where: Iterable[ColumnElement] = ()) -> Select:
+        """``columns`` (of the walked table) of the rows that pass every filter and ``where``."""
+        if self.account_id is None:
+            return select(*columns).where(*self.conditions, *where)
+        # Each walked row's customer, by primary key: recorded, and passing every filter (Connect
+        # may show a reseller a customer the store has not recorded yet).
+        customer = (select(Customer.customer_id)
+                    .where(Customer.customer_id == CustomerAccount.customer_id, *self.conditions)
+                    .limit(1).scalar_subquery())
+        return select(*columns).where(CustomerAccount.account_id == self.account_id, *where,
+                                      customer.is_not(None))
+
+    def keys(self, where: Iterable[ColumnElement] = (), after: Optional[Tuple[str, str]] = None) -> Select:
+        """(customer id, search name) of the matching rows in name order, from ``after`` on."""
+        keyset = [] if after is None else [tuple_(self.name, self.customer_id) > tuple_(*after)]
+        return (self.select(self.customer_id.label('customer_id'), self.name.label('search_name'),
+                            where=[*where, *keyset])
+                .order_by(self.name, self.customer_id))
+
+
+def names_walked(conditions: List[ColumnElement], visible_to: Optional[str]) -> Names:
+    if visible_to is None:
+        return Names(Customer.search_name, Customer.customer_id, None, tuple(conditions))
+    return Names(CustomerAccount.search_name, CustomerAccount.customer_id,
+                 required_text(visible_to, 'visible_to'), tuple(conditions))
+
+
+def customer_list_queries(
+    *,
+    status: Optional[str],
+    search: Optional[str],
+    visible_to: Optional[str],
+    customer_ids: Optional[Iterable[str]],
+    limit: int,
+    offset: int,
+    after: Optional[Tuple[str, str]] = None,
+    count_limit: int = COUNT_LIMIT,
+    attention: Optional[str] = None,
+    common_word: Callable[[str], bool] = lambda key: False,
+) -> Optional[Tuple[Select, Select, Select]]:
+    """The bounded count, the page and the full count (for an estimate) of
+    ``Store.list_customers``.
+
+    The page query reads ``limit + 1`` rows (one more tells whether another page follows);
+    ``after`` (the sort key of the last row seen) continues the order from there (keyset paging,
+    which costs the same at any depth). The bounded count stops at ``count_limit + 1`` rows, so
+    no page pays a count of a million. ``common_word(key)`` (see :func:`common_word_query`), asked
+    once every argument has been checked, picks how the later-word matches of a search are found
+    in name order. None when a filter matches nothing (an empty collection of ids): there is
+    nothing to ask.
+    """
+    conditions: List[ColumnElement] = []
+    # The same conditions for the id and tenant ranges, the status as an expression no index
+    # holds: those ranges hold few customers, and their own index must find them.
+    narrow: List[ColumnElement] = []
+    if status is not None:
+        status = one_of(OVERAGE_STATUSES)(status, 'status')
+        conditions.append(Customer.overage_status == status)
+        narrow.append(Customer.overage_status + '' == status)
+    if attention is not None:
+        conditions.extend(attention_filter(attention))
+        narrow.extend(attention_filter(attention))
+    term = (search or '').strip()
+    if customer_ids is not None:
+        wanted = id_set(customer_ids, 'customer_ids')
+        if not wanted:
+            return None
+        conditions.append(Customer.customer_id.in_(wanted))
+        narrow.append(Customer.customer_id.in_(wanted))
+    names = names_walked(conditions, visible_to)
+    # The customer-driven ranges (ids, tenants, rare words) check the reseller's scope per match,
+    # by the primary key of its rows (an IN let SQLite read all of them and probe each customer).
+    scope = [] if names.account_id is None else [
+        select(CustomerAccount.customer_id)
+        .where(CustomerAccount.account_id == names.account_id,
+               CustomerAccount.customer_id == Customer.customer_id)
+        .limit(1).scalar_subquery().is_not(None)]
+    if term:
+        key = search_key(term)
+        # A range runs only where it can match: one that cannot hold the term would still make a
+        # database walk every row of the status in name order looking for one.
+        # The id and tenant ranges hold few customers: each found by its own index and sorted
+        # (an order by an expression no index holds, or SQLite walks the status in name order).
+        # A reseller's customer ids are a range of its own rows' primary key.
+        few: List[Tuple[Select, Tuple[ColumnElement, ColumnElement]]] = []
+        rest = [*narrow, *conditions[len(narrow):], *scope]
+        if _MAY_BE_CUSTOMER_ID.match(term):
+            ids = names.customer_id if names.account_id is not None else Customer.customer_id
+            found = (names.select if names.account_id is not None else
+                     (lambda *columns, where: select(*columns).where(*rest, *where)))
+            few.append((found, (names.name if names.account_id is not None else Customer.search_name,
+                                ids), prefix_match(ids, term.upper())))
+        if _MAY_BE_TENANT_ID.match(term):
+            few.append(((lambda *columns, where: select(*columns).where(*rest, *where)),
+                        (Customer.search_name, Customer.customer_id),
+                        prefix_match(Customer.tenant_id, term.lower())))
+        common = common_word(key)
+        cut = offset + limit + 1
+
+        def few_keys(found, columns, match):
+            name, customer_id = columns
+            keyset = [] if after is None else [tuple_(name, customer_id) > tuple_(*after)]
+            return (found(customer_id.label('customer_id'), name.label('search_name'),
+                          where=[match, *keyset]).order_by(name + '', customer_id))
+
+        branches = [
+            names.keys([prefix_match(names.name, key)], after),
+            *[few_keys(*one) for one in few],
+            word_walk(key, names, after) if common
+            else word_match(key, [*conditions, *scope], after),
+        ]
+        keys = union(*[select(branch.limit(cut).subquery()) for branch in branches]).subquery()
+        page = select(Customer).join(keys, Customer.customer_id == keys.c.customer_id)
+        # The count too is the union of the ranges (each cut at the bound), never a scan; a
+        # common word's on the same walk (a hash of all its rows costs more).
+        ranges = [
+            names.select(names.customer_id.label('customer_id'), where=[prefix_match(names.name, key)]),
+            *[found(columns[1].label('customer_id'), where=[match]) for found, columns, match in few],
+            word_walk(key, names).with_only_columns(names.customer_id.label('customer_id'))
+            if common else word_match(key, [*conditions, *scope], ordered=False),
+        ]
+        counted = union(*[select(one.limit(count_limit + 1).subquery()) for one in ranges])
+        bounded = select(func.count()).select_from(
+            select(counted.subquery()).limit(count_limit + 1).subquery(),
+        )
+    else:
+        keys = names.keys(after=after).limit(limit + 1).offset(offset).subquery()
+        page = select(Customer).join(keys, Customer.customer_id == keys.c.customer_id)
+        offset = 0  # the walk above skipped it
+        bounded = select(func.count()).select_from(
+            names.select(names.customer_id).limit(count_limit + 1).subquery(),
+        )
+    # Past the bound, the planner's estimate of this stands in for the distributor's unsearched
+    # count (a searched or a reseller's page says "at least" instead: see Store.list_customers).
+    full = select(func.count()).select_from(Customer).where(*conditions)
+    order = (Customer.search_name, Customer.customer_id)
+    return bounded, page.order_by(*order).limit(limit + 1).offset(offset), full
+
+
+def common_word_query(key: str) -> Select:
+    """How many word rows (up to ``COMMON_WORD_ROWS``) a later word starting with ``key`` has: read
+    from ``ix_customer_words_word`` alone. At the bound, the word is common."""
+    return select(func.count()).select_from(
+        later_word_ids(key).limit(COMMON_WORD_ROWS).subquery())
+
+
+def word_match(
+    key: str, conditions: List[ColumnElement], after: Optional[Tuple[str, str]] = None, *,
+    ordered: bool = True,
+) -> Select:
+    """The customers (id, search name) with a later word of the name starting with ``key``, in name
+    order from ``ix_customer_words_word``, within ``conditions`` (on ``customers``); ``ordered``
+    False: their ids alone, in no order (for the count). Every match is sorted: for a rare word."""
+    keyset = [] if after is None else [
+        tuple_(CustomerWord.search_name, CustomerWord.customer_id) > tuple_(*after)]
+    columns = (CustomerWord.customer_id, CustomerWord.search_name) if ordered else (CustomerWord.customer_id,)
+    query = select(*columns).where(prefix_match(CustomerWord.word, key), *keyset)
+    if conditions:
+        # A correlated EXISTS, not a join: the words' own index drives, each match probes its
+        # customer by key (a join let SQLite walk every customer of the status instead).
+        query = query.where(exists().where(Customer.customer_id == CustomerWord.customer_id, *conditions))
+    if not ordered:
+        return query
+    return query.distinct().order_by(CustomerWord.search_name, CustomerWord.customer_id)
+
+
+def word_walk(key: str, names: Names, after: Optional[Tuple[str, str]] = None) -> Select:
+    """The customers (id, search name) with a later word starting with ``key``, walking ``names``
+    in order: for a common word, whose matches are too many to sort.
+
+    Each row is tested first by a substring of its search name (a word starting with ``key``
+    holds it; the test reads the index entry alone), and only then by its word rows (their
+    primary key), so the look-ups are about the matches themselves. That look-up is a scalar
+    subquery, which PostgreSQL runs row by row as written: an ``EXISTS`` it turns into a hash of
+    every row of the word (40,000 for a word of 4% of a million customers) before the walk.
+    """
+    escaped = key.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
+    has_word = (
+        select(CustomerWord.customer_id)
+        .where(CustomerWord.customer_id == names.customer_id, prefix_match(CustomerWord.word, key))
+        .limit(1).scalar_subquery()
+    )
+    return names.keys([names.name.like(f'%{escaped}%', escape='\\'), has_word.is_not(None)], after)
