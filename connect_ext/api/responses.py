@@ -18,8 +18,13 @@ def json_answer(
 def model_answer(
     body: BaseModel, status_code: int = 200, headers: Optional[Dict[str, str]] = None,
 ) -> JSONResponse:
-    """A response model's answer: exactly its :func:`~connect_ext.compat.dump`, every field kept."""
-    return json_answer(dump(body), status_code=status_code, headers=headers)
+    """A response model's answer: exactly its :func:`~connect_ext.compat.dump`, every field kept.
+
+    The dump is already JSON (strings, numbers, booleans, null, lists, objects), so it goes to the
+    response as is: :func:`json_answer`'s ``jsonable_encoder`` would only walk it again (about a
+    third of the CPU of an overview page of 50 customers) to give back the same values.
+    """
+    return JSONResponse(status_code=status_code, content=dump(body), headers=headers)
 
 
 def content_range(offset: int, count: int, total: Optional[int]) -> str:
