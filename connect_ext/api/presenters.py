@@ -12,7 +12,7 @@ Rules of the public contract kept here: every field is present (``None`` as ``nu
 is today's value, never reformatted.
 """
 from datetime import datetime
-from typing import Any, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from connect_ext.api.attention import attention_of, shown_azure_subscription
 from connect_ext.api.audience import blocker_orders, findings_for, is_customer
@@ -265,14 +265,21 @@ def options_body(
 _WEBHOOK_SHARED_DETAILS = ('event_id', 'event_type', 'audit_id', 'attempts')
 
 
-def history_entry(entry: AuditRecord, *, owner: bool) -> HistoryEntry:
-    """One audit entry; ``owner``: the caller is the distributor, who alone sees where webhooks go."""
+def shown_details_and_message(entry: AuditRecord, *, owner: bool) -> Tuple[Dict[str, Any], Optional[str]]:
+    """(the details, the error message) of an entry that the caller may see: ``owner``, the
+    distributor, alone sees where webhooks go."""
     details = entry.details if isinstance(entry.details, dict) else {}
     message = entry.error_message
     if not owner and entry.action == ACTION_WEBHOOK:
         details = {name: details[name] for name in _WEBHOOK_SHARED_DETAILS if name in details}
         known = entry.error_code in catalogue.CATALOGUE
         message = catalogue.render_entry(entry.error_code).message if known else None
+    return details, message
+
+
+def history_entry(entry: AuditRecord, *, owner: bool) -> HistoryEntry:
+    """One audit entry; ``owner``: the caller is the distributor, who alone sees where webhooks go."""
+    details, message = shown_details_and_message(entry, owner=owner)
     error = None
     if entry.error_code or message:
         error = AuditError(code=entry.error_code, message=message)
@@ -363,10 +370,13 @@ def customer_page(
 
 # --- catalogue and settings ------------------------------------------------------------------
 
-def catalogue_item(product_id: str, item: Mapping[str, Any]) -> CatalogueItem:
-    """An item as Connect sent it (a dict): the fields the page shows, nothing else."""
+def catalogue_item(product_id: str, item: Mapping[str, Any], product_name: Optional[str] = None,
+                   customers: Optional[int] = None) -> CatalogueItem:
+    """An item as Connect sent it (a dict): the fields the page shows, nothing else; its
+    product's name and Connect's count of the subscriptions holding it (None: unknown)."""
     return CatalogueItem(
         product_id=product_id,
+        product_name=product_name,
         id=str(item.get('id') or ''),
         name=item.get('name'),
         display_name=item.get('display_name'),
@@ -374,6 +384,7 @@ def catalogue_item(product_id: str, item: Mapping[str, Any]) -> CatalogueItem:
         status=item.get('status'),
         period=item.get('period'),
         type=item.get('type'),
+        customers=customers,
     )
 
 

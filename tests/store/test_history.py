@@ -3,7 +3,7 @@ scope, filters, names, refused arguments, and the index each filter walks."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from connect_ext.store import history
 
@@ -18,12 +18,16 @@ def _entry(store, customer_id, minutes, outcome='succeeded', **fields):
     return store.record_audit(**values).id
 
 
-@pytest.fixture(autouse=True, params=['per-customer', 'walk'])
+@pytest.fixture(autouse=True, params=['per-customer', 'walk', 'keyed walk'])
 def access_path(request, monkeypatch):
-    """Every test reads both ways: customer by customer (few customers), and the walk of the trail
-    in time order (what a wide scope takes) — forced here by allowing no customer at all."""
-    if request.param == 'walk':
+    """Every test reads each way: customer by customer (few customers), and the walk of the trail
+    in time order (what a wide scope takes) — forced here by allowing no customer at all — where
+    PostgreSQL hashes an account's customers once ('walk') or, for an account that sees very
+    many, looks each entry's customer up ('keyed walk')."""
+    if request.param != 'per-customer':
         monkeypatch.setattr(history, 'FEW_CUSTOMERS', 0)
+    if request.param == 'keyed walk':
+        monkeypatch.setattr(history, 'HASHED_CUSTOMERS', 0)
     return request.param
 
 
@@ -188,3 +192,67 @@ def test_the_outcome_filter_walks_its_index(store, customers):
     assert 'ix_audit_entries_outcome_at' in plan
     assert 'Sort' not in plan
     assert 'TEMP B-TREE' not in plan
+
+
+def test_a_reseller_sees_its_customers_entries_interleaved_in_time_across_pages(store, customers):
+    """Its customers' entries between other accounts' ones, some at one moment: every page holds
+    only its own, newest first, each once, whichever way the page is read."""
+    store.record_seen('PA-1', ['TA-0001', 'TA-0003', 'TA-0005'])
+    store.record_seen('PA-2', ['TA-0002', 'TA-0004'])
+    order = ['TA-0001', 'TA-0002', 'TA-0003', 'TA-0004', 'TA-0005', 'TA-0404']
+    written = [(_entry(store, order[number % 6], number // 4), order[number % 6])
+               for number in range(36)]
+    mine = [entry_id for entry_id, customer_id in sorted(
+        written, key=lambda pair: (written.index(pair) // 4, pair[0]), reverse=True)
+        if customer_id in {'TA-0001', 'TA-0003', 'TA-0005'}]
+
+    walked, after = [], None
+    while True:
+        page = store.history.page(limit=4, after=after, visible_to='PA-1')
+        assert {item.entry.customer_id for item in page.items} <= {'TA-0001', 'TA-0003', 'TA-0005'}
+        walked += _ids(page)
+        after = page.next_after
+        if after is None:
+            break
+
+    assert walked == mine
+    assert len(mine) == 18
+
+
+def test_postgresql_hashes_a_resellers_customers_once_for_the_walk(store, customers, access_path):
+    """The walk keeps a reseller's entries by probing its customers hashed once (a hashed SubPlan),
+    not by a key lookup in customer_accounts per entry; an account that sees more customers than
+    HASHED_CUSTOMERS keeps the lookups (its entries are dense)."""
+    if not store.is_postgresql or access_path == 'per-customer':
+        pytest.skip('PostgreSQL walks alone')
+    store.record_seen('PA-1', ['TA-0001', 'TA-0003'])
+    for minute in range(20):
+        _entry(store, f'TA-000{minute % 5 + 1}', minute)
+    with store.engine.connect() as connection:
+        connection.execute(text('ANALYZE'))
+    statements = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if 'ORDER BY audit_entries.at DESC' in statement:
+            statements.append((statement, parameters))
+
+    event.listen(store.engine, 'before_cursor_execute', keep)
+    try:
+        page = store.history.page(limit=5, visible_to='PA-1')
+    finally:
+        event.remove(store.engine, 'before_cursor_execute', keep)
+    (statement, parameters), = statements
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute('EXPLAIN ' + statement, parameters)
+        plan = '\n'.join(row[0] for row in cursor.fetchall())
+    finally:
+        raw.close()
+
+    assert {item.entry.customer_id for item in page.items} == {'TA-0001', 'TA-0003'}
+    if access_path == 'walk':
+        assert 'hashed SubPlan' in plan
+        assert 'customer_accounts' not in plan.split('SubPlan')[0]
+    else:
+        assert 'hashed SubPlan' not in plan

@@ -14,6 +14,7 @@ from typing import List, Optional, Tuple
 
 from connect.eaas.core.decorators import router
 from fastapi import Depends, Query
+from fastapi.responses import JSONResponse
 
 from connect_ext.api import history_presenters
 from connect_ext.api.auth import VisibleCustomers
@@ -21,7 +22,7 @@ from connect_ext.api.cursors import MAX_CURSOR_LENGTH, decode_history_cursor
 from connect_ext.api.dependencies import get_store, get_visible_customers
 from connect_ext.api.handlers import validation_error
 from connect_ext.api.history_schemas import FeedPage, HistoryOutcome
-from connect_ext.api.responses import error_responses, model_answer
+from connect_ext.api.responses import error_responses
 from connect_ext.api.views.customers import printable
 from connect_ext.errors.error import OverageError
 from connect_ext.store import Store
@@ -131,6 +132,7 @@ class HistoryWebAppMixin:
             since=since_time,
             **customers.listing_scope(),
         )
-        return model_answer(history_presenters.feed_page(
+        # The JSON the response models would dump, written directly (see history_presenters).
+        return JSONResponse(content=history_presenters.feed_page_body(
             page, limit=limit, owner=customers.caller.role == OWNER,
         ))
