@@ -56,7 +56,10 @@ def catalogue_markdown() -> str:
         '`{name}` is filled from the details; a part in [brackets] shows only when its values are '
         'known. *Blocks* lists the changes a finding stops; *transient* errors may pass on retry. '
         'Partner staff (the distributor, a reseller) read the texts below; a customer on its own '
-        'home page reads its own words where they differ (no partner pricing, ids or settings).',
+        'home page reads its own words where they differ (no partner pricing, ids or settings). '
+        "No text names one of the extension's variables; *Settings* lists those an entry is about, "
+        'for whoever configures the extension (an error answer carries them as `details.settings`, '
+        'a finding as `params.settings`; a customer gets neither).',
         '',
         '| code | HTTP | severity | blocks | transient | from Microsoft |',
         '|---|---|---|---|---|---|',
@@ -83,5 +86,8 @@ def catalogue_markdown() -> str:
         ]
         if item.severity == 'blocking':
             lines.append(f'- **Can be fixed:** {"yes" if item.fixable else "no"}')
+        if item.settings:
+            lines.append('- **Settings** (for the administrator): '
+                         + ', '.join(f'`{name}`' for name in item.settings))
         lines += _customer_lines(item)
     return '\n'.join(lines) + '\n'

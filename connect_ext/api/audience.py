@@ -15,8 +15,9 @@ from connect_ext.overage.prerequisites import Finding
 from connect_ext.vocabulary import AUDIENCE_CUSTOMER, AUDIENCE_PARTNER, BLOCKING, CUSTOMER
 
 
-# Params (and error details) that name a partner: never shown to a customer.
-PARTNER_ONLY_PARAMS = frozenset({'current_partner_id', 'partner_id', 'reseller_mpn'})
+# Params (and error details) that name a partner, or the extension's variables (``settings``: for
+# whoever configures it): never shown to a customer.
+PARTNER_ONLY_PARAMS = frozenset({'current_partner_id', 'partner_id', 'reseller_mpn', 'settings'})
 
 
 def audience_of(caller: Caller) -> str:

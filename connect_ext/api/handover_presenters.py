@@ -36,6 +36,8 @@ def handover_body(record: HandoverRecord, caller: Caller, *, can_change: bool) -
     code = notice_code(record)
     params = {
         'expires_at': record.expires_at.date().isoformat(),
+        # How long it waits (HANDOVER_DAYS when it was asked), in words, never the variable's name.
+        'waited_days': round((record.expires_at - record.requested_at).total_seconds() / 86400),
         'released_at': _when(record.released_at),
         'ended_at': _when(record.ended_at),
         'outcome': record.change_outcome,

@@ -22,6 +22,9 @@ class CatalogueEntry:
     fixable: bool = True
     # The words a customer reads on its own page, where they differ (errors/audiences.py).
     customer: Optional['CustomerTexts'] = None
+    # The extension's variables this entry is about, for whoever configures it: never named in the
+    # texts (people read those), carried as ``details.settings`` / ``params.settings`` instead.
+    settings: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,10 @@ class CustomerTexts:
 
 def entry(
     code, severity, http_status, message, reason, action, blocks=(), transient=False, fixable=True,
+    settings=(),
 ) -> CatalogueEntry:
-    return CatalogueEntry(code, severity, http_status, message, reason, action, blocks, transient, fixable)
+    return CatalogueEntry(code, severity, http_status, message, reason, action, blocks, transient, fixable,
+                          settings=tuple(settings))
 
 
 def for_customer(message=None, reason=None, action=None) -> CustomerTexts:

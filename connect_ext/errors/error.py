@@ -49,9 +49,10 @@ class OverageError(Exception):
         """The error of catalogue ``code``, its texts filled from ``params``.
 
         ``details`` defaults to the params themselves, so automation finds the same values the
-        sentences quote. Only codes with an HTTP status can be errors: a warning or info code is a
-        programming error here (``ValueError``), as is a code missing from the catalogue
-        (``KeyError``).
+        sentences quote; ``details.settings`` lists the variables the entry is about (the texts
+        never name one), for whoever configures the extension. Only codes with an HTTP status can
+        be errors: a warning or info code is a programming error here (``ValueError``), as is a
+        code missing from the catalogue (``KeyError``).
         """
         item = catalogue.entry(code)
         if item.http_status is None:
@@ -59,6 +60,8 @@ class OverageError(Exception):
         texts = catalogue.render_entry(code, params)
         if details is None:
             details = {name: value for name, value in params.items() if value is not None}
+        if item.settings:
+            details = {**details, 'settings': list(item.settings)}
         return cls(
             code, texts.message, texts.reason, texts.action, item.http_status,
             details=details, retry_after=retry_after,

@@ -58,6 +58,7 @@ MICROSOFT_ANSWERS = (
         'Center error {microsoft_code})].',
         "Check the tenant id parameter (ms_customer_id or microsoft_tenant_id) on the customer's "
         'Microsoft subscription in Connect and correct it.',
+        settings=('TENANT_ID_PARAMS',),
     ),
     entry(
         'MICROSOFT_SUBSCRIPTION_NOT_FOUND', ERROR, 404,
@@ -86,8 +87,11 @@ MICROSOFT_ANSWERS = (
         "Microsoft does not accept the reseller's partner id[ {partner_id}] for this customer.",
         "In the indirect model, the reseller's partner id (MPN id) must belong to an indirect "
         'reseller linked to your partner account[ (Partner Center error {microsoft_code})].',
-        "Correct the reseller's partner id on its tier-1 account in Connect (the parameter named "
-        'in RESELLER_MPN_PARAM), or have the reseller link to you in Partner Center, then retry.',
+        "Correct the reseller's Microsoft partner id (MPN id) on its tier-1 account in Connect, or "
+        'have the reseller link to you in Partner Center, then retry. If the id on the tier-1 '
+        'account is right, ask the administrator of this extension in Connect to check which '
+        'tier-1 parameter its settings read the partner id from.',
+        settings=('RESELLER_MPN_PARAM',),
     ),
     entry(
         'RESELLER_AGREEMENT_NOT_ACCEPTED', ERROR, 403,
@@ -162,9 +166,11 @@ MICROSOFT_ACCESS = (
         'The Overage Manager could not sign in to Microsoft Partner Center.',
         "Partner Center refused the extension's credentials (application id, secret or refresh "
         'token). This is a configuration problem of the extension, not of your request.',
-        "The distributor's administrator must check PARTNER_CENTER_CLIENT_ID, "
-        'PARTNER_CENTER_CLIENT_SECRET and PARTNER_CENTER_REFRESH_TOKEN (an Admin agent\'s '
-        'App+User consent, with MFA), then retry.',
+        'Ask the administrator of this extension in Connect to check the Partner Center tenant, '
+        "application id, secret and refresh token in the extension's settings (the refresh token "
+        "comes from an Admin agent's App+User consent, with MFA), then retry.",
+        settings=('PARTNER_CENTER_TENANT_ID', 'PARTNER_CENTER_CLIENT_ID', 'PARTNER_CENTER_CLIENT_SECRET',
+                  'PARTNER_CENTER_REFRESH_TOKEN'),
     ),
     entry(
         'PARTNER_CENTER_REFRESH_TOKEN_EXPIRED', ERROR, 502,
@@ -174,23 +180,24 @@ MICROSOFT_ACCESS = (
         'refresh token dies 90 days after it was issued unless the extension renews it by using '
         'it, and at once when it is revoked (a password reset, the consent withdrawn). This is a '
         'configuration problem of the extension, not of your request.',
-        "The distributor's administrator must renew the App+User consent: sign in as an Admin "
-        "agent with MFA through the secure application model's consent, put the new refresh token "
-        'in PARTNER_CENTER_REFRESH_TOKEN (the extension starts again from it and keeps it renewed '
-        'from then on), then retry.',
+        'Ask the administrator of this extension in Connect to renew the App+User consent: sign in '
+        "as an Admin agent with MFA through the secure application model's consent and put the new "
+        "refresh token in the extension's settings (the extension starts again from it and keeps it "
+        'renewed from then on), then retry.',
+        settings=('PARTNER_CENTER_REFRESH_TOKEN',),
     ),
     entry(
         'PARTNER_CENTER_MFA_REQUIRED', ERROR, 502,
         'Microsoft Partner Center refused the extension\'s sign-in because it was not made with '
         'multifactor authentication.',
         'Partner Center requires every App+User call to carry proof of multifactor '
-        'authentication (Partner Center error 900421): the refresh token in '
-        'PARTNER_CENTER_REFRESH_TOKEN must come from an Admin agent\'s sign-in with MFA, as '
-        "Microsoft's secure application model prescribes. This is a configuration problem of "
-        'the extension, not of your request.',
-        "The distributor's administrator must sign in again as an Admin agent with MFA through "
-        "the secure application model's consent, put the new refresh token in "
-        'PARTNER_CENTER_REFRESH_TOKEN, then retry.',
+        "authentication (Partner Center error 900421): the extension's refresh token must come "
+        "from an Admin agent's sign-in with MFA, as Microsoft's secure application model "
+        'prescribes. This is a configuration problem of the extension, not of your request.',
+        'Ask the administrator of this extension in Connect to sign in again as an Admin agent with '
+        "MFA through the secure application model's consent and put the new refresh token in the "
+        "extension's settings, then retry.",
+        settings=('PARTNER_CENTER_REFRESH_TOKEN',),
     ),
     entry(
         'REFRESH_TOKEN_LONG_UNUSED', WARNING, None,
@@ -200,19 +207,22 @@ MICROSOFT_ACCESS = (
         'renews it each time it signs in to Partner Center, which it has not done lately. Once it '
         'dies, every App+User call fails until the consent is renewed.',
         'Run the Partner Center connection test on this page: it signs in, which renews the token. '
-        "If the test fails, renew the App+User consent and put the new refresh token in "
-        'PARTNER_CENTER_REFRESH_TOKEN.',
+        "If the test fails, renew the App+User consent and put the new refresh token in the "
+        "extension's settings in Connect.",
+        settings=('PARTNER_CENTER_REFRESH_TOKEN',),
     ),
     entry(
         'REFRESH_TOKEN_UNREADABLE', WARNING, None,
         'The renewed Partner Center refresh token in the store cannot be decrypted, so the '
-        'extension signs in with PARTNER_CENTER_REFRESH_TOKEN as configured.',
-        'The stored token was encrypted with another key: TOKEN_ENCRYPTION_KEY (or, when it is '
-        'empty, PARTNER_CENTER_CLIENT_SECRET) changed since. The configured token is older than the '
+        "extension signs in with the refresh token as configured in its settings.",
+        'The stored token was encrypted with another key: the token encryption key (or, when none '
+        'is set, the application secret) changed since. The configured token is older than the '
         'stored one, and Microsoft may no longer accept it.',
-        'Put the previous TOKEN_ENCRYPTION_KEY back, or run the Partner Center connection test: if '
-        'it passes, the renewed token is stored again under the current key; if it fails, renew '
-        'the App+User consent and put the new refresh token in PARTNER_CENTER_REFRESH_TOKEN.',
+        "Put the previous token encryption key back in the extension's settings, or run the Partner "
+        'Center connection test: if it passes, the renewed token is stored again under the current '
+        'key; if it fails, renew the App+User consent and put the new refresh token in the '
+        "extension's settings.",
+        settings=('TOKEN_ENCRYPTION_KEY', 'PARTNER_CENTER_CLIENT_SECRET', 'PARTNER_CENTER_REFRESH_TOKEN'),
     ),
     entry(
         'PARTNER_CENTER_ACCESS_DENIED', ERROR, 403,
@@ -339,8 +349,9 @@ API_REFUSALS = (
         'PRODUCT_NOT_FOUND', ERROR, 404,
         'No product[ {product_id}] is available to the Overage Manager.',
         'The id is not a Connect product (PRD-...) that your account can see, or it is not one of '
-        'the products configured in PRODUCT_IDS.',
+        "the products the extension's settings name.",
         'Check the product id, or leave it out to list the items of every configured product.',
+        settings=('PRODUCT_IDS',),
     ),
     entry(
         'CHANGE_IN_PROGRESS', ERROR, 409,
@@ -387,9 +398,10 @@ API_REFUSALS = (
     entry(
         'CUSTOMER_CHANGES_DISABLED', ERROR, 403,
         'Customers cannot change their own overage here.',
-        "The provider has not allowed customers to change overage themselves (the CUSTOMERS_MAY_CHANGE "
-        'setting).',
+        'The provider has not allowed customers to change overage themselves (the administrator '
+        "of this extension decides it in the extension's settings).",
         'Ask your provider to enable, move or disable overage for you.',
+        settings=('CUSTOMERS_MAY_CHANGE',),
     ),
     entry(
         'CUSTOMERS_CANNOT_RECORD_AGREEMENTS', ERROR, 403,
@@ -401,10 +413,11 @@ API_REFUSALS = (
     entry(
         'WEBHOOK_DELIVERY_FAILED', ERROR, 502,
         'A change notification could not be delivered to the webhook URL.',
-        'The receiver of OVERAGE_WEBHOOK_URL refused it or did not answer, even after the retries'
-        '[ ({attempts} attempts)].',
+        "The receiver at the webhook URL of the extension's settings refused it or did not answer, "
+        'even after the retries[ ({attempts} attempts)].',
         'Check that the receiver is up and accepts the signed notifications; the change itself '
         'was made and is in the audit trail.',
+        settings=('OVERAGE_WEBHOOK_URL',),
     ),
     entry(
         'WEBHOOK_DESTINATION_REFUSED', ERROR, 502,
@@ -412,7 +425,9 @@ API_REFUSALS = (
         'Notifications go only to an https receiver on the internet: a host that is, or resolves '
         'to, a loopback, private, link-local or otherwise internal address is refused, and a '
         'redirect is never followed.',
-        'Set OVERAGE_WEBHOOK_URL to an https URL of a receiver reachable on the internet; the '
-        'change itself was made and is in the audit trail.',
+        'Ask the administrator of this extension in Connect to set its webhook URL to an https URL '
+        'of a receiver reachable on the internet; the change itself was made and is in the audit '
+        'trail.',
+        settings=('OVERAGE_WEBHOOK_URL',),
     ),
 )

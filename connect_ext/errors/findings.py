@@ -41,7 +41,7 @@ ACCESS = (
         "Wait until the customer's first Microsoft order is fulfilled, or fill in the tenant id "
         "parameter of the customer's Microsoft subscription in Connect, then open Manage Overage "
         'again.',
-        blocks=BOTH,
+        blocks=BOTH, settings=('TENANT_ID_PARAMS',),
     ),
 )
 
@@ -63,7 +63,7 @@ SCOPE = (
         'Overage is not available for this customer. Only if the country is wrong: correct the '
         "customer's address in Connect or Partner Center (if the list itself is wrong, the "
         "distributor's administrator can change it).",
-        blocks=ENABLE_ONLY, fixable=False,
+        blocks=ENABLE_ONLY, fixable=False, settings=('BLOCKED_COUNTRIES',),
     ),
     entry(
         'CUSTOMER_QUALIFICATION_NOT_SUPPORTED', BLOCKING, 422,

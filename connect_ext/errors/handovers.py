@@ -84,7 +84,7 @@ HANDOVER_STATES = (
     _customer(entry(
         'HANDOVER_RELEASED', INFO, None,
         'The other partner released the overage[ on {released_at}]; nothing was enabled, as asked.',
-        'The request was to notify only (enable_when_released false).',
+        'The request asked to be told when the overage is released, not to enable it then.',
         'Enable the overage on the customer\'s page now, before another partner assigns it: until '
         'then every OVG subscription of the customer stops at its limit.',
     ),
@@ -127,9 +127,11 @@ HANDOVER_STATES = (
         'HANDOVER_EXPIRED', INFO, None,
         'The handover request expired[ on {expires_at}] before the other partner released the '
         'overage.',
-        'A request waits HANDOVER_DAYS days at most.',
+        'A request waits for the other partner only as many days as the extension is set to wait'
+        '[ ({waited_days} days)].',
         'Check with the customer that the partner that holds it agreed to release it, then ask '
         'again.',
+        settings=('HANDOVER_DAYS',),
     ),
         reason='A request waits a limited number of days for the other partner.',
         action='Check with the partner that holds your overage that it agreed to release it, then '

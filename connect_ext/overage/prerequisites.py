@@ -112,9 +112,12 @@ class Finding:
 
     @classmethod
     def of(cls, code: str, **params: Any) -> 'Finding':
-        """The finding of catalogue ``code``, its texts filled from ``params``."""
+        """The finding of catalogue ``code``, its texts filled from ``params``; ``params.settings``
+        lists the variables the entry is about, which its texts never name."""
         item = catalogue.entry(code)
         texts = catalogue.render_entry(code, params)
+        if item.settings:
+            params = {**params, 'settings': list(item.settings)}
         return cls(
             code=code,
             severity=item.severity,

@@ -172,8 +172,13 @@ def test_the_settings_say_when_the_stored_token_cannot_be_decrypted(api, store, 
 
     assert state['source'] == 'unreadable'
     assert [w['code'] for w in state['warnings']] == ['REFRESH_TOKEN_UNREADABLE']
-    assert 'TOKEN_ENCRYPTION_KEY' in state['warnings'][0]['reason']
-    assert 'PARTNER_CENTER_REFRESH_TOKEN' in state['warnings'][0]['message']
+    warning = state['warnings'][0]
+    assert 'the token encryption key' in warning['reason']
+    assert 'the refresh token as configured in its settings' in warning['message']
+    # The names are for the administrator, beside the words (issue 19, item 6).
+    assert warning['params']['settings'] == [
+        'TOKEN_ENCRYPTION_KEY', 'PARTNER_CENTER_CLIENT_SECRET', 'PARTNER_CENTER_REFRESH_TOKEN']
+    assert 'TOKEN_ENCRYPTION_KEY' not in warning['message'] + warning['reason'] + warning['action']
     for secret in ('rt-under-the-old-key', 'the key before', 'the key after'):
         assert secret not in text
 
@@ -205,7 +210,8 @@ def test_a_dead_refresh_token_tells_the_administrator_how_to_renew_it(api, sim, 
     assert error['message'].startswith("Microsoft no longer accepts the extension's Partner Center "
                                        'refresh token')
     assert 'AADSTS700082' in error['reason']
-    assert 'PARTNER_CENTER_REFRESH_TOKEN' in error['action']
+    assert "put the new refresh token in the extension's settings" in error['action']
+    assert error['details']['settings'] == ['PARTNER_CENTER_REFRESH_TOKEN']
     assert error['details']['microsoft']['code'] == 'invalid_grant'
     for secret in (pc_settings.refresh_token, pc_settings.client_secret):
         assert secret not in response.text

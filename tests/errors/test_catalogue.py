@@ -75,9 +75,11 @@ def test_every_error_code_builds_the_public_shape(code):
     assert list(body['error']) == ['code', 'message', 'reason', 'action', 'details']
     assert body['error']['code'] == code
     assert error.http_status == catalogue.entry(code).http_status
-    assert body['error']['details'] == SAMPLE_PARAMS
+    # The variables an entry is about are for the administrator: in the details, not the words.
+    settings = {'settings': list(catalogue.entry(code).settings)} if catalogue.entry(code).settings else {}
+    assert body['error']['details'] == {**SAMPLE_PARAMS, **settings}
     bare = OverageError.from_code(code)
-    assert bare.details == {}
+    assert bare.details == settings
     assert str(bare) == f'{code}: {bare.message}'
 
 

@@ -115,7 +115,10 @@ def test_mfa_required_says_how_to_renew_the_refresh_token():
     assert '900421' in translated.reason
     assert 'secure application model' in translated.reason
     assert 'Admin agent with MFA' in translated.action
-    assert 'PARTNER_CENTER_REFRESH_TOKEN' in translated.action
+    # The variable is for the administrator, in the details; the sentence names none (issue 19).
+    assert 'new refresh token in the extension\'s settings' in translated.action
+    assert 'PARTNER_CENTER_REFRESH_TOKEN' not in translated.reason + translated.action
+    assert translated.details['settings'] == ['PARTNER_CENTER_REFRESH_TOKEN']
 
 
 def test_not_eligible_for_a_customer_with_no_ovg_subscription_we_can_see():
@@ -220,7 +223,9 @@ def test_statuses_without_a_code(status, public, http_status, kind):
     error = rejected(status, None, '', kind=kind)
     translated = translate(error)
     assert (translated.code, translated.http_status) == (public, http_status)
-    assert translated.details == {'microsoft': error.to_dict()}
+    settings = catalogue.entry(public).settings
+    assert translated.details == {'microsoft': error.to_dict(),
+                                  **({'settings': list(settings)} if settings else {})}
     assert templates.NOT_KNOWN not in translated.message + translated.reason + translated.action
 
 
@@ -292,7 +297,13 @@ def test_auth_failure_is_our_configuration_not_the_users_input():
     translated = translate(error)
     assert (translated.code, translated.http_status) == ('PARTNER_CENTER_CREDENTIALS_REJECTED', 502)
     assert 'not of your request' in translated.reason
-    assert 'PARTNER_CENTER_CLIENT_SECRET' in translated.action
+    assert translated.action == (
+        'Ask the administrator of this extension in Connect to check the Partner Center tenant, '
+        "application id, secret and refresh token in the extension's settings (the refresh token "
+        "comes from an Admin agent's App+User consent, with MFA), then retry.")
+    assert translated.details['settings'] == [
+        'PARTNER_CENTER_TENANT_ID', 'PARTNER_CENTER_CLIENT_ID', 'PARTNER_CENTER_CLIENT_SECRET',
+        'PARTNER_CENTER_REFRESH_TOKEN']
     assert translated.transient is False
 
 
@@ -312,7 +323,10 @@ def test_a_dead_refresh_token_says_what_happened_and_how_to_renew_it():
     assert 'AADSTS700082' in translated.reason
     assert '90 days' in translated.reason
     assert 'not of your request' in translated.reason
-    assert 'PARTNER_CENTER_REFRESH_TOKEN' in translated.action
+    assert 'Ask the administrator of this extension in Connect' in translated.action
+    assert "new refresh token in the extension's settings" in translated.action
+    assert 'PARTNER_CENTER_REFRESH_TOKEN' not in translated.action
+    assert translated.details['settings'] == ['PARTNER_CENTER_REFRESH_TOKEN']
     assert 'Admin agent with MFA' in translated.action
     assert translated.transient is False
     # Other refusals of the sign-in stay what they were.

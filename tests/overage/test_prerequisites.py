@@ -244,7 +244,7 @@ def test_blocked_country_from_connect():
     customer = replace(CUSTOMER, country='ru')
     findings = evaluate(facts(customer=customer, ms_customer=ms_customer(country=None)), Settings())
     finding = by_code(findings, 'COUNTRY_NOT_SUPPORTED')
-    assert finding.params == {'country': 'RU'}
+    assert finding.params == {'country': 'RU', 'settings': ['BLOCKED_COUNTRIES']}
     assert '(RU)' in finding.message
     assert 'distributor blocks' in finding.reason
     assert finding.blocks == ('enable', 'create')
@@ -253,7 +253,8 @@ def test_blocked_country_from_connect():
 def test_blocked_country_from_partner_center_when_connect_has_none():
     customer = replace(CUSTOMER, country=None)
     findings = evaluate(facts(customer=customer, ms_customer=ms_customer(country='IR')), Settings())
-    assert by_code(findings, 'COUNTRY_NOT_SUPPORTED').params == {'country': 'IR'}
+    assert by_code(findings, 'COUNTRY_NOT_SUPPORTED').params == {
+        'country': 'IR', 'settings': ['BLOCKED_COUNTRIES']}
 
 
 def test_configured_blocked_countries_replace_the_default():

@@ -404,5 +404,6 @@ def test_an_app_plus_user_token_without_mfa_is_a_credentials_problem_that_says_s
     assert (error.code, error.http_status) == ('PARTNER_CENTER_MFA_REQUIRED', 502)
     assert error.details['microsoft']['status'] == 401
     assert error.details['microsoft']['code'] == '900421'
-    assert 'PARTNER_CENTER_REFRESH_TOKEN' in error.action
+    assert "new refresh token in the extension's settings" in error.action
+    assert error.details['settings'] == ['PARTNER_CENTER_REFRESH_TOKEN']
     assert 'MFA' in error.action

@@ -51,6 +51,26 @@ describe('ErrorNotice', () => {
     expect(wrapper.find('[data-test=error-correlation]').exists()).toBe(false);
   });
 
+  it("lists the variables an error is about only where the extension is configured", () => {
+    const credentials = new ApiError({
+      status: 502,
+      code: 'PARTNER_CENTER_CREDENTIALS_REJECTED',
+      message: 'The Overage Manager could not sign in to Microsoft Partner Center.',
+      action: "Ask the administrator of this extension in Connect to check the extension's settings.",
+      details: { settings: ['PARTNER_CENTER_CLIENT_ID', 'PARTNER_CENTER_CLIENT_SECRET'] },
+    });
+    const support = mount(ErrorNotice, { props: { error: credentials } });
+    expect(support.find('[data-test=error-settings]').exists()).toBe(false);
+    expect(support.text()).not.toContain('PARTNER_CENTER_');
+
+    const administrator = mount(ErrorNotice, { props: { error: credentials, showSettings: true } });
+    expect(administrator.get('[data-test=error-settings]').text()).toBe(
+      "The extension's variables in Connect this is about: PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_CLIENT_SECRET",
+    );
+    expect(mount(ErrorNotice, { props: { error, showSettings: true } }).find('[data-test=error-settings]').exists())
+      .toBe(false);
+  });
+
   it('gives an unexplained failure words too', () => {
     const wrapper = mount(ErrorNotice, { props: { error: unexplainedError(502) } });
     expect(wrapper.text()).toContain('did not explain (HTTP 502)');
