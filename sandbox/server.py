@@ -26,7 +26,7 @@ import os
 import shutil
 import tempfile
 import threading
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from sandbox import seed
 from sandbox.app import CONNECT_API_PATH, Sandbox, create_app
@@ -124,7 +124,8 @@ class SandboxServer:
     ``connect_latency`` delays every Connect API answer (seconds); ``webapp_class`` and
     ``events_class`` replace the extension's applications (tests). ``pc_lag`` is how long a change
     takes to show in the simulator (seconds or ``(low, high)``; default :data:`SANDBOX_LAG`) and
-    ``confirm_every`` how often the confirmation pass runs (seconds; 0: never).
+    ``confirm_every`` how often the confirmation pass runs (seconds; 0: never). ``variables`` are
+    set over the sandbox's own (:func:`sandbox_variables`), e.g. ``{'CUSTOMERS_MAY_CHANGE': 'true'}``.
     """
 
     def __init__(self, port: int = 0, host: str = '127.0.0.1', *,
@@ -134,8 +135,10 @@ class SandboxServer:
                  connect_latency: float = 0.0,
                  webapp_class: Any = None, events_class: Any = None,
                  access_log: bool = False, pc_lag: Lag = SANDBOX_LAG,
-                 confirm_every: float = CONFIRM_EVERY_SECONDS):
+                 confirm_every: float = CONFIRM_EVERY_SECONDS,
+                 variables: Optional[Mapping[str, str]] = None):
         self.host = host
+        self.extra_variables = dict(variables or {})
         self.requested_port = port
         self.data_dir = data_dir
         self._owns_data_dir = data_dir is None
@@ -210,7 +213,8 @@ class SandboxServer:
         self._http = ThreadedServer(None, self.host, self.requested_port,
                                     access_log=self.access_log, name='sandbox')
         connect_world = seed.build_connect_world(self.pc.world)
-        variables = sandbox_variables(self.pc, f'sqlite:///{database}', self._http.url)
+        variables = {**sandbox_variables(self.pc, f'sqlite:///{database}', self._http.url),
+                     **self.extra_variables}
         self.store = seed.seed_store(variables['DATABASE_URL'], self.pc.world, connect_world)
         # The work queue as the sync's first full read of each customer leaves it (issue 19).
         seed.judge_customers(variables)

@@ -175,8 +175,9 @@ def test_a_caller_connect_does_not_let_in_is_refused_in_the_one_shape(runner_con
     assert json.loads(body)['error']['code'] == 'FORBIDDEN'
 
 
-def test_the_pages_are_served_from_the_runners_static_mount(runner_config):
-    status, headers, body = web_call(runner_config, 'GET', '/static/index.html', **OWNER_CALL)
+@pytest.mark.parametrize('page', ['index.html', 'customer.html', 'settings.html'])
+def test_the_pages_are_served_from_the_runners_static_mount(runner_config, page):
+    status, headers, body = web_call(runner_config, 'GET', f'/static/{page}', **OWNER_CALL)
 
     assert status == 200
     assert headers['content-type'].startswith('text/html')

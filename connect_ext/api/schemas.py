@@ -350,7 +350,10 @@ class HistoryPage(ResponseModel):
 # --- catalogue and settings ------------------------------------------------------------------
 
 class CatalogueItem(ResponseModel):
+    """An OVG item of the catalogue: its product (id and name) and Connect's count of who holds it."""
+
     product_id: str
+    product_name: Optional[str] = Field(None, description="The product's name in Connect.")
     id: str
     name: Optional[str] = None
     display_name: Optional[str] = None
@@ -358,6 +361,11 @@ class CatalogueItem(ResponseModel):
     status: Optional[str] = None
     period: Optional[str] = None
     type: Optional[str] = None
+    customers: Optional[int] = Field(
+        None, description="Connect's count of the active subscriptions (assets) holding the item, as "
+                          "the caller's account sees them (a reseller: only its own); null when "
+                          'Connect could not count them (unknown, not 0).',
+    )
 
 
 class ItemsPage(ResponseModel):

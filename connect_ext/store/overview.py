@@ -23,13 +23,23 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, List, Optional, Tuple
 
-from sqlalchemy import Select, exists, func, select, tuple_, union
+from sqlalchemy import Select, exists, func, select, text, tuple_, union
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from connect_ext.store.attention import attention_filter
 from connect_ext.store.fields import one_of, required_text
 from connect_ext.store.models import OVERAGE_STATUSES, Customer, CustomerAccount, CustomerWord, search_key
-from connect_ext.store.queries import id_set, later_word_ids, prefix_match
+from connect_ext.store.queries import (
+    check_after,
+    check_page,
+    customer_record,
+    estimated_count,
+    id_set,
+    later_word_ids,
+    prefix_match,
+)
+from connect_ext.store.records import CustomerRecord, Page
 
 
 # What the start of a customer id (TA-...) or of a tenant id (a GUID) can look like.
@@ -240,3 +250,44 @@ def word_walk(key: str, names: Names, after: Optional[Tuple[str, str]] = None) -
         .limit(1).scalar_subquery()
     )
     return names.keys([names.name.like(f'%{escaped}%', escape='\\'), has_word.is_not(None)], after)
+
+
+def read_page(
+    session: Session, *, status: Optional[str], search: Optional[str], visible_to: Optional[str],
+    customer_ids: Optional[Iterable[str]], attention: Optional[str], limit: int, offset: int,
+    after: Optional[Tuple[str, str]], count_limit: int,
+) -> Page[CustomerRecord]:
+    """One page of the overview and its total, read in ``session`` (see ``Store.list_customers``);
+    every argument is checked before the first query."""
+    check_page(limit, offset)
+    if after is not None:
+        after = check_after(after)
+        if offset:
+            raise ValueError('after (a cursor) and offset do not combine')
+    # A searched or a reseller's page counts each match with a look-up: a lower bound, and past
+    # it "at least" (the planner's estimates of those queries were off tenfold).
+    probed = bool(search_key(search)) or visible_to is not None
+    if probed:
+        count_limit = min(count_limit, PROBED_COUNT_LIMIT)
+    queries = customer_list_queries(
+        status=status, search=search, visible_to=visible_to, attention=attention,
+        customer_ids=customer_ids, limit=limit, offset=offset, after=after, count_limit=count_limit,
+        common_word=lambda key: session.scalar(common_word_query(key)) >= COMMON_WORD_ROWS,
+    )
+    if queries is None:
+        return Page(items=[], total=0, limit=limit, offset=offset)
+    if session.get_bind().dialect.name == 'postgresql':
+        # A page reads a few hundred index entries: starting parallel workers costs more.
+        session.execute(text('SET LOCAL max_parallel_workers_per_gather = 0'))
+        session.execute(text('SET LOCAL jit = off'))
+    bounded, page, full = queries
+    rows = list(session.scalars(page))
+    counted = int(session.scalar(bounded) or 0)
+    total, total_is = counted, 'exact'
+    if counted > count_limit:
+        total, total_is = (counted, 'at_least') if probed else \
+            estimated_count(session, full, at_least=counted)
+    next_after = (rows[limit - 1].search_name, rows[limit - 1].customer_id) \
+        if limit and len(rows) > limit else None
+    return Page(items=[customer_record(row) for row in rows[:limit]], total=total, limit=limit,
+                offset=offset, total_is=total_is, next_after=next_after)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Callable, ContextManager, Iterable, Iterator, List, Mapping, Optional, Tuple
 
-from sqlalchemy import delete, event, func, select, text, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ColumnElement
@@ -40,21 +40,13 @@ from connect_ext.store.models import (
     search_key,
 )
 from connect_ext.store.order_notes import OrderNotes
-from connect_ext.store.overview import (
-    COMMON_WORD_ROWS,
-    COUNT_LIMIT,
-    PROBED_COUNT_LIMIT,
-    common_word_query,
-    customer_list_queries,
-)
+from connect_ext.store.overview import COUNT_LIMIT, read_page
 from connect_ext.store.partner_center_reads import PartnerCenterReads
 from connect_ext.store.queries import (
     apply_customer_fields,
     audit_record,
-    check_after,
     check_page,
     customer_record,
-    estimated_count,
     id_set,
     idempotent_response,
 )
@@ -253,41 +245,12 @@ class Store:
         ``customer_ids`` those listed; an empty collection matches nothing (a caller scoped to
         nothing sees nothing), None means no such filter.
         """
-        check_page(limit, offset)
-        if after is not None:
-            after = check_after(after)
-            if offset:
-                raise ValueError('after (a cursor) and offset do not combine')
-        # A searched or a reseller's page counts each match with a look-up: a lower bound, and
-        # past it "at least" (the planner's estimates of those queries were off tenfold).
-        probed = bool(search_key(search)) or visible_to is not None
-        if probed:
-            count_limit = min(count_limit, PROBED_COUNT_LIMIT)
         with self.session(write=False) as session:
-            if session.get_bind().dialect.name == 'postgresql':
-                # A page reads a few hundred index entries: starting parallel workers costs more.
-                session.execute(text('SET LOCAL max_parallel_workers_per_gather = 0'))
-                session.execute(text('SET LOCAL jit = off'))
-            queries = customer_list_queries(
-                status=status, search=search, visible_to=visible_to, attention=attention,
+            return read_page(
+                session, status=status, search=search, visible_to=visible_to, attention=attention,
                 customer_ids=customer_ids, limit=limit, offset=offset, after=after,
                 count_limit=count_limit,
-                common_word=lambda key: session.scalar(common_word_query(key)) >= COMMON_WORD_ROWS,
             )
-            if queries is None:
-                return Page(items=[], total=0, limit=limit, offset=offset)
-            bounded, page, full = queries
-            rows = list(session.scalars(page))
-            counted = int(session.scalar(bounded) or 0)
-            total, total_is = counted, 'exact'
-            if counted > count_limit:
-                total, total_is = (counted, 'at_least') if probed else \
-                    estimated_count(session, full, at_least=counted)
-            items = [customer_record(row) for row in rows[:limit]]
-            next_after = (rows[limit - 1].search_name, rows[limit - 1].customer_id) \
-                if limit and len(rows) > limit else None
-        return Page(items=items, total=total, limit=limit, offset=offset, total_is=total_is,
-                    next_after=next_after)
 
     def forget_reseller_mpn_checks(self, tier1_id: str) -> int:
         """The partner id of ``tier1_id``'s customers is looked up again on their next read."""

@@ -59,7 +59,7 @@ COLLECTIONS: Dict[str, rql.Collection] = {
         ('id', 'status', 'external_id', 'external_uid', 'product.id', 'product.name',
          'connection.id', 'connection.type', 'connection.hub.id', 'connection.provider.id',
          'connection.vendor.id', *_TIERS, 'marketplace.id', 'contract.id', 'params.id',
-         'params.value', *_TIMES),
+         'params.value', 'items.global_id', *_TIMES),  # items.global_id: conformance CX-13
         search_fields=('id', 'external_id', 'product.name', 'tiers.customer.name'),
     ),
     REQUESTS: rql.Collection.of(

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandbox.partner_center import holders
-from sandbox.partner_center.faults import Call, CallLog, Decision, FaultRule, Faults
+from sandbox.partner_center.faults import Call, CallLog, Decision, FaultRule, Faults, held_overage_answer
 from sandbox.partner_center.world import (
     OVERAGE_TYPE,
     ApiError,
@@ -367,6 +367,7 @@ def create_app(world: World, faults: Optional[Faults] = None,
     _add_partner_center_routes(app, world)
     _add_fault_routes(app, faults, calls)
     _add_world_routes(app, world, faults, calls)
+    _add_answer_controls(app, world, faults)
     return app
 
 
@@ -622,12 +623,9 @@ def _add_world_routes(app: FastAPI, world: World, faults: Faults, calls: CallLog
 
     @app.post(CONTROL_PREFIX + '/customers/{tenant}/overage/move')
     async def move_overage(tenant: str, request: Request):
-        try:
-            body = json.loads(await request.body() or b'{}')
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            return JSONResponse({'error': 'the body must be a JSON object'}, status_code=400)
+        body = await _control_body(request)
+        if isinstance(body, JSONResponse):
+            return body
         return _state_json(holders.move(world, tenant, body.get('partner_id'),
                                         body.get('azure_subscription_id'), body.get('holder_tenant_id')))
 
@@ -653,6 +651,34 @@ def _add_world_routes(app: FastAPI, world: World, faults: Faults, calls: CallLog
                 'token_lifetime': world.token_lifetime, 'enforce_mfa': world.enforce_mfa,
                 'refresh_token_lifetime': world.refresh_token_lifetime,
                 'revoke_rotated_refresh_tokens': world.revoke_rotated_refresh_tokens}
+
+
+async def _control_body(request: Request):
+    """A control's JSON object body ({} when empty), or the 400 that refuses anything else."""
+    try:
+        body = json.loads(await request.body() or b'{}')
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return JSONResponse({'error': 'the body must be a JSON object'}, status_code=400)
+    return body
+
+
+def _add_answer_controls(app: FastAPI, world: World, faults: Faults) -> None:
+    # Microsoft answers the customer's next overage PUT late, or never (faults.held_overage_answer;
+    # conformance PC-97): {"seconds": N}; the change itself is applied at once.
+    @app.post(CONTROL_PREFIX + '/customers/{tenant}/overage/hold-answer')
+    async def hold_overage_answer(tenant: str, request: Request):
+        body = await _control_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        with world.lock:
+            customer = world._customer_or_404(tenant)
+        try:
+            rule = faults.add(held_overage_answer(customer.tenant_id, body.get('seconds')))
+        except ValueError as error:
+            return JSONResponse({'error': str(error)}, status_code=400)
+        return rule.to_dict()
 
 
 def _refresh_token_changes(world: World, changes: Dict[str, Any]) -> Tuple[float, bool]:

@@ -8,7 +8,8 @@
   with ``applied`` the request is carried out first and its answer replaced by the error (a
   write Microsoft made although the client was told it failed);
 - ``timeout``: hold the answer ``hold_seconds`` (the client gives up), apply nothing, then 504;
-- ``lost``: apply the request, then hold like a time-out ("applied but the answer was lost").
+- ``lost``: apply the request, then hold like a time-out ("applied but the answer was lost");
+  :func:`held_overage_answer` is one of a customer's next overage ``PUT`` (the sandbox's control).
 
 A rule fires with ``probability`` (a seeded RNG, so runs repeat) and, when ``times`` is set, only
 on the next ``times`` matching calls. Latency rules add up; the first other rule that fires
@@ -123,6 +124,22 @@ def timeout(hold_seconds: float = 1.0, **match: Any) -> FaultRule:
 
 def lost_answer(hold_seconds: float = 1.0, **match: Any) -> FaultRule:
     return FaultRule('lost', hold_seconds=hold_seconds, **match)
+
+
+# The longest the overage control holds an answer (seconds): past any client's patience.
+MAX_HELD_ANSWER_SECONDS = 600.0
+
+
+def held_overage_answer(tenant: str, seconds: float) -> FaultRule:
+    """The next ``PUT …/subscriptions/overage`` of ``tenant`` (a GUID, any case) is applied at once
+    and answered ``seconds`` later (conformance PC-97): shorter than the client's read time-out, a
+    slow answer; longer, a lost one (the client's retry with the same ``MS-RequestId`` gets the
+    first answer, PC-32). One call only; every later call is answered at once."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) \
+            or not 0 < seconds <= MAX_HELD_ANSWER_SECONDS:
+        raise ValueError(f'seconds must be a number above 0 and at most {MAX_HELD_ANSWER_SECONDS:g}')
+    path = rf'(?i)^/v1/customers/{re.escape(tenant)}/subscriptions/overage/?$'
+    return lost_answer(float(seconds), method='PUT', path=path, times=1)
 
 
 @dataclass

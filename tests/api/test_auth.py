@@ -203,6 +203,7 @@ def test_the_asset_route_answers_only_for_visible_customers(api, connect, store,
 ], ids=['owner', 'reseller', 'customer'])
 def test_only_the_distributor_and_resellers_list_items(api, connect, who, status):
     if status == 200:
+        connect.products['PRD-100-200-300'].get(return_value={'id': 'PRD-100-200-300', 'name': 'M365'})
         connect.products['PRD-100-200-300'].items.filter(
             R().name.ilike('*OVG*') | R().display_name.ilike('*OVG*'),
         ).mock(return_value=[])

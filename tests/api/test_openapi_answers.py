@@ -11,6 +11,7 @@ from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from connect_ext.api.gate import MAX_BODY_BYTES
+from connect_ext.customers.holders import holders_query
 from sandbox.partner_center import demo, faults
 from testkit.callers import OWNER, RESELLER_A, RESELLER_B, customer
 from testkit.customers import ENABLED, HELD, INDIRECT, NO_AZURE_PLAN, READY, UNKNOWN
@@ -194,12 +195,14 @@ def test_every_route_answers_what_the_document_says(answers, api, sim, connect, 
         'error_code': 'ASSET_001', 'errors': ['Not found']})
     answers('GET', '/api/assets/AS-0000-0000-0404/overage', asset, expect=404)
     answers('GET', '/api/assets/AS-1%0A/overage', asset, expect=404)
-    # The catalogue.
+    # The catalogue: the product, its OVG items and Connect's count of who holds each.
+    connect.products['PRD-100-200-300'].get(return_value={'id': 'PRD-100-200-300', 'name': 'M365'})
     connect.products['PRD-100-200-300'].items.filter(
         R().name.ilike('*OVG*') | R().display_name.ilike('*OVG*'),
     ).mock(return_value=[{'id': 'PRD-100-200-300-0001', 'name': 'Teams Phone OVG',
                           'display_name': None, 'mpn': None, 'status': 'published',
                           'period': 'Monthly', 'type': 'Reservation'}])
+    connect('subscriptions').assets.filter(holders_query('PRD-100-200-300-0001')).count(return_value=3)
     answers('GET', '/api/items', '/api/items', query={'product_id': 'PRD-100-200-300'}, expect=200)
     answers('GET', '/api/items', '/api/items', query={'product_id': 'nope'}, expect=422)
     # Who calls, the settings, the connection test.

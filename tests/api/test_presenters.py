@@ -25,6 +25,7 @@ from connect_ext.api.schemas import (
 )
 from connect_ext.compat import dump, parse
 from connect_ext.config import Settings
+from connect_ext.customers.holders import holders_query
 from connect_ext.errors import catalogue
 from connect_ext.overage.facts import CustomerRef
 from connect_ext.overage.prerequisites import Intent, blocking_findings, describe_creation, evaluate
@@ -313,15 +314,18 @@ def test_the_overview_answer_is_the_contract_nulls_included(api, store):
 
 def test_the_items_answer_keeps_every_field_of_an_item(api, connect):
     query = R().name.ilike('*OVG*') | R().display_name.ilike('*OVG*')
+    connect.products['PRD-1'].get(return_value={'id': 'PRD-1', 'name': 'Telephony', 'unknown': 2})
     connect.products['PRD-1'].items.filter(query).mock(return_value=[
         {'id': 'PRD-1-0001', 'name': 'Audio OVG', 'unknown_field': 1},
     ])
+    connect('subscriptions').assets.filter(holders_query('PRD-1-0001')).count(return_value=9)
 
     body = exactly(ItemsPage, api.get('/api/items', params={'product_id': 'PRD-1'}).json())
 
     assert body == {'items': [{
-        'product_id': 'PRD-1', 'id': 'PRD-1-0001', 'name': 'Audio OVG', 'display_name': None,
-        'mpn': None, 'status': None, 'period': None, 'type': None,
+        'product_id': 'PRD-1', 'product_name': 'Telephony', 'id': 'PRD-1-0001', 'name': 'Audio OVG',
+        'display_name': None, 'mpn': None, 'status': None, 'period': None, 'type': None,
+        'customers': 9,
     }], 'total': 1}
 
 

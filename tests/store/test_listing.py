@@ -243,7 +243,7 @@ def test_a_common_later_word_walked_in_name_order_finds_what_sorting_its_matches
     sorted_matches = {search: _pages(seeded, search) for search in SEARCHES}
 
     # Every word counts as common: each later-word match is found walking the names in order.
-    monkeypatch.setattr('connect_ext.store.repository.COMMON_WORD_ROWS', 1)
+    monkeypatch.setattr('connect_ext.store.overview.COMMON_WORD_ROWS', 1)
     walked = {search: _pages(seeded, search) for search in SEARCHES}
 
     assert walked == sorted_matches
@@ -254,7 +254,7 @@ def test_a_common_later_word_walked_in_name_order_finds_what_sorting_its_matches
 def test_a_searched_or_a_resellers_page_counts_exactly_up_to_its_bound_then_says_at_least(
     seeded, monkeypatch,
 ):
-    monkeypatch.setattr('connect_ext.store.repository.PROBED_COUNT_LIMIT', 2)
+    monkeypatch.setattr('connect_ext.store.overview.PROBED_COUNT_LIMIT', 2)
 
     searched = seeded.list_customers(search='beta')
     resellers = seeded.list_customers(visible_to='PA-RES-2')

@@ -67,6 +67,16 @@ export function openSubscription(connect, assetId) {
   return true;
 }
 
+/**
+ * Open a Connect product in the portal (the toolkit's `productDetails` route); false when not
+ * inside Connect, where no documented link reaches the portal.
+ */
+export function openProduct(connect, productId) {
+  if (!connect || !connect.toolkit || !connect.routes || !connect.routes.productDetails) return false;
+  connect.toolkit.navigateTo(connect.routes.productDetails, productId);
+  return true;
+}
+
 /** Tell the portal to show a snackbar message (no-op standalone). */
 export function notify(connect, text, kind = 'message') {
   if (connect && connect.toolkit) connect.toolkit.emit(kind === 'error' ? 'snackbar:error' : 'snackbar:message', text);

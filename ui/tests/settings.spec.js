@@ -1,8 +1,10 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
+import { LEFT_OUT } from '../pages/settings/fields.js';
 import Page from '../pages/settings/Page.vue';
-import { api } from '../utils/api.js';
+import { ApiError, api } from '../utils/api.js';
+import FULL_ANSWER from './settingsAnswer.json';
 
 vi.mock('../utils/api.js', async (importOriginal) => {
   const original = await importOriginal();
@@ -44,7 +46,7 @@ describe('Settings page: the store', () => {
     await flushPromises();
 
     expect(wrapper.find('[data-test="store-warning"]').exists()).toBe(false);
-    expect(wrapper.get('[data-test="settings"]').text()).toContain('postgresql');
+    expect(wrapper.get('[data-test="settings"]').text()).toContain('PostgreSQL');
   });
 });
 
@@ -119,6 +121,45 @@ describe('Settings page: the App+User refresh token', () => {
     expect(warning.text()).toContain('What to do: Run the Partner Center connection test on this page.');
   });
 
+  it("names the variables a warning is about beside its words, for the one who configures them", async () => {
+    const unreadable = {
+      ...WARNING,
+      code: 'REFRESH_TOKEN_UNREADABLE',
+      message: 'The renewed Partner Center refresh token in the store cannot be decrypted.',
+      params: { settings: ['TOKEN_ENCRYPTION_KEY', 'PARTNER_CENTER_REFRESH_TOKEN'] },
+    };
+    api.settings.mockResolvedValue(withToken({
+      source: 'unreadable', renewed_at: null, used_at: null, warnings: [unreadable],
+    }));
+    const wrapper = mount(Page);
+    await flushPromises();
+
+    const warning = wrapper.get('[data-test="refresh-token-warning"]');
+    expect(warning.get('[data-test="finding-settings"]').text()).toBe(
+      "The extension's variables in Connect this is about: TOKEN_ENCRYPTION_KEY, PARTNER_CENTER_REFRESH_TOKEN",
+    );
+  });
+
+  it('names the variables a failed connection test is about', async () => {
+    api.settings.mockResolvedValue(withToken({ source: 'configured', renewed_at: null, used_at: null, warnings: [] }));
+    api.checkConnection.mockRejectedValue(new ApiError({
+      status: 502,
+      code: 'PARTNER_CENTER_REFRESH_TOKEN_EXPIRED',
+      message: "Microsoft no longer accepts the extension's Partner Center refresh token.",
+      action: "Ask the administrator of this extension in Connect to put the new refresh token in the extension's settings.",
+      details: { settings: ['PARTNER_CENTER_REFRESH_TOKEN'], microsoft: { code: 'invalid_grant' } },
+    }));
+    const wrapper = mount(Page);
+    await flushPromises();
+
+    await wrapper.get('[data-test="test-connection"]').trigger('click');
+    await flushPromises();
+
+    const failed = wrapper.get('[data-test="error"]');
+    expect(failed.get('[data-test="error-action"]').text()).not.toContain('PARTNER_CENTER_REFRESH_TOKEN');
+    expect(failed.get('[data-test="error-settings"]').text()).toContain('PARTNER_CENTER_REFRESH_TOKEN');
+  });
+
   it('shows the new dates after a connection test renewed the token', async () => {
     api.settings
       .mockResolvedValueOnce(withToken({ source: 'configured', renewed_at: null, used_at: null, warnings: [] }))
@@ -164,7 +205,7 @@ describe('Settings page: the Partner Center budget', () => {
     await flushPromises();
 
     const shown = wrapper.get('[data-test="rate-budget"]');
-    expect(shown.get('[data-test="budget-kept"]').text()).toContain('102 a minute (PEOPLE_RATE_SHARE 0.2)');
+    expect(shown.get('[data-test="budget-kept"]').text()).toBe('102 a minute (20% of what is spent)');
     expect(shown.get('[data-test="budget-sync"]').text()).toContain('368 a minute');
     expect(shown.get('[data-test="budget-used"]').text()).toBe('42 this minute, 310 the minute before');
     expect(shown.get('[data-test="budget-throttled"]').text()).toContain('2');
@@ -224,5 +265,107 @@ describe('Settings page: what the sync has read', () => {
     await flushPromises();
 
     expect(wrapper.find('[data-test="sync-coverage"]').exists()).toBe(false);
+  });
+});
+
+describe('Settings page: every field of the answer, in words (issue 19, item 12)', () => {
+  beforeEach(() => {
+    api.settings.mockReset();
+    api.caller.mockResolvedValue({ role: 'owner', account_id: 'PA-1', customer_id: null, may_change: true });
+  });
+
+  // Every field's dotted path; a list (of countries, of findings) is one field. The answer is a real
+  // one's shape: tests/api/test_settings_answer_fixture.py keeps settingsAnswer.json equal to the API's.
+  const paths = (value, prefix = '') => (
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.entries(value).flatMap(([key, inner]) => paths(inner, prefix ? `${prefix}.${key}` : key))
+      : [prefix]
+  );
+  const FULL = {
+    ...FULL_ANSWER,
+    partner_center: {
+      ...FULL_ANSWER.partner_center,
+      refresh_token: {
+        ...FULL_ANSWER.partner_center.refresh_token,
+        warnings: [{
+          code: 'REFRESH_TOKEN_LONG_UNUSED', severity: 'warning', message: 'Unused for 60 days.', reason: 'It dies at 90.',
+          action: 'Run the connection test.', blocks: [], params: {},
+        }],
+      },
+    },
+  };
+  const shownFields = (wrapper) => wrapper.findAll('[data-fields]')
+    .flatMap((element) => element.attributes('data-fields').split(' '));
+
+  it('shows every field of a full answer, or says why it leaves it out', async () => {
+    api.settings.mockResolvedValue(FULL);
+    const wrapper = mount(Page);
+    await flushPromises();
+
+    const shown = new Set(shownFields(wrapper));
+    const missing = paths(FULL).filter((path) => !shown.has(path) && !(path in LEFT_OUT));
+    expect(missing).toEqual([]);
+    // What is listed as left out is a real field, shown nowhere, with a reason.
+    for (const [path, why] of Object.entries(LEFT_OUT)) {
+      expect(paths(FULL)).toContain(path);
+      expect(shown.has(path)).toBe(false);
+      expect(why.length).toBeGreaterThan(10);
+    }
+    // What a row claims to show is in the answer (no stale claim hides a missing field).
+    expect([...shown].filter((path) => !paths(FULL).includes(path))).toEqual([]);
+  });
+
+  it('labels every row in words, never with a raw key, and keeps the variable as secondary text', async () => {
+    api.settings.mockResolvedValue(FULL);
+    const wrapper = mount(Page);
+    await flushPromises();
+
+    // A snake_case key with its underscores as spaces ("store durable", "reseller mpn param") is no label,
+    // unless the key already reads as words.
+    const READS_AS_WORDS = new Set(['blocked countries']);
+    const keysAsWords = new Set(paths(FULL).flatMap((path) => path.split('.'))
+      .filter((key) => key.includes('_')).map((key) => key.replace(/_/g, ' '))
+      .filter((words) => !READS_AS_WORDS.has(words)));
+    const labels = wrapper.findAll('dt').map((dt) => dt.text());
+    expect(labels.length).toBeGreaterThanOrEqual(paths(FULL).length - 12);
+    for (const label of labels) {
+      expect(label).not.toMatch(/_|[A-Z]{2,}_/);
+      expect(keysAsWords.has(label.toLowerCase()), label).toBe(false);
+      expect(label[0]).toBe(label[0].toUpperCase());
+    }
+    const marker = wrapper.get('[data-fields="sku_marker"]');
+    expect(marker.get('[data-test="setting-value"]').text()).toBe('OVG');
+    expect(marker.get('.setting-note code').text()).toBe('OVERAGE_SKU_MARKER');
+    expect(wrapper.get('[data-fields="tenant_id_params"]').text()).toContain('ms_customer_id, microsoft_tenant_id');
+    expect(wrapper.get('[data-fields="product_ids"] [data-test="setting-value"]').text())
+      .toBe('PRD-100-000-001, PRD-100-000-002');
+    expect(wrapper.get('[data-fields="partner_center.client_id"]').text()).toContain(FULL.partner_center.client_id);
+    expect(wrapper.get('[data-fields="partner_center.login_url"]').text()).toContain('https://login.microsoftonline.com');
+    expect(wrapper.get('[data-fields="partner_center.mode"] [data-test="setting-value"]').text()).toContain('App+User');
+  });
+
+  it('reads the booleans as words', async () => {
+    api.settings.mockResolvedValue(FULL);
+    const signed = mount(Page);
+    await flushPromises();
+    const value = (wrapper, field) => wrapper.get(`[data-fields="${field}"] [data-test="setting-value"]`).text();
+    expect(value(signed, 'webhook_signed')).toBe('Signed with a secret');
+    expect(value(signed, 'customers_may_change')).toBe('No, only you and your resellers');
+    expect(value(signed, 'store_durable')).toBe('No: what it holds may be lost at a restart');
+
+    api.settings.mockResolvedValue({
+      ...FULL, webhook_url: null, webhook_signed: false, customers_may_change: true, store_durable: true, product_ids: [],
+    });
+    const unsigned = mount(Page);
+    await flushPromises();
+    expect(value(unsigned, 'webhook_signed')).toBe('Not signed');
+    expect(value(unsigned, 'webhook_url')).toBe('Not sent (no webhook address)');
+    expect(value(unsigned, 'customers_may_change')).toBe('Yes, on their home page');
+    expect(value(unsigned, 'store_durable')).toBe('Yes');
+    expect(value(unsigned, 'product_ids')).toBe('every product with overage items');
+  });
+
+  it('has no secret in the answer it shows', () => {
+    expect(paths(FULL_ANSWER).filter((path) => /secret|password|token$/.test(path))).toEqual([]);
   });
 });

@@ -7,8 +7,13 @@ whose names contain the marker (``ilike``), then the whole-word rule decides.
 Without ``product_id`` the products looked at are those the account can see, narrowed to the
 optional ``PRODUCT_IDS`` variable (comma-separated) when it is set. The distributor and its
 resellers may list items; a customer may not.
+
+Each item carries its product's name (from the products read that found the product: one call per
+product, never per item) and Connect's count of the active subscriptions holding it
+(:mod:`connect_ext.customers.holders`: one bounded ``limit=0`` call per listed item, made
+concurrently); a count Connect did not give is ``null``, and the item is listed all the same.
 """
-from typing import Any, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from connect.client import ClientError, ConnectClient, R
 from connect.eaas.core.decorators import router
@@ -21,6 +26,7 @@ from connect_ext.api.handlers import pattern_mismatch, public_error
 from connect_ext.api.responses import error_responses, model_answer
 from connect_ext.api.schemas import ItemsPage
 from connect_ext.config import Settings
+from connect_ext.customers.holders import count_all
 from connect_ext.overage.detection import ovg_items
 from connect_ext.overage.facts import Caller
 from connect_ext.vocabulary import OWNER, PRODUCT_ID_PATTERN, RESELLER, is_product_id
@@ -58,9 +64,28 @@ def product_items(client: ConnectClient, product_id: str, marker: str) -> List[M
     return ovg_items(items, marker)
 
 
-def visible_products(client: ConnectClient, narrowed_to: Optional[Sequence[str]]) -> List[str]:
+def _name(product: Mapping[str, Any]) -> Optional[str]:
+    name = product.get('name')
+    return name if isinstance(name, str) and name.strip() else None
+
+
+def visible_products(client: ConnectClient,
+                     narrowed_to: Optional[Sequence[str]]) -> List[Tuple[str, Optional[str]]]:
+    """The products looked at, each with its name: ``(id, name)``."""
     products = client.products.filter(R().id.in_(list(narrowed_to))) if narrowed_to else client.products.all()
-    return [str(product['id']) for product in _bounded(products, MAX_PRODUCTS) if product.get('id')]
+    return [(str(product['id']), _name(product))
+            for product in _bounded(products, MAX_PRODUCTS) if product.get('id')]
+
+
+def one_product(client: ConnectClient, product_id: str) -> Tuple[str, Optional[str]]:
+    """The one product asked for, with its name (a product Connect does not show: not found)."""
+    try:
+        product = client.products[product_id].get()
+    except ClientError as error:
+        if error.status_code == 404:
+            raise public_error('PRODUCT_NOT_FOUND', product_id=product_id) from None
+        raise
+    return product_id, _name(product) if isinstance(product, Mapping) else None
 
 
 class ItemsWebAppMixin:
@@ -93,18 +118,20 @@ class ItemsWebAppMixin:
         if product_id:
             if product_ids and product_id not in product_ids:
                 raise public_error('PRODUCT_NOT_FOUND', product_id=product_id)
-            products = [product_id]
+            products = [one_product(client, product_id)]
         else:
             products = visible_products(client, product_ids)
         found = []
-        for pid in products:
+        for pid, name in products:
             try:
                 items = product_items(client, pid, settings.sku_marker)
             except ClientError as error:
                 if error.status_code == 404:
                     raise public_error('PRODUCT_NOT_FOUND', product_id=pid) from None
                 raise
-            found.extend(
-                presenters.catalogue_item(pid, item) for item in items if matches_search(item, search)
-            )
-        return model_answer(presenters.items_page(found))
+            found.extend((pid, name, item) for item in items if matches_search(item, search))
+        counts = count_all(client, (str(item.get('id') or '') for _, _, item in found))
+        return model_answer(presenters.items_page([
+            presenters.catalogue_item(pid, item, name, counts.get(str(item.get('id') or '')))
+            for pid, name, item in found
+        ]))

@@ -7,6 +7,7 @@ from connect_ext.config import Settings
 from connect_ext.partner_center.refresh_tokens import TokenCipher, credential_key, fingerprint
 from connect_ext.store.models import Credential
 from sandbox.partner_center import demo
+from testkit.axe import assert_accessible
 from testkit.browser import CONTOSO, FABRIKAM, extension_frame, standalone
 
 
@@ -143,6 +144,39 @@ def test_settings_page_and_the_connection_test(sandbox, browser_page, expect):
     result = frame.locator('[data-test=connection-result]')
     expect(result).to_contain_text('Partner Center accepted the credentials.')
     expect(result).to_contain_text('App+User')
+
+
+def test_the_settings_are_labelled_in_words_with_the_variable_as_secondary_text(
+        sandbox, browser_page, expect):
+    """Issue 19, item 12: no row is labelled with a raw key; what the answer carries (the tenant
+    parameters, the products, Partner Center's ids and addresses) is shown; axe finds nothing."""
+    page = browser_page(sandbox.url)
+    page.goto(standalone('settings.html'))
+    shown = page.locator('[data-test=settings]')
+    expect(shown).to_be_visible()
+    expect(page.locator('[data-test=partner-center-settings]')).to_be_visible()
+
+    labels = page.locator('dt').all_inner_texts()
+    assert len(labels) >= 20, labels
+    for label in labels:
+        assert '_' not in label, label
+        assert label[:1].isupper(), label
+    text = page.locator('body').inner_text().lower()
+    for raw in ('reseller mpn param', 'webhook signed', 'store durable', 'tenant id params'):
+        assert raw not in text
+
+    def row(field):
+        return page.locator(f'[data-fields="{field}"]')
+
+    expect(row('webhook_signed').locator('[data-test=setting-value]')).to_have_text('Not signed')
+    expect(row('reseller_mpn_param').locator('[data-test=setting-value]')).to_have_text('tier1_mpn')
+    expect(row('reseller_mpn_param').locator('code')).to_have_text('RESELLER_MPN_PARAM')
+    expect(row('tenant_id_params')).to_contain_text('ms_customer_id')
+    expect(row('product_ids')).to_contain_text('PRD-')
+    expect(row('partner_center.client_id').locator('[data-test=setting-value]')).not_to_have_text('not set')
+    expect(row('partner_center.login_url')).to_contain_text('https://')
+    expect(row('partner_center.mode')).to_contain_text('App+User')
+    assert_accessible(page)
 
 
 def test_a_failed_connection_test_reads_as_message_reason_and_action(
