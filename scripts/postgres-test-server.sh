@@ -49,6 +49,7 @@ pick_port() {
     if [ -n "${PGTEST_PORT:-}" ]; then echo "$PGTEST_PORT"; return; fi
     local port
     for port in $(seq 55432 55531); do
+        case " ${PGTEST_SKIP_PORT:-} " in *" $port "*) continue ;; esac
         if port_is_free "$port"; then echo "$port"; return; fi
     done
     die "no free port in 55432-55531 (set PGTEST_PORT)"
@@ -85,15 +86,28 @@ start() {
         chown -R postgres: "$STATE_DIR"
     fi
     cd "$STATE_DIR"  # the owner must be able to stand in the working directory
-    local port
-    port="$(pick_port)"
-    as_owner sh -c "echo $port > '$PORT_FILE'"
     as_owner "$BIN/initdb" -D "$DATA_DIR" -U "$DB_USER" --auth=trust -E UTF8 --locale=C.UTF-8 \
         >"$STATE_DIR/initdb.log" 2>&1 || { cat "$STATE_DIR/initdb.log" >&2; die "initdb failed"; }
-    as_owner "$BIN/pg_ctl" -D "$DATA_DIR" -l "$LOG_FILE" -w -t 60 start -o \
-        "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$SOCKET_DIR \
-         -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-        >&2 || { cat "$LOG_FILE" >&2; die "the server did not start"; }
+    local port attempt
+    for attempt in 1 2 3 4 5; do
+        port="$(pick_port)"
+        as_owner sh -c "echo $port > '$PORT_FILE'"
+        if as_owner "$BIN/pg_ctl" -D "$DATA_DIR" -l "$LOG_FILE" -w -t 60 start -o \
+            "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$SOCKET_DIR \
+             -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+            >&2; then
+            break
+        fi
+        # A port that accepted no connection may still be bound (a client's ephemeral port: the
+        # kernel hands out 32768-60999): try the next free one, unless the port was asked for.
+        if [ -z "${PGTEST_PORT:-}" ] && grep -q "could not bind" "$LOG_FILE" && [ "$attempt" -lt 5 ]; then
+            log "port $port is taken, trying another"
+            PGTEST_SKIP_PORT="${PGTEST_SKIP_PORT:-} $port"
+            continue
+        fi
+        cat "$LOG_FILE" >&2
+        die "the server did not start"
+    done
     as_owner "$BIN/createdb" -h "$SOCKET_DIR" -p "$port" -U "$DB_USER" "$DB_NAME"
     log "running on 127.0.0.1:$port, data in $DATA_DIR"
     url
