@@ -151,17 +151,18 @@ def customer_list_queries(
         # The id and tenant ranges hold few customers: each found by its own index and sorted
         # (an order by an expression no index holds, or SQLite walks the status in name order).
         # A reseller's customer ids are a range of its own rows' primary key.
-        few: List[Tuple[Select, Tuple[ColumnElement, ColumnElement]]] = []
-        rest = [*narrow, *conditions[len(narrow):], *scope]
+
+        def by_customer(*columns, where):
+            return select(*columns).where(*narrow, *scope, *where)
+
+        # (how its rows are found, their (name, id) columns, the range)
+        few: List[Tuple[Callable[..., Select], Tuple[ColumnElement, ColumnElement], ColumnElement]] = []
         if _MAY_BE_CUSTOMER_ID.match(term):
-            ids = names.customer_id if names.account_id is not None else Customer.customer_id
-            found = (names.select if names.account_id is not None else
-                     (lambda *columns, where: select(*columns).where(*rest, *where)))
-            few.append((found, (names.name if names.account_id is not None else Customer.search_name,
-                                ids), prefix_match(ids, term.upper())))
+            found = names.select if names.account_id is not None else by_customer
+            few.append((found, (names.name, names.customer_id),
+                        prefix_match(names.customer_id, term.upper())))
         if _MAY_BE_TENANT_ID.match(term):
-            few.append(((lambda *columns, where: select(*columns).where(*rest, *where)),
-                        (Customer.search_name, Customer.customer_id),
+            few.append((by_customer, (Customer.search_name, Customer.customer_id),
                         prefix_match(Customer.tenant_id, term.lower())))
         common = common_word(key)
         cut = offset + limit + 1
