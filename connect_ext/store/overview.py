@@ -51,6 +51,10 @@ _MAY_BE_TENANT_ID = re.compile(r'^[0-9a-f-]+$', re.IGNORECASE)
 # later word's rows), and past the bound it says "at least".
 COUNT_LIMIT = 10_000
 PROBED_COUNT_LIMIT = 250
+# A reseller's count looks at no more than this many of its own rows per range (each costs a
+# look-up of the customer): past it, "at least" what it found. A reseller with 10,000 customers
+# and a filter that one in twenty passes would otherwise look up 5,000 to count 250.
+WALK_LIMIT = 1_000
 # A later word that starts this many word rows is common ("ltd", "services"): its page walks the
 # names in order and keeps those with the word, which finds a page's worth after a few thousand
 # rows; a rarer one sorts its few matches by name.
@@ -71,13 +75,29 @@ class Names:
         """``columns`` (of the walked table) of the rows that pass every filter and ``where``."""
         if self.account_id is None:
             return select(*columns).where(*self.conditions, *where)
-        # Each walked row's customer, by primary key: recorded, and passing every filter (Connect
-        # may show a reseller a customer the store has not recorded yet).
-        customer = (select(Customer.customer_id)
-                    .where(Customer.customer_id == CustomerAccount.customer_id, *self.conditions)
-                    .limit(1).scalar_subquery())
         return select(*columns).where(CustomerAccount.account_id == self.account_id, *where,
-                                      customer.is_not(None))
+                                      self.recorded(CustomerAccount.customer_id))
+
+    def recorded(self, customer_id: ColumnElement) -> ColumnElement:
+        """A reseller's row's customer, by primary key: recorded, and passing every filter (Connect
+        may show a reseller a customer the store has not recorded yet)."""
+        return (select(Customer.customer_id)
+                .where(Customer.customer_id == customer_id, *self.conditions)
+                .limit(1).scalar_subquery().is_not(None))
+
+    def walked(self, cheap: Iterable[ColumnElement],
+               probes: Iterable[Callable[[ColumnElement], ColumnElement]] = (), *,
+               cap: int) -> Tuple[Select, Select]:
+        """A reseller's range cut at ``cap`` of its own rows: (the ids among them that pass every
+        filter and ``probes``, how many rows were looked at). ``cheap`` holds what the index entry
+        alone answers; the look-ups come after the cut, so they are at most ``cap``. Fewer than
+        ``cap`` rows looked at: the range was read to its end."""
+        rows = (select(CustomerAccount.customer_id.label('customer_id'))
+                .where(CustomerAccount.account_id == self.account_id, *cheap)
+                .limit(cap).subquery())
+        ids = select(rows.c.customer_id).where(
+            self.recorded(rows.c.customer_id), *[probe(rows.c.customer_id) for probe in probes])
+        return ids, select(func.count()).select_from(rows)
 
     def keys(self, where: Iterable[ColumnElement] = (), after: Optional[Tuple[str, str]] = None) -> Select:
         """(customer id, search name) of the matching rows in name order, from ``after`` on."""
@@ -106,9 +126,9 @@ def customer_list_queries(
     count_limit: int = COUNT_LIMIT,
     attention: Optional[str] = None,
     common_word: Callable[[str], bool] = lambda key: False,
-) -> Optional[Tuple[Select, Select, Select]]:
-    """The bounded count, the page and the full count (for an estimate) of
-    ``Store.list_customers``.
+) -> Optional[Tuple[Select, Select, Select, Optional[Select]]]:
+    """The bounded count, the page, the full count (for an estimate) and, for a reseller, how
+    many rows each of the count's ranges looked at (one row), of ``Store.list_customers``.
 
     The page query reads ``limit + 1`` rows (one more tells whether another page follows);
     ``after`` (the sort key of the last row seen) continues the order from there (keyset paging,
@@ -116,7 +136,8 @@ def customer_list_queries(
     no page pays a count of a million. ``common_word(key)`` (see :func:`common_word_query`), asked
     once every argument has been checked, picks how the later-word matches of a search are found
     in name order. None when a filter matches nothing (an empty collection of ids): there is
-    nothing to ask.
+    nothing to ask. A reseller's count looks at no more than ``WALK_LIMIT`` rows per range of its
+    own (:meth:`Names.walked`); a range that looked at that many was cut.
     """
     conditions: List[ColumnElement] = []
     # The same conditions for the id and tenant ranges, the status as an expression no index
@@ -137,6 +158,7 @@ def customer_list_queries(
         conditions.append(Customer.customer_id.in_(wanted))
         narrow.append(Customer.customer_id.in_(wanted))
     names = names_walked(conditions, visible_to)
+    walked: Optional[Select] = None
     # The customer-driven ranges (ids, tenants, rare words) check the reseller's scope per match,
     # by the primary key of its rows (an IN let SQLite read all of them and probe each customer).
     scope = [] if names.account_id is None else [
@@ -182,13 +204,23 @@ def customer_list_queries(
         keys = union(*[select(branch.limit(cut).subquery()) for branch in branches]).subquery()
         page = select(Customer).join(keys, Customer.customer_id == keys.c.customer_id)
         # The count too is the union of the ranges (each cut at the bound), never a scan; a
-        # common word's on the same walk (a hash of all its rows costs more).
-        ranges = [
-            names.select(names.customer_id.label('customer_id'), where=[prefix_match(names.name, key)]),
-            *[found(columns[1].label('customer_id'), where=[match]) for found, columns, match in few],
-            word_walk(key, names).with_only_columns(names.customer_id.label('customer_id'))
-            if common else word_match(key, [*conditions, *scope], ordered=False),
-        ]
+        # common word's on the same walk (a hash of all its rows costs more). A reseller's own
+        # rows are cut at WALK_LIMIT.
+        if names.account_id is None:
+            ranges = [
+                names.select(names.customer_id.label('customer_id'), where=[prefix_match(names.name, key)]),
+                *[found(columns[1].label('customer_id'), where=[match]) for found, columns, match in few],
+                word_walk(key, names).with_only_columns(names.customer_id.label('customer_id'))
+                if common else word_match(key, [*conditions, *scope], ordered=False),
+            ]
+        else:
+            cut_ranges, walked = reseller_cuts(names, key, term, common)
+            ranges = [
+                *cut_ranges,
+                *[found(columns[1].label('customer_id'), where=[match])
+                  for found, columns, match in few if found is by_customer],
+                *([] if common else [word_match(key, [*conditions, *scope], ordered=False)]),
+            ]
         counted = union(*[select(one.limit(count_limit + 1).subquery()) for one in ranges])
         bounded = select(func.count()).select_from(
             select(counted.subquery()).limit(count_limit + 1).subquery(),
@@ -197,14 +229,30 @@ def customer_list_queries(
         keys = names.keys(after=after).limit(limit + 1).offset(offset).subquery()
         page = select(Customer).join(keys, Customer.customer_id == keys.c.customer_id)
         offset = 0  # the walk above skipped it
-        bounded = select(func.count()).select_from(
-            names.select(names.customer_id).limit(count_limit + 1).subquery(),
-        )
+        if names.account_id is None:
+            counted_ids = names.select(names.customer_id)
+        else:
+            counted_ids, looked = names.walked([], cap=WALK_LIMIT)
+            walked = select(looked.scalar_subquery())
+        bounded = select(func.count()).select_from(counted_ids.limit(count_limit + 1).subquery())
     # Past the bound, the planner's estimate of this stands in for the distributor's unsearched
     # count (a searched or a reseller's page says "at least" instead: see Store.list_customers).
     full = select(func.count()).select_from(Customer).where(*conditions)
     order = (Customer.search_name, Customer.customer_id)
-    return bounded, page.order_by(*order).limit(limit + 1).offset(offset), full
+    return bounded, page.order_by(*order).limit(limit + 1).offset(offset), full, walked
+
+
+def reseller_cuts(names: Names, key: str, term: str, common: bool) -> Tuple[List[Select], Select]:
+    """The count's ranges of a reseller's search that walk its own rows (the first word, a
+    customer id, a common later word), each cut at ``WALK_LIMIT``, and how many rows each looked
+    at (one row)."""
+    cuts = [names.walked([prefix_match(names.name, key)], cap=WALK_LIMIT)]
+    if _MAY_BE_CUSTOMER_ID.match(term):
+        cuts.append(names.walked([prefix_match(names.customer_id, term.upper())], cap=WALK_LIMIT))
+    if common:
+        cuts.append(names.walked([contains(names.name, key)],
+                                 [lambda customer_id: has_word(key, customer_id)], cap=WALK_LIMIT))
+    return [ids for ids, _looked in cuts], select(*[looked.scalar_subquery() for _ids, looked in cuts])
 
 
 def common_word_query(key: str) -> Select:
@@ -244,13 +292,22 @@ def word_walk(key: str, names: Names, after: Optional[Tuple[str, str]] = None) -
     subquery, which PostgreSQL runs row by row as written: an ``EXISTS`` it turns into a hash of
     every row of the word (40,000 for a word of 4% of a million customers) before the walk.
     """
+    return names.keys([contains(names.name, key), has_word(key, names.customer_id)], after)
+
+
+def contains(name: ColumnElement, key: str) -> ColumnElement:
+    """``name`` holds ``key`` as text ("%" and "_" are no wildcards): what the index entry alone
+    tells of a later word starting with ``key``."""
     escaped = key.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
-    has_word = (
-        select(CustomerWord.customer_id)
-        .where(CustomerWord.customer_id == names.customer_id, prefix_match(CustomerWord.word, key))
-        .limit(1).scalar_subquery()
-    )
-    return names.keys([names.name.like(f'%{escaped}%', escape='\\'), has_word.is_not(None)], after)
+    return name.like(f'%{escaped}%', escape='\\')
+
+
+def has_word(key: str, customer_id: ColumnElement) -> ColumnElement:
+    """The customer has a later word starting with ``key``: a look-up of its word rows' primary
+    key, as a scalar subquery (row by row, as written, on both databases)."""
+    return (select(CustomerWord.customer_id)
+            .where(CustomerWord.customer_id == customer_id, prefix_match(CustomerWord.word, key))
+            .limit(1).scalar_subquery().is_not(None))
 
 
 def read_page(
@@ -281,14 +338,29 @@ def read_page(
         # A page reads a few hundred index entries: starting parallel workers costs more.
         session.execute(text('SET LOCAL max_parallel_workers_per_gather = 0'))
         session.execute(text('SET LOCAL jit = off'))
-    bounded, page, full = queries
+    bounded, page, full, walked = queries
     rows = list(session.scalars(page))
-    counted = int(session.scalar(bounded) or 0)
-    total, total_is = counted, 'exact'
-    if counted > count_limit:
-        total, total_is = (counted, 'at_least') if probed else \
-            estimated_count(session, full, at_least=counted)
+    if after is None and limit and len(rows) <= limit and (rows or not offset):
+        # The page holds the last match: the total is what it skipped and holds.
+        total, total_is = offset + len(rows), 'exact'
+    else:
+        total, total_is = page_total(session, bounded, full, walked, count_limit=count_limit,
+                                     probed=probed, shown=offset + len(rows) if rows else 0)
     next_after = (rows[limit - 1].search_name, rows[limit - 1].customer_id) \
         if limit and len(rows) > limit else None
     return Page(items=[customer_record(row) for row in rows[:limit]], total=total, limit=limit,
                 offset=offset, total_is=total_is, next_after=next_after)
+
+
+def page_total(session: Session, bounded: Select, full: Select, walked: Optional[Select], *,
+               count_limit: int, probed: bool, shown: int) -> Tuple[int, str]:
+    """(total, what it is) of a page that does not hold the last match: counted exactly up to
+    ``count_limit``; past it, or when a reseller's range was cut, "at least" (never below the
+    ``shown`` matches the page itself passed), or the distributor's planner estimate."""
+    counted = int(session.scalar(bounded) or 0)
+    cut = walked is not None and any(looked >= WALK_LIMIT for looked in session.execute(walked).one())
+    if counted > count_limit or cut:
+        if probed:
+            return max(counted, shown), 'at_least'
+        return estimated_count(session, full, at_least=max(counted, shown))
+    return counted, 'exact'

@@ -186,7 +186,7 @@ def test_a_single_string_is_not_taken_as_a_set_of_ids(seeded):
 
 def test_past_the_count_bound_the_total_says_what_it_is(seeded):
     exact = seeded.list_customers(count_limit=len(CUSTOMERS))
-    bounded = seeded.list_customers(count_limit=3)
+    bounded = seeded.list_customers(count_limit=3, limit=2)
 
     assert (exact.total, exact.total_is) == (len(CUSTOMERS), 'exact')
     if seeded.is_postgresql:
@@ -195,7 +195,7 @@ def test_past_the_count_bound_the_total_says_what_it_is(seeded):
         assert bounded.total >= 4
     else:
         assert (bounded.total, bounded.total_is) == (4, 'at_least')
-    assert _ids(bounded) == _ids(exact)
+    assert _ids(bounded) == _ids(exact)[:2]
 
 
 def test_keyset_paging_continues_after_the_last_row_in_order(seeded):
@@ -256,12 +256,61 @@ def test_a_searched_or_a_resellers_page_counts_exactly_up_to_its_bound_then_says
 ):
     monkeypatch.setattr('connect_ext.store.overview.PROBED_COUNT_LIMIT', 2)
 
-    searched = seeded.list_customers(search='beta')
-    resellers = seeded.list_customers(visible_to='PA-RES-2')
+    searched = seeded.list_customers(search='beta', limit=2)
+    resellers = seeded.list_customers(visible_to='PA-RES-2', limit=2)
 
-    assert _ids(searched) == ['TA-0002-0002', 'TA-0007-0007', 'TA-0003-0003']
+    assert _ids(searched) == ['TA-0002-0002', 'TA-0007-0007']
     assert (searched.total, searched.total_is) == (3, 'at_least')  # no estimate, on both databases
-    assert len(resellers.items) == 3
+    assert len(resellers.items) == 2
     assert (resellers.total, resellers.total_is) == (3, 'at_least')
-    assert seeded.list_customers(visible_to='PA-RES-1').total_is == 'exact'  # 2: within the bound
-    assert seeded.list_customers(count_limit=20).total_is == 'exact'  # no search: its own bound
+    assert seeded.list_customers(visible_to='PA-RES-1', limit=1).total_is == 'exact'  # 2: within the bound
+    assert seeded.list_customers(count_limit=20, limit=1).total_is == 'exact'  # no search: its own bound
+
+
+def test_a_page_that_holds_the_last_match_is_its_own_exact_total(seeded, monkeypatch):
+    # A bound no count could stay within: only a page that reaches the end of the list says exact.
+    monkeypatch.setattr('connect_ext.store.overview.PROBED_COUNT_LIMIT', 0)
+
+    assert _totals(seeded.list_customers(search='beta')) == (3, 'exact')
+    assert _totals(seeded.list_customers(search='beta', limit=2, offset=2)) == (3, 'exact')
+    assert _totals(seeded.list_customers(visible_to='PA-RES-2')) == (3, 'exact')
+    assert _totals(seeded.list_customers(search='beta', limit=2)) == (3, 'at_least')
+    first = seeded.list_customers(search='beta', limit=2)
+    last = seeded.list_customers(search='beta', after=first.next_after)
+    assert _ids(last) == ['TA-0003-0003']
+    assert last.total_is == 'at_least'
+    monkeypatch.undo()
+    # Continued by cursor (it does not know what came before it), past the end, or with no rows
+    # asked for, the page holds nothing to go by: the total is counted.
+    assert _totals(seeded.list_customers(search='beta', after=first.next_after)) == (3, 'exact')
+    assert _totals(seeded.list_customers(search='beta', limit=2, offset=10)) == (3, 'exact')
+    assert _totals(seeded.list_customers(search='beta', limit=0)) == (3, 'exact')
+
+
+# (search, how many of PA-RES-2's rows the range that walks them holds): its four rows (one of a
+# customer not recorded) unsearched or by customer id; one "beta two" by its first or a later word.
+@pytest.mark.parametrize(('search', 'rows'), [(None, 4), ('ta-', 4), ('beta', 1), ('two', 1)])
+def test_a_resellers_count_looks_at_a_bounded_number_of_its_rows_then_says_at_least(
+    seeded, monkeypatch, search, rows,
+):
+    monkeypatch.setattr('connect_ext.store.overview.COMMON_WORD_ROWS', 1)  # "two" walks the names
+    exact = seeded.list_customers(visible_to='PA-RES-2', search=search, limit=0)
+    # A cut at the range's size may have missed a row; one more tells it reached the end.
+    monkeypatch.setattr('connect_ext.store.overview.WALK_LIMIT', rows)
+    cut = seeded.list_customers(visible_to='PA-RES-2', search=search, limit=0)
+    monkeypatch.setattr('connect_ext.store.overview.WALK_LIMIT', rows + 1)
+    whole = seeded.list_customers(visible_to='PA-RES-2', search=search, limit=0)
+
+    assert exact.total_is == 'exact'
+    assert _totals(whole) == _totals(exact)
+    assert cut.total_is == 'at_least'
+    assert cut.total <= exact.total
+    # Never below what the page itself passed.
+    monkeypatch.setattr('connect_ext.store.overview.WALK_LIMIT', 1)
+    page = seeded.list_customers(visible_to='PA-RES-2', search=search, limit=1)
+    assert page.total >= min(2, exact.total)
+    assert page.total_is == ('at_least' if exact.total > 1 else 'exact')
+
+
+def _totals(page):
+    return page.total, page.total_is
