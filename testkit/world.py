@@ -176,21 +176,14 @@ def bulk_insert_customer_accounts(store: Store, account_id: str, customer_ids: S
                                   chunk: int = 5000) -> None:
     """Connect showed ``customer_ids`` to ``account_id`` (a reseller) now: the store's
     ``customer_accounts`` rows in multi-row INSERTs, not :meth:`Store.record_seen`'s upserts."""
-    from sqlalchemy import select
-
-    from connect_ext.store.models import Customer, CustomerAccount
+    from connect_ext.store.models import CustomerAccount
+    from connect_ext.store.visibility import seen_rows
 
     now = store.now()
     with store.engine.begin() as connection:
         for start in range(0, len(customer_ids), chunk):
-            ids = customer_ids[start:start + chunk]
-            # The search name the store keeps beside each row (store/visibility.py does the same).
-            names = dict(connection.execute(select(Customer.customer_id, Customer.search_name)
-                                            .where(Customer.customer_id.in_(ids))).all())
-            connection.execute(CustomerAccount.__table__.insert(), [
-                {'account_id': account_id, 'customer_id': customer_id, 'seen_at': now,
-                 'search_name': names.get(customer_id) or ''}
-                for customer_id in ids])
+            connection.execute(CustomerAccount.__table__.insert(),
+                               seen_rows(connection, account_id, customer_ids[start:start + chunk], now))
 
 
 def record_customers(store: Store, numbers: Sequence[int]) -> None:

@@ -7,7 +7,7 @@ account and deletes it when Connect stops showing it. Upserts use each backend's
 ``INSERT ... ON CONFLICT`` so that replicas recording the same pair at once do not collide.
 """
 from datetime import datetime
-from typing import Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,19 +35,22 @@ def record_seen(session: Session, account_id: str, customer_ids: Iterable[str], 
     account_id = required_text(account_id, 'account_id')
     ids = _ids(customer_ids, 'customer_id')
     for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
-        # The search name the reseller's overview walks (a customer not recorded yet gets its
-        # name when it is: connect_ext.store.words).
-        names = dict(session.execute(
-            select(Customer.customer_id, Customer.search_name).where(Customer.customer_id.in_(chunk))).all())
-        rows = [{'account_id': account_id, 'customer_id': customer_id, 'seen_at': at,
-                 'search_name': names.get(customer_id) or ''} for customer_id in chunk]
-        statement = _insert(session).values(rows)
+        statement = _insert(session).values(seen_rows(session, account_id, ids[start:start + _CHUNK], at))
         session.execute(statement.on_conflict_do_update(
             index_elements=['account_id', 'customer_id'],
             set_={'seen_at': statement.excluded.seen_at, 'search_name': statement.excluded.search_name},
         ))
     return len(ids)
+
+
+def seen_rows(executor, account_id: str, customer_ids: Sequence[str], at: datetime) -> List[Dict]:
+    """The ``customer_accounts`` rows of ``customer_ids`` seen by ``account_id`` at ``at``, each
+    with the search name the reseller's overview walks (a customer not recorded yet gets its name
+    when it is: connect_ext.store.words). ``executor``: a session or a connection."""
+    names = dict(executor.execute(select(Customer.customer_id, Customer.search_name)
+                                  .where(Customer.customer_id.in_(customer_ids))).all())
+    return [{'account_id': account_id, 'customer_id': customer_id, 'seen_at': at,
+             'search_name': names.get(customer_id) or ''} for customer_id in customer_ids]
 
 
 def forget(session: Session, account_id: str, customer_ids: Iterable[str]) -> int:
