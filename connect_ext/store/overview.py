@@ -87,14 +87,18 @@ class Names:
 
     def walked(self, cheap: Iterable[ColumnElement],
                probes: Iterable[Callable[[ColumnElement], ColumnElement]] = (), *,
-               cap: int) -> Tuple[Select, Select]:
+               cap: int, by_id: bool = False) -> Tuple[Select, Select]:
         """A reseller's range cut at ``cap`` of its own rows: (the ids among them that pass every
         filter and ``probes``, how many rows were looked at). ``cheap`` holds what the index entry
         alone answers; the look-ups come after the cut, so they are at most ``cap``. Fewer than
-        ``cap`` rows looked at: the range was read to its end."""
+        ``cap`` rows looked at: the range was read to its end. The rows are taken in the order of
+        the index that holds the range (names, or ``by_id``): with no order PostgreSQL may scan
+        the whole table for them."""
+        order = (CustomerAccount.customer_id,) if by_id else (CustomerAccount.search_name,
+                                                              CustomerAccount.customer_id)
         rows = (select(CustomerAccount.customer_id.label('customer_id'))
                 .where(CustomerAccount.account_id == self.account_id, *cheap)
-                .limit(cap).subquery())
+                .order_by(*order).limit(cap).subquery())
         ids = select(rows.c.customer_id).where(
             self.recorded(rows.c.customer_id), *[probe(rows.c.customer_id) for probe in probes])
         return ids, select(func.count()).select_from(rows)
@@ -248,7 +252,8 @@ def reseller_cuts(names: Names, key: str, term: str, common: bool) -> Tuple[List
     at (one row)."""
     cuts = [names.walked([prefix_match(names.name, key)], cap=WALK_LIMIT)]
     if _MAY_BE_CUSTOMER_ID.match(term):
-        cuts.append(names.walked([prefix_match(names.customer_id, term.upper())], cap=WALK_LIMIT))
+        cuts.append(names.walked([prefix_match(names.customer_id, term.upper())], cap=WALK_LIMIT,
+                                 by_id=True))
     if common:
         cuts.append(names.walked([contains(names.name, key)],
                                  [lambda customer_id: has_word(key, customer_id)], cap=WALK_LIMIT))
@@ -304,9 +309,12 @@ def contains(name: ColumnElement, key: str) -> ColumnElement:
 
 def has_word(key: str, customer_id: ColumnElement) -> ColumnElement:
     """The customer has a later word starting with ``key``: a look-up of its word rows' primary
-    key, as a scalar subquery (row by row, as written, on both databases)."""
+    key, as a scalar subquery (row by row, as written, on both databases). The word is tested on
+    each of the customer's few rows (an expression no index holds): as an index condition it let
+    PostgreSQL pick the words' own index for some words and walk every row of the word per
+    customer (0.25 ms a look-up for "health" at 1M, against 0.01 ms)."""
     return (select(CustomerWord.customer_id)
-            .where(CustomerWord.customer_id == customer_id, prefix_match(CustomerWord.word, key))
+            .where(CustomerWord.customer_id == customer_id, prefix_match(CustomerWord.word + '', key))
             .limit(1).scalar_subquery().is_not(None))
 
 
