@@ -366,7 +366,9 @@ def page_total(session: Session, bounded: Select, full: Select, walked: Optional
     ``count_limit``; past it, or when a reseller's range was cut, "at least" (never below the
     ``shown`` matches the page itself passed), or the distributor's planner estimate."""
     counted = int(session.scalar(bounded) or 0)
-    cut = walked is not None and any(looked >= WALK_LIMIT for looked in session.execute(walked).one())
+    # Whether a range was cut matters only within the bound: past it the answer is not exact anyway.
+    cut = counted <= count_limit and walked is not None and \
+        any(looked >= WALK_LIMIT for looked in session.execute(walked).one())
     if counted > count_limit or cut:
         if probed:
             return max(counted, shown), 'at_least'
