@@ -171,13 +171,20 @@ class CustomerAccount(Base):
     customer_id: Mapped[str] = mapped_column(_searchable_text(), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The customer's search name, repeated so that a reseller's overview walks its own rows in name
-    # order (migration 0012); kept with every write of the name (:mod:`connect_ext.store.words`).
+    # order (migration 0012); kept with every write of the name (:func:`connect_ext.store.visibility.
+    # keep_accounts`).
     search_name: Mapped[str] = mapped_column(_searchable_text(), default='', server_default='')
+    # The customer's overage status, repeated so that a reseller's page of one status walks only
+    # the rows of that status (migration 0013); None while the customer is not recorded. Kept with
+    # every write of the status (:func:`connect_ext.store.visibility.keep_accounts`).
+    overage_status: Mapped[Optional[str]] = mapped_column(String())
 
     __table_args__ = (
         # "Which accounts see this customer" (a customer's rows go when Connect stops showing it).
         Index('ix_customer_accounts_customer_id', 'customer_id'),
         Index('ix_customer_accounts_account_search_name', 'account_id', 'search_name', 'customer_id'),
+        Index('ix_customer_accounts_account_status_search_name',
+              'account_id', 'overage_status', 'search_name', 'customer_id'),
     )
 
 

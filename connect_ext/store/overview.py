@@ -6,11 +6,12 @@ matches, so it costs the same for 100 customers or a million:
 
 - **Whose names are walked.** The distributor's overview walks ``customers`` in name order
   (``ix_customers_search_name``, or its status / attention twins). A reseller's walks its own
-  ``customer_accounts`` rows, which repeat the customer's search name under the index
-  ``(account_id, search_name, customer_id)``: a reseller seeing 1% of a million customers reads
-  its own rows, not the 99% it may not see. The other filters (status, attention) are then a
-  look-up of each walked customer by primary key, written as a scalar subquery so that both
-  databases run it row by row as written (a join lets either pick another order and sort).
+  ``customer_accounts`` rows, which repeat the customer's search name and status under the
+  indexes ``(account_id, search_name, customer_id)`` and ``(account_id, overage_status,
+  search_name, customer_id)``: a reseller seeing 1% of a million customers reads its own rows of
+  the status, not the 99% it may not see. The other filters (attention, ids) are then a look-up
+  of each walked customer by primary key, written as a scalar subquery so that both databases run
+  it row by row as written (a join lets either pick another order and sort).
 - **A search** is the union of one range per kind of prefix (:func:`customer_list_queries`): the
   first word of the name (a prefix of the walked search name), a customer id, a tenant id (those
   two hold few customers: found by their own index, then sorted), and the later words of the
@@ -21,6 +22,7 @@ matches, so it costs the same for 100 customers or a million:
 """
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Iterable, List, Optional, Tuple
 
 from sqlalchemy import Select, exists, func, select, text, tuple_, union
@@ -70,37 +72,54 @@ class Names:
     customer_id: ColumnElement
     account_id: Optional[str]
     conditions: Tuple[ColumnElement, ...]
+    # A reseller's status, which its own rows answer (they repeat it; None on a row whose
+    # customer is not recorded yet).
+    status: Optional[str] = None
 
-    def select(self, *columns, where: Iterable[ColumnElement] = ()) -> Select:
-        """``columns`` (of the walked table) of the rows that pass every filter and ``where``."""
+    def select(self, *columns, where: Iterable[ColumnElement] = (), narrow: bool = False) -> Select:
+        """``columns`` (of the walked table) of the rows that pass every filter and ``where``
+        (``narrow``: see :meth:`own`)."""
         if self.account_id is None:
             return select(*columns).where(*self.conditions, *where)
-        return select(*columns).where(CustomerAccount.account_id == self.account_id, *where,
-                                      self.recorded(CustomerAccount.customer_id))
+        return select(*columns).where(CustomerAccount.account_id == self.account_id,
+                                      *self.own(narrow=narrow),
+                                      *where, *self.looked_up(CustomerAccount.customer_id))
 
-    def recorded(self, customer_id: ColumnElement) -> ColumnElement:
-        """A reseller's row's customer, by primary key: recorded, and passing every filter (Connect
-        may show a reseller a customer the store has not recorded yet)."""
-        return (select(Customer.customer_id)
+    def own(self, *, narrow: bool = False) -> List[ColumnElement]:
+        """The reseller's filters its rows answer: the status, ``narrow`` as an expression no
+        index holds (for a range its own index must find, customer ids, not a walk of the status)."""
+        if self.status is None:
+            return []
+        column = CustomerAccount.overage_status + '' if narrow else CustomerAccount.overage_status
+        return [column == self.status]
+
+    def looked_up(self, customer_id: ColumnElement) -> List[ColumnElement]:
+        """What a reseller's row does not answer, by a look-up of its customer's primary key:
+        that the customer is recorded (Connect may show a reseller a customer the store has not
+        recorded yet; a row with the status is) and passes the other filters (attention, ids)."""
+        if self.status is not None and not self.conditions:
+            return []
+        return [select(Customer.customer_id)
                 .where(Customer.customer_id == customer_id, *self.conditions)
-                .limit(1).scalar_subquery().is_not(None))
+                .limit(1).scalar_subquery().is_not(None)]
 
     def walked(self, cheap: Iterable[ColumnElement],
                probes: Iterable[Callable[[ColumnElement], ColumnElement]] = (), *,
-               cap: int, by_id: bool = False) -> Tuple[Select, Select]:
+               cap: int, by_id: bool = False, narrow: bool = False) -> Tuple[Select, Select]:
         """A reseller's range cut at ``cap`` of its own rows: (the ids among them that pass every
         filter and ``probes``, how many rows were looked at). ``cheap`` holds what the index entry
-        alone answers; the look-ups come after the cut, so they are at most ``cap``. Fewer than
+        alone answers (with the status: ``narrow``, see :meth:`own`); the look-ups come after the
+        cut, so they are at most ``cap``. Fewer than
         ``cap`` rows looked at: the range was read to its end. The rows are taken in the order of
         the index that holds the range (names, or ``by_id``): with no order PostgreSQL may scan
         the whole table for them."""
         order = (CustomerAccount.customer_id,) if by_id else (CustomerAccount.search_name,
                                                               CustomerAccount.customer_id)
         rows = (select(CustomerAccount.customer_id.label('customer_id'))
-                .where(CustomerAccount.account_id == self.account_id, *cheap)
+                .where(CustomerAccount.account_id == self.account_id, *self.own(narrow=narrow), *cheap)
                 .order_by(*order).limit(cap).subquery())
         ids = select(rows.c.customer_id).where(
-            self.recorded(rows.c.customer_id), *[probe(rows.c.customer_id) for probe in probes])
+            *self.looked_up(rows.c.customer_id), *[probe(rows.c.customer_id) for probe in probes])
         return ids, select(func.count()).select_from(rows)
 
     def keys(self, where: Iterable[ColumnElement] = (), after: Optional[Tuple[str, str]] = None) -> Select:
@@ -111,11 +130,14 @@ class Names:
                 .order_by(self.name, self.customer_id))
 
 
-def names_walked(conditions: List[ColumnElement], visible_to: Optional[str]) -> Names:
+def names_walked(status: Optional[str], others: List[ColumnElement], visible_to: Optional[str]) -> Names:
+    """The names walked for ``visible_to`` (None: the distributor), with the customer's ``status``
+    (checked) and ``others`` filters."""
     if visible_to is None:
-        return Names(Customer.search_name, Customer.customer_id, None, tuple(conditions))
+        by_status = [] if status is None else [Customer.overage_status == status]
+        return Names(Customer.search_name, Customer.customer_id, None, (*by_status, *others))
     return Names(CustomerAccount.search_name, CustomerAccount.customer_id,
-                 required_text(visible_to, 'visible_to'), tuple(conditions))
+                 required_text(visible_to, 'visible_to'), tuple(others), status)
 
 
 def customer_list_queries(
@@ -143,25 +165,26 @@ def customer_list_queries(
     nothing to ask. A reseller's count looks at no more than ``WALK_LIMIT`` rows per range of its
     own (:meth:`Names.walked`); a range that looked at that many was cut.
     """
-    conditions: List[ColumnElement] = []
+    others: List[ColumnElement] = []
     # The same conditions for the id and tenant ranges, the status as an expression no index
     # holds: those ranges hold few customers, and their own index must find them.
     narrow: List[ColumnElement] = []
     if status is not None:
         status = one_of(OVERAGE_STATUSES)(status, 'status')
-        conditions.append(Customer.overage_status == status)
         narrow.append(Customer.overage_status + '' == status)
     if attention is not None:
-        conditions.extend(attention_filter(attention))
+        others.extend(attention_filter(attention))
         narrow.extend(attention_filter(attention))
     term = (search or '').strip()
     if customer_ids is not None:
         wanted = id_set(customer_ids, 'customer_ids')
         if not wanted:
             return None
-        conditions.append(Customer.customer_id.in_(wanted))
+        others.append(Customer.customer_id.in_(wanted))
         narrow.append(Customer.customer_id.in_(wanted))
-    names = names_walked(conditions, visible_to)
+    names = names_walked(status, others, visible_to)
+    # Every filter, on ``customers`` (for the ranges the customers' own indexes find).
+    conditions = [*([] if status is None else [Customer.overage_status == status]), *others]
     walked: Optional[Select] = None
     # The customer-driven ranges (ids, tenants, rare words) check the reseller's scope per match,
     # by the primary key of its rows (an IN let SQLite read all of them and probe each customer).
@@ -184,7 +207,7 @@ def customer_list_queries(
         # (how its rows are found, their (name, id) columns, the range)
         few: List[Tuple[Callable[..., Select], Tuple[ColumnElement, ColumnElement], ColumnElement]] = []
         if _MAY_BE_CUSTOMER_ID.match(term):
-            found = names.select if names.account_id is not None else by_customer
+            found = partial(names.select, narrow=True) if names.account_id is not None else by_customer
             few.append((found, (names.name, names.customer_id),
                         prefix_match(names.customer_id, term.upper())))
         if _MAY_BE_TENANT_ID.match(term):
@@ -252,8 +275,8 @@ def reseller_cuts(names: Names, key: str, term: str, common: bool) -> Tuple[List
     at (one row)."""
     cuts = [names.walked([prefix_match(names.name, key)], cap=WALK_LIMIT)]
     if _MAY_BE_CUSTOMER_ID.match(term):
-        cuts.append(names.walked([prefix_match(names.customer_id, term.upper())], cap=WALK_LIMIT,
-                                 by_id=True))
+        cuts.append(names.walked([prefix_match(names.customer_id, term.upper())],
+                                 cap=WALK_LIMIT, by_id=True, narrow=True))
     if common:
         cuts.append(names.walked([contains(names.name, key)],
                                  [lambda customer_id: has_word(key, customer_id)], cap=WALK_LIMIT))

@@ -57,6 +57,7 @@ from connect_ext.store.sync_claims import claim as claim_in_order
 from connect_ext.store.sync_claims import coverage as count_coverage
 from connect_ext.store.visibility import forget as forget_pairs
 from connect_ext.store.visibility import forget_unseen_since as forget_stale_pairs
+from connect_ext.store.visibility import keep_accounts
 from connect_ext.store.visibility import record_seen as record_pairs
 from connect_ext.store.visibility import seen_at as pair_seen_at
 from connect_ext.store.words import keep_words
@@ -83,9 +84,10 @@ class Store:
         self._customer_locks = CustomerLocks(self.engine)
         # Changes waiting for Microsoft to confirm them (their own module, .confirmations).
         self.confirmations = PendingConfirmations(self)
-        # The work queue and the word search follow every write of a customer (.attention, .words).
+        # The work queue, the word search and the resellers' rows follow every write of a customer
+        # (.attention, .words, .visibility).
         self.work_queue = WorkQueue(self.session, self.now)
-        for keep in (judge_rows, keep_words):
+        for keep in (judge_rows, keep_words, keep_accounts):
             event.listen(self._write_sessions, 'before_flush', keep)
         # Requests to take the overage over when its holder releases it (their own module, .handovers).
         self.handovers = Handovers(self)

@@ -14,10 +14,10 @@ same transaction. Bulk loads that bypass the ORM use :func:`word_rows` (``testki
 import re
 from typing import Any, Dict, List
 
-from sqlalchemy import delete, insert, inspect, update
+from sqlalchemy import delete, insert, inspect
 from sqlalchemy.orm import Session
 
-from connect_ext.store.models import Customer, CustomerAccount, CustomerWord
+from connect_ext.store.models import Customer, CustomerWord
 
 
 # A word starts at a letter or digit that follows anything else (a blank, "-", "(", "&"...).
@@ -53,12 +53,9 @@ def _renamed(row: Customer) -> bool:
 
 
 def keep_words(session: Session, _context: Any = None, _instances: Any = None) -> None:
-    """Rewrite the word rows of every customer of ``session`` created or renamed (before a flush),
-    and the search name its ``customer_accounts`` rows repeat (a reseller's overview walks them)."""
+    """Rewrite the word rows of every customer of ``session`` created or renamed (before a flush)."""
     rows = [row for row in (*session.new, *session.dirty) if isinstance(row, Customer) and _renamed(row)]
     for row in rows:
-        session.execute(update(CustomerAccount).where(CustomerAccount.customer_id == row.customer_id)
-                        .values(search_name=row.search_name or ''))
         if not inspect(row).pending:
             session.execute(delete(CustomerWord).where(CustomerWord.customer_id == row.customer_id))
         values = word_rows(row.customer_id, row.search_name or '')

@@ -40,7 +40,8 @@ EXPECTED_INDEXES = {
     'idempotency_keys': {'ix_idempotency_keys_expires_at'},
     'credentials': set(),
     'pending_confirmations': set(),
-    'customer_accounts': {'ix_customer_accounts_customer_id', 'ix_customer_accounts_account_search_name'},
+    'customer_accounts': {'ix_customer_accounts_customer_id', 'ix_customer_accounts_account_search_name',
+                          'ix_customer_accounts_account_status_search_name'},
     'rate_budgets': set(),
     'partner_center_reads': set(),
     'handovers': {'ix_handovers_state_checked_at'},
@@ -194,3 +195,30 @@ def test_0012_gives_the_resellers_rows_their_customers_search_names(empty_databa
         engine.dispose()
     assert names == {'TA-1': 'wingtip toys', 'TA-2': ''}
     downgrade(empty_database_url, '0011')
+
+
+def test_0013_gives_the_resellers_rows_their_customers_statuses(empty_database_url):
+    """A reseller's page of one status walks its rows of that status (store/overview.py): rows
+    recorded before the upgrade get their customers' statuses; one whose customer is not recorded,
+    none (it is given one when the customer is)."""
+    upgrade(empty_database_url, '0012')
+    engine = create_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO customers (customer_id, name, search_name, overage_status, version, "
+                "created_at, updated_at, ovg_asset_ids, flags, ovg_subscription_count) VALUES "
+                "('TA-1', 'Wingtip Toys', 'wingtip toys', 'other_partner', 1, CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP, '[]', '[]', 0)"))
+            connection.execute(text(
+                "INSERT INTO customer_accounts (account_id, customer_id, seen_at, search_name) VALUES "
+                "('PA-1', 'TA-1', CURRENT_TIMESTAMP, 'wingtip toys'), "
+                "('PA-1', 'TA-2', CURRENT_TIMESTAMP, '')"))
+        upgrade(empty_database_url, '0013')
+        with engine.connect() as connection:
+            statuses = dict(connection.execute(text(
+                'SELECT customer_id, overage_status FROM customer_accounts ORDER BY customer_id')).all())
+    finally:
+        engine.dispose()
+    assert statuses == {'TA-1': 'other_partner', 'TA-2': None}
+    downgrade(empty_database_url, '0012')

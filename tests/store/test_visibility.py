@@ -101,3 +101,51 @@ def test_a_resellers_rows_keep_the_customers_search_name_through_renames(store):
         ['TA-2', 'TA-1']
     assert [record.customer_id for record in store.list_customers(
         visible_to='PA-1', search='tele').items] == ['TA-1']
+
+
+def _account_statuses(store, account_id):
+    from sqlalchemy import select
+
+    from connect_ext.store.models import CustomerAccount
+    with store.engine.connect() as connection:
+        return dict(connection.execute(
+            select(CustomerAccount.customer_id, CustomerAccount.overage_status)
+            .where(CustomerAccount.account_id == account_id)).all())
+
+
+def test_a_resellers_rows_keep_the_customers_status_through_every_write(store):
+    """A reseller's page of one status walks its rows of that status (store/overview.py): they
+    repeat the status from the first write of the customer, before or after Connect showed it."""
+    store.upsert_customer('TA-1', name='Zulu Voice', overage_status='enabled')
+    store.record_seen('PA-1', ['TA-1', 'TA-2'])
+    store.record_seen('PA-2', ['TA-1'])
+    assert _account_statuses(store, 'PA-1') == {'TA-1': 'enabled', 'TA-2': None}
+
+    store.upsert_customer('TA-2', name='Alpha Calls')  # recorded after Connect showed it
+    store.record_overage_state('TA-1', status='other_partner', azure_entitlement_id=None,
+                               partner_id='1234567', checked_at=store.now())
+    assert _account_statuses(store, 'PA-1') == {'TA-1': 'other_partner', 'TA-2': 'unknown'}
+    assert _account_statuses(store, 'PA-2') == {'TA-1': 'other_partner'}
+    assert [record.customer_id for record in store.list_customers(
+        visible_to='PA-1', status='other_partner').items] == ['TA-1']
+    assert [record.customer_id for record in store.list_customers(
+        visible_to='PA-1', status='unknown', search='alp').items] == ['TA-2']
+    assert store.list_customers(visible_to='PA-2', status='enabled').items == []
+
+
+def test_a_row_seen_again_takes_the_status_it_missed(store):
+    """A row written while its customer was not recorded (or in a race with its first write) has
+    no status; the next time Connect shows it, it takes the customer's."""
+    from sqlalchemy import update
+
+    from connect_ext.store.models import CustomerAccount
+    store.record_seen('PA-1', ['TA-1'])
+    store.upsert_customer('TA-1', name='Zulu Voice', overage_status='disabled')
+    with store.engine.begin() as connection:  # what the race leaves: the row missed the first write
+        connection.execute(update(CustomerAccount).values(overage_status=None, search_name=''))
+    assert store.list_customers(visible_to='PA-1', status='disabled').items == []
+
+    store.record_seen('PA-1', ['TA-1'])
+    assert _account_statuses(store, 'PA-1') == {'TA-1': 'disabled'}
+    assert [record.customer_id for record in store.list_customers(
+        visible_to='PA-1', status='disabled', search='zul').items] == ['TA-1']
