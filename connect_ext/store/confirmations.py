@@ -15,14 +15,14 @@ one, even with several replicas running the background pass at once:
 Reached as :attr:`connect_ext.store.Store.confirmations`.
 """
 from datetime import datetime
-from typing import Any, Iterable, List, Mapping, Optional, Set
+from typing import Any, List, Mapping, Optional
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from connect_ext.store.fields import clean_audit_fields, one_of, optional_text, required_text
 from connect_ext.store.leases import claim_rows, release_row
 from connect_ext.store.models import ACTOR_TYPES, AuditEntry, PendingConfirmation, ensure_utc
-from connect_ext.store.queries import audit_record, id_set
+from connect_ext.store.queries import audit_record
 from connect_ext.store.records import AuditRecord, PendingConfirmationRecord, record_from_row
 from connect_ext.vocabulary import CHANGE_ACTIONS
 
@@ -103,16 +103,6 @@ class PendingConfirmations:
         with self._store.session(write=False) as session:
             row = session.get(PendingConfirmation, customer_id)
             return None if row is None else _record(row)
-
-    def pending_among(self, customer_ids: Iterable[str]) -> Set[str]:
-        """Which of these customers have a change waiting for Microsoft to confirm it."""
-        wanted = id_set(customer_ids, 'customer_ids')
-        if not wanted:
-            return set()
-        with self._store.session(write=False) as session:
-            return set(session.scalars(
-                select(PendingConfirmation.customer_id).where(PendingConfirmation.customer_id.in_(wanted)),
-            ))
 
     def claim(
         self,

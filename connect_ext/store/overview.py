@@ -31,7 +31,14 @@ from sqlalchemy.sql import ColumnElement
 
 from connect_ext.store.attention import attention_filter
 from connect_ext.store.fields import one_of, required_text
-from connect_ext.store.models import OVERAGE_STATUSES, Customer, CustomerAccount, CustomerWord, search_key
+from connect_ext.store.models import (
+    OVERAGE_STATUSES,
+    Customer,
+    CustomerAccount,
+    CustomerWord,
+    PendingConfirmation,
+    search_key,
+)
 from connect_ext.store.queries import (
     check_after,
     check_page,
@@ -370,7 +377,12 @@ def read_page(
         session.execute(text('SET LOCAL max_parallel_workers_per_gather = 0'))
         session.execute(text('SET LOCAL jit = off'))
     bounded, page, full, walked = queries
-    rows = list(session.scalars(page))
+    # Whether each row's customer awaits a confirmation, in the page's own query (a probe of the
+    # confirmations' primary key per row, not a second round trip).
+    awaited = exists().where(PendingConfirmation.customer_id == Customer.customer_id).label('awaited')
+    read = session.execute(page.add_columns(awaited)).all()
+    rows = [row for row, _awaited in read]
+    pending = frozenset(row.customer_id for row, waits in read[:limit] if waits)
     if after is None and limit and len(rows) <= limit and (rows or not offset):
         # The page holds the last match: the total is what it skipped and holds.
         total, total_is = offset + len(rows), 'exact'
@@ -380,7 +392,7 @@ def read_page(
     next_after = (rows[limit - 1].search_name, rows[limit - 1].customer_id) \
         if limit and len(rows) > limit else None
     return Page(items=[customer_record(row) for row in rows[:limit]], total=total, limit=limit,
-                offset=offset, total_is=total_is, next_after=next_after)
+                offset=offset, total_is=total_is, next_after=next_after, pending=pending)
 
 
 def page_total(session: Session, bounded: Select, full: Select, walked: Optional[Select], *,

@@ -5,7 +5,7 @@ its row (:mod:`.queries`) before the session ends.
 """
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, List, Optional, Tuple, Type, TypeVar
+from typing import Any, FrozenSet, Generic, List, Optional, Tuple, Type, TypeVar
 
 
 T = TypeVar('T')
@@ -150,6 +150,8 @@ class Page(Generic[T]):
     ``total_is`` says what ``total`` is: ``exact``; an ``estimate`` (the database's planner, past
     the count bound); or ``at_least`` (a lower bound, where no estimate is at hand). ``next_after``
     is the sort key of the last item when more follow (what a cursor continues from), else None.
+    ``pending``: the overview's customers among ``items`` with a change awaiting Microsoft's
+    confirmation, read with the page.
     """
 
     items: List[T]
@@ -158,3 +160,4 @@ class Page(Generic[T]):
     offset: int
     total_is: str = 'exact'
     next_after: Optional[Tuple[str, str]] = None
+    pending: FrozenSet[str] = frozenset()

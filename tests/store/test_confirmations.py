@@ -38,8 +38,12 @@ def test_an_awaited_change_is_kept_whole_and_read_back(store):
     assert (pending.actor_type, pending.actor_id, pending.actor_name) == ('owner', 'PA-1', 'Ann Agent')
     assert (pending.checked_at, pending.claimed_by, pending.claimed_until) == (None, None, None)
     assert store.confirmations.get('TA-0002') is None
-    assert store.confirmations.pending_among(['TA-0001', 'TA-0002']) == {'TA-0001'}
-    assert store.confirmations.pending_among([]) == set()
+    # The overview reads which of its rows await one with the page itself.
+    store.upsert_customer('TA-0001', name='Alpha')
+    store.upsert_customer('TA-0002', name='Beta')
+    assert store.list_customers().pending == {'TA-0001'}
+    assert store.list_customers(limit=1).pending == {'TA-0001'}  # "Alpha", before "Beta"
+    assert store.list_customers(search='beta').pending == set()
 
 
 def test_one_per_customer_a_newer_one_replaces_and_hands_back_the_older(store):

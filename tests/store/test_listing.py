@@ -314,3 +314,26 @@ def test_a_resellers_count_looks_at_a_bounded_number_of_its_rows_then_says_at_le
 
 def _totals(page):
     return page.total, page.total_is
+
+
+# PA-RES-2's recorded customers (its fourth row's customer is not recorded).
+RESELLER_2 = ['TA-0003-0003', 'TA-0004-0004', 'TA-0005-0005']
+
+
+@pytest.mark.parametrize('status', [None, 'enabled', 'unknown', 'other_partner', 'disabled'])
+@pytest.mark.parametrize('attention', [None, 'held_by_other_partner'])
+def test_a_resellers_page_finds_what_the_distributors_finds_among_its_customers(
+    seeded, monkeypatch, status, attention,
+):
+    """A reseller's page walks its own rows, the status read from them (store/overview.py): it
+    lists, in order and with the same total, what the distributor's page lists of its customers;
+    with the word search walked and sorted, and by customer ids within it."""
+    for common in (2_000, 1):
+        monkeypatch.setattr('connect_ext.store.overview.COMMON_WORD_ROWS', common)
+        for search in [None, *SEARCHES]:
+            query = {'status': status, 'attention': attention, 'search': search}
+            expected = seeded.list_customers(customer_ids=RESELLER_2, **query)
+            page = seeded.list_customers(visible_to='PA-RES-2', **query)
+            assert (_ids(page), _totals(page)) == (_ids(expected), _totals(expected)), query
+            within = seeded.list_customers(visible_to='PA-RES-2', customer_ids=['TA-0005-0005'], **query)
+            assert _ids(within) == [one for one in _ids(expected) if one == 'TA-0005-0005'], query

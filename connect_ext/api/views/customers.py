@@ -91,7 +91,7 @@ class CustomersWebAppMixin:
         return model_answer(
             presenters.customer_page(
                 page, limit=limit, offset=offset,
-                pending=store.confirmations.pending_among(record.customer_id for record in page.items),
+                pending=page.pending,
                 audience=audience_of(customers.caller),
             ),
             headers={'Content-Range': content_range(
