@@ -15,15 +15,15 @@ matches, so it costs the same for 100 customers or a million:
 - **A search** is the union of one range per kind of prefix (:func:`customer_list_queries`): the
   first word of the name (a prefix of the walked search name), a customer id, a tenant id (those
   two hold few customers: found by their own index, then sorted), and the later words of the
-  name (:mod:`.words`): a rare word's few matches are sorted (:func:`word_match`), a common one's
-  are found walking the names (:func:`word_walk`). ``common_word`` tells which, from one bounded
-  read of the words' index (:func:`common_word_query`).
+  name (:mod:`.words`): a rare word's few matches are sorted (:func:`~.words.word_match`), a common
+  one's are found walking the names (:func:`word_walk`). ``common_word`` tells which, from one
+  bounded read of the words' index (:func:`~.words.is_common_word`).
 - **The count** is the union of the same ranges, each cut at the bound.
 """
 import re
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Iterable, List, Optional, Tuple
+from typing import Callable, Iterable, List, NamedTuple, Optional, Tuple
 
 from sqlalchemy import Select, exists, func, select, text, tuple_, union
 from sqlalchemy.orm import Session
@@ -35,7 +35,6 @@ from connect_ext.store.models import (
     OVERAGE_STATUSES,
     Customer,
     CustomerAccount,
-    CustomerWord,
     PendingConfirmation,
     search_key,
 )
@@ -45,10 +44,10 @@ from connect_ext.store.queries import (
     customer_record,
     estimated_count,
     id_set,
-    later_word_ids,
     prefix_match,
 )
 from connect_ext.store.records import CustomerRecord, Page
+from connect_ext.store.words import contains, has_word, is_common_word, word_match
 
 
 # What the start of a customer id (TA-...) or of a tenant id (a GUID) can look like.
@@ -64,10 +63,6 @@ PROBED_COUNT_LIMIT = 250
 # look-up of the customer): past it, "at least" what it found. A reseller with 10,000 customers
 # and a filter that one in twenty passes would otherwise look up 5,000 to count 250.
 WALK_LIMIT = 1_000
-# A later word that starts this many word rows is common ("ltd", "services"): its page walks the
-# names in order and keeps those with the word, which finds a page's worth after a few thousand
-# rows; a rarer one sorts its few matches by name.
-COMMON_WORD_ROWS = 2_000
 
 
 @dataclass(frozen=True)
@@ -137,6 +132,21 @@ class Names:
                 .order_by(self.name, self.customer_id))
 
 
+class Few(NamedTuple):
+    """A search's range that holds few customers (customer ids, tenant ids), found by its own
+    index and sorted: how its rows are found (a ``select`` taking ``where``), their (name, id)
+    columns, the range; ``own``: of a reseller's own rows (their primary key), else of customers."""
+
+    found: Callable[..., Select]
+    columns: Tuple[ColumnElement, ColumnElement]
+    match: ColumnElement
+    own: bool = False
+
+    def ids(self) -> Select:
+        """The range's customer ids, in no order (for the count)."""
+        return self.found(self.columns[1].label('customer_id'), where=[self.match])
+
+
 def names_walked(status: Optional[str], others: List[ColumnElement], visible_to: Optional[str]) -> Names:
     """The names walked for ``visible_to`` (None: the distributor), with the customer's ``status``
     (checked) and ``others`` filters."""
@@ -166,7 +176,7 @@ def customer_list_queries(
     The page query reads ``limit + 1`` rows (one more tells whether another page follows);
     ``after`` (the sort key of the last row seen) continues the order from there (keyset paging,
     which costs the same at any depth). The bounded count stops at ``count_limit + 1`` rows, so
-    no page pays a count of a million. ``common_word(key)`` (see :func:`common_word_query`), asked
+    no page pays a count of a million. ``common_word(key)`` (see :func:`~.words.is_common_word`), asked
     once every argument has been checked, picks how the later-word matches of a search are found
     in name order. None when a filter matches nothing (an empty collection of ids): there is
     nothing to ask. A reseller's count looks at no more than ``WALK_LIMIT`` rows per range of its
@@ -211,27 +221,27 @@ def customer_list_queries(
         def by_customer(*columns, where):
             return select(*columns).where(*narrow, *scope, *where)
 
-        # (how its rows are found, their (name, id) columns, the range)
-        few: List[Tuple[Callable[..., Select], Tuple[ColumnElement, ColumnElement], ColumnElement]] = []
+        few: List[Few] = []
         if _MAY_BE_CUSTOMER_ID.match(term):
-            found = partial(names.select, narrow=True) if names.account_id is not None else by_customer
-            few.append((found, (names.name, names.customer_id),
-                        prefix_match(names.customer_id, term.upper())))
+            own = names.account_id is not None
+            few.append(Few(partial(names.select, narrow=True) if own else by_customer,
+                           (names.name, names.customer_id),
+                           prefix_match(names.customer_id, term.upper()), own))
         if _MAY_BE_TENANT_ID.match(term):
-            few.append((by_customer, (Customer.search_name, Customer.customer_id),
-                        prefix_match(Customer.tenant_id, term.lower())))
+            few.append(Few(by_customer, (Customer.search_name, Customer.customer_id),
+                           prefix_match(Customer.tenant_id, term.lower())))
         common = common_word(key)
         cut = offset + limit + 1
 
-        def few_keys(found, columns, match):
-            name, customer_id = columns
+        def few_keys(one: Few) -> Select:
+            name, customer_id = one.columns
             keyset = [] if after is None else [tuple_(name, customer_id) > tuple_(*after)]
-            return (found(customer_id.label('customer_id'), name.label('search_name'),
-                          where=[match, *keyset]).order_by(name + '', customer_id))
+            return (one.found(customer_id.label('customer_id'), name.label('search_name'),
+                              where=[one.match, *keyset]).order_by(name + '', customer_id))
 
         branches = [
             names.keys([prefix_match(names.name, key)], after),
-            *[few_keys(*one) for one in few],
+            *[few_keys(one) for one in few],
             word_walk(key, names, after) if common
             else word_match(key, [*conditions, *scope], after),
         ]
@@ -243,16 +253,15 @@ def customer_list_queries(
         if names.account_id is None:
             ranges = [
                 names.select(names.customer_id.label('customer_id'), where=[prefix_match(names.name, key)]),
-                *[found(columns[1].label('customer_id'), where=[match]) for found, columns, match in few],
+                *[one.ids() for one in few],
                 word_walk(key, names).with_only_columns(names.customer_id.label('customer_id'))
                 if common else word_match(key, [*conditions, *scope], ordered=False),
             ]
         else:
-            cut_ranges, walked = reseller_cuts(names, key, term, common)
+            cut_ranges, walked = reseller_cuts(names, key, common, [one.match for one in few if one.own])
             ranges = [
                 *cut_ranges,
-                *[found(columns[1].label('customer_id'), where=[match])
-                  for found, columns, match in few if found is by_customer],
+                *[one.ids() for one in few if not one.own],
                 *([] if common else [word_match(key, [*conditions, *scope], ordered=False)]),
             ]
         counted = union(*[select(one.limit(count_limit + 1).subquery()) for one in ranges])
@@ -276,45 +285,17 @@ def customer_list_queries(
     return bounded, page.order_by(*order).limit(limit + 1).offset(offset), full, walked
 
 
-def reseller_cuts(names: Names, key: str, term: str, common: bool) -> Tuple[List[Select], Select]:
-    """The count's ranges of a reseller's search that walk its own rows (the first word, a
-    customer id, a common later word), each cut at ``WALK_LIMIT``, and how many rows each looked
-    at (one row)."""
+def reseller_cuts(names: Names, key: str, common: bool,
+                  by_id: List[ColumnElement]) -> Tuple[List[Select], Select]:
+    """The count's ranges of a reseller's search that walk its own rows (the first word, the
+    ``by_id`` ranges of its rows' primary key, a common later word), each cut at ``WALK_LIMIT``,
+    and how many rows each looked at (one row)."""
     cuts = [names.walked([prefix_match(names.name, key)], cap=WALK_LIMIT)]
-    if _MAY_BE_CUSTOMER_ID.match(term):
-        cuts.append(names.walked([prefix_match(names.customer_id, term.upper())],
-                                 cap=WALK_LIMIT, by_id=True, narrow=True))
+    cuts.extend(names.walked([match], cap=WALK_LIMIT, by_id=True, narrow=True) for match in by_id)
     if common:
         cuts.append(names.walked([contains(names.name, key)],
                                  [lambda customer_id: has_word(key, customer_id)], cap=WALK_LIMIT))
     return [ids for ids, _looked in cuts], select(*[looked.scalar_subquery() for _ids, looked in cuts])
-
-
-def common_word_query(key: str) -> Select:
-    """How many word rows (up to ``COMMON_WORD_ROWS``) a later word starting with ``key`` has: read
-    from ``ix_customer_words_word`` alone. At the bound, the word is common."""
-    return select(func.count()).select_from(
-        later_word_ids(key).limit(COMMON_WORD_ROWS).subquery())
-
-
-def word_match(
-    key: str, conditions: List[ColumnElement], after: Optional[Tuple[str, str]] = None, *,
-    ordered: bool = True,
-) -> Select:
-    """The customers (id, search name) with a later word of the name starting with ``key``, in name
-    order from ``ix_customer_words_word``, within ``conditions`` (on ``customers``); ``ordered``
-    False: their ids alone, in no order (for the count). Every match is sorted: for a rare word."""
-    keyset = [] if after is None else [
-        tuple_(CustomerWord.search_name, CustomerWord.customer_id) > tuple_(*after)]
-    columns = (CustomerWord.customer_id, CustomerWord.search_name) if ordered else (CustomerWord.customer_id,)
-    query = select(*columns).where(prefix_match(CustomerWord.word, key), *keyset)
-    if conditions:
-        # A correlated EXISTS, not a join: the words' own index drives, each match probes its
-        # customer by key (a join let SQLite walk every customer of the status instead).
-        query = query.where(exists().where(Customer.customer_id == CustomerWord.customer_id, *conditions))
-    if not ordered:
-        return query
-    return query.distinct().order_by(CustomerWord.search_name, CustomerWord.customer_id)
 
 
 def word_walk(key: str, names: Names, after: Optional[Tuple[str, str]] = None) -> Select:
@@ -328,24 +309,6 @@ def word_walk(key: str, names: Names, after: Optional[Tuple[str, str]] = None) -
     every row of the word (40,000 for a word of 4% of a million customers) before the walk.
     """
     return names.keys([contains(names.name, key), has_word(key, names.customer_id)], after)
-
-
-def contains(name: ColumnElement, key: str) -> ColumnElement:
-    """``name`` holds ``key`` as text ("%" and "_" are no wildcards): what the index entry alone
-    tells of a later word starting with ``key``."""
-    escaped = key.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
-    return name.like(f'%{escaped}%', escape='\\')
-
-
-def has_word(key: str, customer_id: ColumnElement) -> ColumnElement:
-    """The customer has a later word starting with ``key``: a look-up of its word rows' primary
-    key, as a scalar subquery (row by row, as written, on both databases). The word is tested on
-    each of the customer's few rows (an expression no index holds): as an index condition it let
-    PostgreSQL pick the words' own index for some words and walk every row of the word per
-    customer (0.25 ms a look-up for "health" at 1M, against 0.01 ms)."""
-    return (select(CustomerWord.customer_id)
-            .where(CustomerWord.customer_id == customer_id, prefix_match(CustomerWord.word + '', key))
-            .limit(1).scalar_subquery().is_not(None))
 
 
 def read_page(
@@ -368,7 +331,7 @@ def read_page(
     queries = customer_list_queries(
         status=status, search=search, visible_to=visible_to, attention=attention,
         customer_ids=customer_ids, limit=limit, offset=offset, after=after, count_limit=count_limit,
-        common_word=lambda key: session.scalar(common_word_query(key)) >= COMMON_WORD_ROWS,
+        common_word=lambda key: is_common_word(session, key),
     )
     if queries is None:
         return Page(items=[], total=0, limit=limit, offset=offset)

@@ -243,7 +243,7 @@ def test_a_common_later_word_walked_in_name_order_finds_what_sorting_its_matches
     sorted_matches = {search: _pages(seeded, search) for search in SEARCHES}
 
     # Every word counts as common: each later-word match is found walking the names in order.
-    monkeypatch.setattr('connect_ext.store.overview.COMMON_WORD_ROWS', 1)
+    monkeypatch.setattr('connect_ext.store.words.COMMON_WORD_ROWS', 1)
     walked = {search: _pages(seeded, search) for search in SEARCHES}
 
     assert walked == sorted_matches
@@ -293,7 +293,7 @@ def test_a_page_that_holds_the_last_match_is_its_own_exact_total(seeded, monkeyp
 def test_a_resellers_count_looks_at_a_bounded_number_of_its_rows_then_says_at_least(
     seeded, monkeypatch, search, rows,
 ):
-    monkeypatch.setattr('connect_ext.store.overview.COMMON_WORD_ROWS', 1)  # "two" walks the names
+    monkeypatch.setattr('connect_ext.store.words.COMMON_WORD_ROWS', 1)  # "two" walks the names
     exact = seeded.list_customers(visible_to='PA-RES-2', search=search, limit=0)
     # A cut at the range's size may have missed a row; one more tells it reached the end.
     monkeypatch.setattr('connect_ext.store.overview.WALK_LIMIT', rows)
@@ -329,7 +329,7 @@ def test_a_resellers_page_finds_what_the_distributors_finds_among_its_customers(
     lists, in order and with the same total, what the distributor's page lists of its customers;
     with the word search walked and sorted, and by customer ids within it."""
     for common in (2_000, 1):
-        monkeypatch.setattr('connect_ext.store.overview.COMMON_WORD_ROWS', common)
+        monkeypatch.setattr('connect_ext.store.words.COMMON_WORD_ROWS', common)
         for search in [None, *SEARCHES]:
             query = {'status': status, 'attention': attention, 'search': search}
             expected = seeded.list_customers(customer_ids=RESELLER_2, **query)
