@@ -51,7 +51,8 @@ def catalogue_markdown() -> str:
         'Every answer and finding of the Overage Manager carries one of these codes. Errors use '
         'the shape `{"error": {"code", "message", "reason", "action", "details"}}`; when Microsoft '
         'rejected a call, `details.microsoft` holds its status, code, description and correlation '
-        'id. Findings (`blocking`, `warning`, `info`) come with the customer\'s overage state.',
+        'id (a customer reads its status, code and ids alone: the description is Microsoft\'s words '
+        'to the partner). Findings (`blocking`, `warning`, `info`) come with the customer\'s overage state.',
         '',
         '`{name}` is filled from the details; a part in [brackets] shows only when its values are '
         'known. *Blocks* lists the changes a finding stops; *transient* errors may pass on retry. '

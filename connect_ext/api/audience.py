@@ -29,11 +29,20 @@ def is_customer(audience: str) -> bool:
     return audience == AUDIENCE_CUSTOMER
 
 
+# What a customer reads of Microsoft's answer (``details.microsoft``): its status and code and the ids
+# its provider's support quotes. The description, data and source are Microsoft's words to the
+# partner, or the extension's own when it could not even ask (a missing variable's name).
+CUSTOMER_MICROSOFT_FIELDS = ('status', 'code', 'correlation_id', 'request_id')
+
+
 def shown_params(params: Mapping[str, Any], audience: str) -> Dict[str, Any]:
     """The params (or details) ``audience`` may see."""
     if not is_customer(audience):
         return dict(params)
-    return {name: value for name, value in params.items() if name not in PARTNER_ONLY_PARAMS}
+    shown = {name: value for name, value in params.items() if name not in PARTNER_ONLY_PARAMS}
+    if isinstance(shown.get('microsoft'), dict):
+        shown['microsoft'] = {name: shown['microsoft'].get(name) for name in CUSTOMER_MICROSOFT_FIELDS}
+    return shown
 
 
 def finding_for(finding: Finding, audience: str) -> Finding:

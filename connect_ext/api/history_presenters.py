@@ -17,6 +17,7 @@ from connect_ext.api.history_schemas import FeedCustomer, FeedEntry, FeedPage, F
 from connect_ext.api.schemas import OverageSetting
 from connect_ext.store.history import FeedEntry as StoredEntry
 from connect_ext.store.history import FeedPage as StoredPage
+from connect_ext.vocabulary import AUDIENCE_PARTNER
 
 
 def _setting(setting: OverageSetting, names) -> FeedSetting:
@@ -28,8 +29,8 @@ def _setting(setting: OverageSetting, names) -> FeedSetting:
     )
 
 
-def feed_entry(stored: StoredEntry, *, owner: bool) -> FeedEntry:
-    entry = presenters.history_entry(stored.entry, owner=owner)
+def feed_entry(stored: StoredEntry, *, owner: bool, audience: str = AUDIENCE_PARTNER) -> FeedEntry:
+    entry = presenters.history_entry(stored.entry, owner=owner, audience=audience)
     return FeedEntry(
         id=entry.id,
         at=entry.at,
@@ -46,10 +47,10 @@ def feed_entry(stored: StoredEntry, *, owner: bool) -> FeedEntry:
     )
 
 
-def feed_page(page: StoredPage, *, limit: int, owner: bool) -> FeedPage:
+def feed_page(page: StoredPage, *, limit: int, owner: bool, audience: str = AUDIENCE_PARTNER) -> FeedPage:
     """The page as response models (what :func:`feed_page_body` writes, validated)."""
     return FeedPage(
-        items=[feed_entry(item, owner=owner) for item in page.items],
+        items=[feed_entry(item, owner=owner, audience=audience) for item in page.items],
         limit=limit,
         next_cursor=encode_history_cursor(page.next_after),
     )
@@ -61,10 +62,10 @@ def _setting_body(enabled: Optional[bool], azure_id: Optional[str],
             'azure_subscription_name': names.get(azure_id) if azure_id else None}
 
 
-def feed_entry_body(stored: StoredEntry, *, owner: bool) -> Dict[str, Any]:
+def feed_entry_body(stored: StoredEntry, *, owner: bool, audience: str = AUDIENCE_PARTNER) -> Dict[str, Any]:
     """One entry's JSON, field for field what :func:`feed_entry` dumps."""
     entry = stored.entry
-    details, message = presenters.shown_details_and_message(entry, owner=owner)
+    details, message = presenters.shown_details_and_message(entry, owner=owner, audience=audience)
     error = {'code': entry.error_code, 'message': message} if entry.error_code or message else None
     return {
         'id': entry.id,
@@ -82,10 +83,11 @@ def feed_entry_body(stored: StoredEntry, *, owner: bool) -> Dict[str, Any]:
     }
 
 
-def feed_page_body(page: StoredPage, *, limit: int, owner: bool) -> Dict[str, Any]:
+def feed_page_body(page: StoredPage, *, limit: int, owner: bool,
+                   audience: str = AUDIENCE_PARTNER) -> Dict[str, Any]:
     """The page's JSON, as :func:`feed_page` dumps it."""
     return {
-        'items': [feed_entry_body(item, owner=owner) for item in page.items],
+        'items': [feed_entry_body(item, owner=owner, audience=audience) for item in page.items],
         'limit': limit,
         'next_cursor': encode_history_cursor(page.next_after),
     }

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from connect_ext.api.attention import attention_of, shown_azure_subscription
-from connect_ext.api.audience import blocker_orders, findings_for, is_customer
+from connect_ext.api.audience import blocker_orders, findings_for, is_customer, shown_params
 from connect_ext.api.cursors import encode_cursor
 from connect_ext.api.schemas import (
     Actor,
@@ -265,10 +265,12 @@ def options_body(
 _WEBHOOK_SHARED_DETAILS = ('event_id', 'event_type', 'audit_id', 'attempts')
 
 
-def shown_details_and_message(entry: AuditRecord, *, owner: bool) -> Tuple[Dict[str, Any], Optional[str]]:
+def shown_details_and_message(entry: AuditRecord, *, owner: bool, audience: str = AUDIENCE_PARTNER,
+                              ) -> Tuple[Dict[str, Any], Optional[str]]:
     """(the details, the error message) of an entry that the caller may see: ``owner``, the
-    distributor, alone sees where webhooks go."""
-    details = entry.details if isinstance(entry.details, dict) else {}
+    distributor, alone sees where webhooks go; a customer (``audience``) no partner id, variable
+    or Microsoft's words to the partner (:func:`~connect_ext.api.audience.shown_params`)."""
+    details = shown_params(entry.details if isinstance(entry.details, dict) else {}, audience)
     message = entry.error_message
     if not owner and entry.action == ACTION_WEBHOOK:
         details = {name: details[name] for name in _WEBHOOK_SHARED_DETAILS if name in details}
@@ -277,9 +279,10 @@ def shown_details_and_message(entry: AuditRecord, *, owner: bool) -> Tuple[Dict[
     return details, message
 
 
-def history_entry(entry: AuditRecord, *, owner: bool) -> HistoryEntry:
-    """One audit entry; ``owner``: the caller is the distributor, who alone sees where webhooks go."""
-    details, message = shown_details_and_message(entry, owner=owner)
+def history_entry(entry: AuditRecord, *, owner: bool, audience: str = AUDIENCE_PARTNER) -> HistoryEntry:
+    """One audit entry; ``owner``: the caller is the distributor, who alone sees where webhooks go;
+    ``audience``: who reads it (see :func:`shown_details_and_message`)."""
+    details, message = shown_details_and_message(entry, owner=owner, audience=audience)
     error = None
     if entry.error_code or message:
         error = AuditError(code=entry.error_code, message=message)
@@ -315,9 +318,10 @@ def agreement_body(customer: CustomerRef, recorded: Mapping[str, Any]) -> Agreem
     )
 
 
-def history_page(page: Page, *, limit: int, offset: int, owner: bool) -> HistoryPage:
+def history_page(page: Page, *, limit: int, offset: int, owner: bool,
+                 audience: str = AUDIENCE_PARTNER) -> HistoryPage:
     return HistoryPage(
-        items=[history_entry(entry, owner=owner) for entry in page.items],
+        items=[history_entry(entry, owner=owner, audience=audience) for entry in page.items],
         total=page.total,
         limit=limit,
         offset=offset,

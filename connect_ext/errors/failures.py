@@ -56,8 +56,8 @@ MICROSOFT_ANSWERS = (
         "Partner Center does not know the customer's Microsoft tenant[ {tenant_id}].",
         'The tenant id recorded in Connect matches no customer of your partner account[ (Partner '
         'Center error {microsoft_code})].',
-        "Check the tenant id parameter (ms_customer_id or microsoft_tenant_id) on the customer's "
-        'Microsoft subscription in Connect and correct it.',
+        "Check the tenant id parameter of the customer's Microsoft subscription in Connect and "
+        'correct it.',
         settings=('TENANT_ID_PARAMS',),
     ),
     entry(

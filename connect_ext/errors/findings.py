@@ -35,9 +35,8 @@ ACCESS = (
         'TENANT_ID_UNKNOWN', BLOCKING, 422,
         'The customer[ {customer_name}] has no Microsoft tenant id yet[ (Connect customer '
         '{customer_id})].',
-        "Overage is set on the customer's Microsoft tenant. Connect records the tenant id on the "
-        "customer's Microsoft subscriptions (a parameter of the subscription, such as "
-        'ms_customer_id) once an order is fulfilled.',
+        "Overage is set on the customer's Microsoft tenant. Connect records the tenant id in a "
+        "parameter of the customer's Microsoft subscriptions once an order is fulfilled.",
         "Wait until the customer's first Microsoft order is fulfilled, or fill in the tenant id "
         "parameter of the customer's Microsoft subscription in Connect, then open Manage Overage "
         'again.',

@@ -128,3 +128,51 @@ def test_blockers_carry_their_order_and_whether_they_can_be_fixed(api):
     assert catalogue.entry('CHINA_NOT_SUPPORTED').fixable is False
     assert catalogue.entry('COUNTRY_NOT_SUPPORTED').fixable is False
     assert catalogue.entry('CUSTOMER_QUALIFICATION_NOT_SUPPORTED').fixable is False
+
+
+# --- Microsoft's words to the partner -------------------------------------------------------------
+
+def _sign_in_failure():
+    from connect_ext.errors.microsoft import translate
+    from connect_ext.partner_center.errors import AUTH, PartnerCenterError
+
+    # What the sign-in says when a variable is missing: the extension's words, naming the variable.
+    return translate(PartnerCenterError(AUTH, description='not configured: PARTNER_CENTER_TENANT_ID',
+                                        correlation_id='corr-1'))
+
+
+def test_a_customers_error_keeps_microsofts_ids_but_not_its_words_to_the_partner():
+    from connect_ext.api.audience import error_for
+    from connect_ext.vocabulary import AUDIENCE_CUSTOMER, AUDIENCE_PARTNER
+
+    error = _sign_in_failure()
+    staff = error_for(error, AUDIENCE_PARTNER).to_body()['error']
+    body = error_for(error, AUDIENCE_CUSTOMER).to_body()['error']
+
+    assert staff['details']['microsoft']['description'] == 'not configured: PARTNER_CENTER_TENANT_ID'
+    assert body['code'] == staff['code'] == 'PARTNER_CENTER_CREDENTIALS_REJECTED'
+    assert body['details']['microsoft'] == {'status': None, 'code': None, 'correlation_id': 'corr-1',
+                                            'request_id': None}
+    assert 'PARTNER_CENTER_TENANT_ID' not in json.dumps(body)
+    assert partner_words_in(json.dumps({**body, 'code': None})) == []
+
+
+def test_a_customers_history_holds_no_words_of_microsoft_to_the_partner(store):
+    from connect_ext.api import presenters
+    from connect_ext.store.records import Page
+    from connect_ext.vocabulary import AUDIENCE_CUSTOMER
+
+    error = _sign_in_failure()
+    entry = store.record_audit(customer_id=READY, actor_type='customer', actor_id=READY, action='enable',
+                               outcome='failed', error_code=error.code, error_message=error.message,
+                               details={'microsoft': error.details['microsoft'], 'partner_id': '1234567'})
+    page = Page(items=[entry], total=1, limit=10, offset=0)
+
+    staff = presenters.history_page(page, limit=10, offset=0, owner=False).items[0]
+    shown = presenters.history_page(page, limit=10, offset=0, owner=False,
+                                    audience=AUDIENCE_CUSTOMER).items[0]
+
+    assert staff.details['microsoft']['description'].startswith('not configured')
+    assert shown.details == {'microsoft': {'status': None, 'code': None, 'correlation_id': 'corr-1',
+                                           'request_id': None}}
+    assert '1234567' not in str(shown)

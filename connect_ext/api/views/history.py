@@ -17,6 +17,7 @@ from fastapi import Depends, Query
 from fastapi.responses import JSONResponse
 
 from connect_ext.api import history_presenters
+from connect_ext.api.audience import audience_of
 from connect_ext.api.auth import VisibleCustomers
 from connect_ext.api.cursors import MAX_CURSOR_LENGTH, decode_history_cursor
 from connect_ext.api.dependencies import get_store, get_visible_customers
@@ -134,5 +135,5 @@ class HistoryWebAppMixin:
         )
         # The JSON the response models would dump, written directly (see history_presenters).
         return JSONResponse(content=history_presenters.feed_page_body(
-            page, limit=limit, owner=customers.caller.role == OWNER,
+            page, limit=limit, owner=customers.caller.role == OWNER, audience=audience_of(customers.caller),
         ))

@@ -276,7 +276,8 @@ class OverageWebAppMixin:
         customer = customers.customer(customer_id)
         page = service.history(customer, caller, limit=limit, offset=offset)
         return model_answer(
-            presenters.history_page(page, limit=limit, offset=offset, owner=caller.role == OWNER),
+            presenters.history_page(page, limit=limit, offset=offset, owner=caller.role == OWNER,
+                                    audience=audience_of(caller)),
             headers={'Content-Range': content_range(offset, len(page.items), page.total)},
         )
 
