@@ -125,4 +125,19 @@ describe('CustomerList as a work queue', () => {
       status: 'disabled', attention: 'ready_to_enable', search: 'toys', offset: 25, cursor: 'c2',
     });
   });
+
+  it('tells the URL the list it asks for before the answer comes', async () => {
+    let answer;
+    const api = { listCustomers: vi.fn(() => new Promise((resolve) => { answer = resolve; })) };
+    const w = mount(CustomerList, { props: { api, initialQuery: { status: 'enabled', search: 'toys' } } });
+    await flushPromises();
+    // No answer yet: a customer opened now still leaves this list behind "back".
+    expect(w.findAll('tbody tr')).toHaveLength(0);
+    expect(w.emitted('query').at(-1)[0]).toEqual({
+      status: 'enabled', attention: '', search: 'toys', offset: 0, cursor: null,
+    });
+    answer({ items: [customer(1)], total: 1 });
+    await flushPromises();
+    expect(w.findAll('tbody tr')).toHaveLength(1);
+  });
 });
