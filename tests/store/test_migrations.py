@@ -3,12 +3,13 @@ import os
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import column, create_engine, inspect, select, table, text
 
 from connect_ext.store import Store
 from connect_ext.store.migrate import alembic_config, downgrade, include_object_for, upgrade
@@ -172,53 +173,47 @@ def test_the_migrations_have_a_single_head():
     assert len(_heads()) == 1
 
 
-def test_0012_gives_the_resellers_rows_their_customers_search_names(empty_database_url):
-    """The reseller's overview walks its own rows in name order (store/overview.py): rows recorded
-    before the upgrade get their customers' search names; one whose customer is not recorded, ''."""
-    upgrade(empty_database_url, '0011')
-    engine = create_engine(empty_database_url)
+def _upgraded_accounts(url, before, after, status, accounts, name):
+    """Upgrade from ``before`` to ``after`` over one customer TA-1 ("Wingtip Toys", ``status``) and
+    the ``customer_accounts`` rows ``accounts`` (dicts, ``seen_at`` now); answer customer id ->
+    ``name`` (a column) of those rows after the upgrade, then downgrade to ``before``."""
+    upgrade(url, before)
+    engine = create_engine(url)
+    rows = [{**row, 'seen_at': datetime.now(UTC)} for row in accounts]
     try:
         with engine.begin() as connection:
             connection.execute(text(
                 "INSERT INTO customers (customer_id, name, search_name, overage_status, version, "
                 "created_at, updated_at, ovg_asset_ids, flags, ovg_subscription_count) VALUES "
-                "('TA-1', 'Wingtip Toys', 'wingtip toys', 'unknown', 1, CURRENT_TIMESTAMP, "
-                "CURRENT_TIMESTAMP, '[]', '[]', 0)"))
-            connection.execute(text(
-                "INSERT INTO customer_accounts (account_id, customer_id, seen_at) VALUES "
-                "('PA-1', 'TA-1', CURRENT_TIMESTAMP), ('PA-1', 'TA-2', CURRENT_TIMESTAMP)"))
-        upgrade(empty_database_url, '0012')
+                "('TA-1', 'Wingtip Toys', 'wingtip toys', :status, 1, CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP, '[]', '[]', 0)"), {'status': status})
+            connection.execute(table('customer_accounts', *map(column, rows[0])).insert(), rows)
+        upgrade(url, after)
         with engine.connect() as connection:
-            names = dict(connection.execute(text(
-                'SELECT customer_id, search_name FROM customer_accounts ORDER BY customer_id')).all())
+            found = dict(connection.execute(
+                select(column('customer_id'), column(name)).select_from(table('customer_accounts'))
+                .order_by(column('customer_id'))).all())
     finally:
         engine.dispose()
+    downgrade(url, before)
+    return found
+
+
+def test_0012_gives_the_resellers_rows_their_customers_search_names(empty_database_url):
+    """The reseller's overview walks its own rows in name order (store/overview.py): rows recorded
+    before the upgrade get their customers' search names; one whose customer is not recorded, ''."""
+    names = _upgraded_accounts(empty_database_url, '0011', '0012', 'unknown', [
+        {'account_id': 'PA-1', 'customer_id': 'TA-1'}, {'account_id': 'PA-1', 'customer_id': 'TA-2'},
+    ], 'search_name')
     assert names == {'TA-1': 'wingtip toys', 'TA-2': ''}
-    downgrade(empty_database_url, '0011')
 
 
 def test_0013_gives_the_resellers_rows_their_customers_statuses(empty_database_url):
     """A reseller's page of one status walks its rows of that status (store/overview.py): rows
     recorded before the upgrade get their customers' statuses; one whose customer is not recorded,
     none (it is given one when the customer is)."""
-    upgrade(empty_database_url, '0012')
-    engine = create_engine(empty_database_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO customers (customer_id, name, search_name, overage_status, version, "
-                "created_at, updated_at, ovg_asset_ids, flags, ovg_subscription_count) VALUES "
-                "('TA-1', 'Wingtip Toys', 'wingtip toys', 'other_partner', 1, CURRENT_TIMESTAMP, "
-                "CURRENT_TIMESTAMP, '[]', '[]', 0)"))
-            connection.execute(text(
-                "INSERT INTO customer_accounts (account_id, customer_id, seen_at, search_name) VALUES "
-                "('PA-1', 'TA-1', CURRENT_TIMESTAMP, 'wingtip toys'), "
-                "('PA-1', 'TA-2', CURRENT_TIMESTAMP, '')"))
-        upgrade(empty_database_url, '0013')
-        with engine.connect() as connection:
-            statuses = dict(connection.execute(text(
-                'SELECT customer_id, overage_status FROM customer_accounts ORDER BY customer_id')).all())
-    finally:
-        engine.dispose()
+    statuses = _upgraded_accounts(empty_database_url, '0012', '0013', 'other_partner', [
+        {'account_id': 'PA-1', 'customer_id': 'TA-1', 'search_name': 'wingtip toys'},
+        {'account_id': 'PA-1', 'customer_id': 'TA-2', 'search_name': ''},
+    ], 'overage_status')
     assert statuses == {'TA-1': 'other_partner', 'TA-2': None}
-    downgrade(empty_database_url, '0012')

@@ -77,14 +77,23 @@ def test_a_tier_configuration_change_makes_its_customers_partner_id_unchecked(st
     assert store.get_customer('TA-2').reseller_mpn_checked_at is not None
 
 
-def _account_names(store, account_id):
+def _account_column(store, account_id, name):
+    """customer id -> ``name`` (a column) of each of ``account_id``'s ``customer_accounts`` rows."""
     from sqlalchemy import select
 
     from connect_ext.store.models import CustomerAccount
     with store.engine.connect() as connection:
         return dict(connection.execute(
-            select(CustomerAccount.customer_id, CustomerAccount.search_name)
+            select(CustomerAccount.customer_id, getattr(CustomerAccount, name))
             .where(CustomerAccount.account_id == account_id)).all())
+
+
+def _account_names(store, account_id):
+    return _account_column(store, account_id, 'search_name')
+
+
+def _account_statuses(store, account_id):
+    return _account_column(store, account_id, 'overage_status')
 
 
 def test_a_resellers_rows_keep_the_customers_search_name_through_renames(store):
@@ -101,16 +110,6 @@ def test_a_resellers_rows_keep_the_customers_search_name_through_renames(store):
         ['TA-2', 'TA-1']
     assert [record.customer_id for record in store.list_customers(
         visible_to='PA-1', search='tele').items] == ['TA-1']
-
-
-def _account_statuses(store, account_id):
-    from sqlalchemy import select
-
-    from connect_ext.store.models import CustomerAccount
-    with store.engine.connect() as connection:
-        return dict(connection.execute(
-            select(CustomerAccount.customer_id, CustomerAccount.overage_status)
-            .where(CustomerAccount.account_id == account_id)).all())
 
 
 def test_a_resellers_rows_keep_the_customers_status_through_every_write(store):
