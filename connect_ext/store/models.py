@@ -24,7 +24,7 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any, FrozenSet, List, Optional
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, MetaData, String
+from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, MetaData, String, inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -58,6 +58,13 @@ def search_key(text: Optional[str]) -> str:
         return ''
     folded = unicodedata.normalize('NFKC', text).casefold()
     return re.sub(r'\s+', ' ', folded).strip()[:SEARCH_KEY_MAX_LENGTH]
+
+
+def about_to_change(row: Any, *names: str) -> bool:
+    """Whether the next flush writes ``row`` new or changes any of its columns ``names`` (what the
+    store's before-flush hooks ask before rewriting what repeats them)."""
+    state = inspect(row)
+    return state.pending or any(state.attrs[name].history.has_changes() for name in names)
 
 
 def normalise_tenant_id(tenant_id: Optional[str]) -> Optional[str]:

@@ -111,10 +111,9 @@ class Names:
         """A reseller's range cut at ``cap`` of its own rows: (the ids among them that pass every
         filter and ``probes``, how many rows were looked at). ``cheap`` holds what the index entry
         alone answers (with the status: ``narrow``, see :meth:`own`); the look-ups come after the
-        cut, so they are at most ``cap``. Fewer than
-        ``cap`` rows looked at: the range was read to its end. The rows are taken in the order of
-        the index that holds the range (names, or ``by_id``): with no order PostgreSQL may scan
-        the whole table for them."""
+        cut, so they are at most ``cap``. Fewer than ``cap`` rows looked at: the range was read to
+        its end. The rows are taken in the order of the index that holds the range (names, or
+        ``by_id``): with no order PostgreSQL may scan the whole table for them."""
         order = (CustomerAccount.customer_id,) if by_id else (CustomerAccount.search_name,
                                                               CustomerAccount.customer_id)
         rows = (select(CustomerAccount.customer_id.label('customer_id'))
@@ -147,12 +146,13 @@ class Few(NamedTuple):
         return self.found(self.columns[1].label('customer_id'), where=[self.match])
 
 
-def names_walked(status: Optional[str], others: List[ColumnElement], visible_to: Optional[str]) -> Names:
-    """The names walked for ``visible_to`` (None: the distributor), with the customer's ``status``
-    (checked) and ``others`` filters."""
+def names_walked(visible_to: Optional[str], conditions: List[ColumnElement], status: Optional[str],
+                 others: List[ColumnElement]) -> Names:
+    """The names walked for ``visible_to`` (None: the distributor): ``customers`` with every filter
+    (``conditions``), or the reseller's rows with the ``status`` (checked) they repeat and the
+    ``others`` filters looked up."""
     if visible_to is None:
-        by_status = [] if status is None else [Customer.overage_status == status]
-        return Names(Customer.search_name, Customer.customer_id, None, (*by_status, *others))
+        return Names(Customer.search_name, Customer.customer_id, None, tuple(conditions))
     return Names(CustomerAccount.search_name, CustomerAccount.customer_id,
                  required_text(visible_to, 'visible_to'), tuple(others), status)
 
@@ -199,9 +199,9 @@ def customer_list_queries(
             return None
         others.append(Customer.customer_id.in_(wanted))
         narrow.append(Customer.customer_id.in_(wanted))
-    names = names_walked(status, others, visible_to)
     # Every filter, on ``customers`` (for the ranges the customers' own indexes find).
     conditions = [*([] if status is None else [Customer.overage_status == status]), *others]
+    names = names_walked(visible_to, conditions, status, others)
     walked: Optional[Select] = None
     # The customer-driven ranges (ids, tenants, rare words) check the reseller's scope per match,
     # by the primary key of its rows (an IN let SQLite read all of them and probe each customer).

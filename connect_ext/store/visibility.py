@@ -13,12 +13,12 @@ rewritten by :func:`keep_accounts` before every flush that records a customer or
 from datetime import datetime
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
-from sqlalchemy import delete, inspect, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from connect_ext.store.fields import required_text
-from connect_ext.store.models import Customer, CustomerAccount
+from connect_ext.store.models import Customer, CustomerAccount, about_to_change
 
 
 # Rows written per statement (SQLite allows 32,766 bound parameters; five per row).
@@ -66,16 +66,11 @@ def seen_rows(executor, account_id: str, customer_ids: Sequence[str], at: dateti
     return rows
 
 
-def _repeated_changed(row: Customer) -> bool:
-    state = inspect(row)
-    return state.pending or any(state.attrs[name].history.has_changes() for name in _REPEATED)
-
-
 def keep_accounts(session: Session, _context: Any = None, _instances: Any = None) -> None:
     """Rewrite what the ``customer_accounts`` rows repeat of every customer of ``session`` created,
     renamed or given another status (before a flush, in the same transaction)."""
     for row in (*session.new, *session.dirty):
-        if isinstance(row, Customer) and _repeated_changed(row):
+        if isinstance(row, Customer) and about_to_change(row, *_REPEATED):
             session.execute(update(CustomerAccount).where(CustomerAccount.customer_id == row.customer_id)
                             .values(search_name=row.search_name or '', overage_status=row.overage_status))
 

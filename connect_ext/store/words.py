@@ -22,7 +22,7 @@ from sqlalchemy import Select, delete, exists, func, insert, inspect, select, tu
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from connect_ext.store.models import Customer, CustomerWord
+from connect_ext.store.models import Customer, CustomerWord, about_to_change
 from connect_ext.store.queries import later_word_ids, prefix_match
 
 
@@ -57,14 +57,10 @@ def word_rows(customer_id: str, search_name: str) -> List[Dict[str, Any]]:
             for word in later_words(search_name)]
 
 
-def _renamed(row: Customer) -> bool:
-    state = inspect(row)
-    return state.pending or state.attrs.search_name.history.has_changes()
-
-
 def keep_words(session: Session, _context: Any = None, _instances: Any = None) -> None:
     """Rewrite the word rows of every customer of ``session`` created or renamed (before a flush)."""
-    rows = [row for row in (*session.new, *session.dirty) if isinstance(row, Customer) and _renamed(row)]
+    rows = [row for row in (*session.new, *session.dirty) if isinstance(row, Customer)
+            and about_to_change(row, 'search_name')]
     for row in rows:
         if not inspect(row).pending:
             session.execute(delete(CustomerWord).where(CustomerWord.customer_id == row.customer_id))
