@@ -277,6 +277,9 @@ class ProcessedEvent(Base):
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     result: Mapped[Optional[Any]] = mapped_column(_json(none_as_null=True))
 
+    # The purge of keys past their keeping walks them oldest first (migration 0014, .housekeeping).
+    __table_args__ = (Index('ix_processed_events_processed_at', 'processed_at'),)
+
 
 class Credential(Base):
     """A credential the extension renews itself, encrypted: today the newest App+User refresh token
@@ -441,3 +444,6 @@ class OrderNote(Base):
     message_id: Mapped[Optional[str]] = mapped_column(String())
     message_ids: Mapped[List[str]] = mapped_column(_json(), default=list)
     written_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    # As processed_events' (migration 0014, .housekeeping).
+    __table_args__ = (Index('ix_order_notes_written_at', 'written_at'),)

@@ -28,6 +28,7 @@ from connect_ext.store.errors import CustomerNotFound
 from connect_ext.store.fields import clean_audit_fields, clean_customer_fields, required_text
 from connect_ext.store.handovers import Handovers
 from connect_ext.store.history import History
+from connect_ext.store.housekeeping import Housekeeping
 from connect_ext.store.locks import DEFAULT_LOCK_TIMEOUT_SECONDS, CustomerLocks
 from connect_ext.store.migrate import upgrade
 from connect_ext.store.models import (
@@ -101,6 +102,8 @@ class Store:
         self.partner_center_reads = PartnerCenterReads(self.session)
         # What each request's order notes said (its own module, .order_notes).
         self.order_notes = OrderNotes(self.session, self.now)
+        # The purge of what is kept only for a while (its own module, .housekeeping).
+        self.housekeeping = Housekeeping(self.session, self.now)
 
     @classmethod
     def migrated(
@@ -443,14 +446,6 @@ class Store:
         except IntegrityError:
             return False  # saved by a concurrent request first
         return True
-
-    def purge_expired_idempotency_keys(self) -> int:
-        """Delete expired answers; returns how many."""
-        with self.session() as session:
-            result = session.execute(
-                delete(IdempotencyKey).where(IdempotencyKey.expires_at <= self.now()),
-            )
-            return int(result.rowcount or 0)
 
     # ---------------------------------------------------------------------------------- locks
 

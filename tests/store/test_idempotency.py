@@ -67,18 +67,6 @@ def test_an_answer_expires_and_its_key_can_then_be_saved_again(store, clock):
     assert renewed.created_at == clock.now
 
 
-def test_purging_removes_only_expired_answers(store, clock):
-    _save(store, 'short', ttl_seconds=10)
-    _save(store, 'long', ttl_seconds=1000)
-    clock.advance(10)
-
-    assert store.purge_expired_idempotency_keys() == 1
-    assert store.purge_expired_idempotency_keys() == 0
-    assert store.get_idempotent_response('TA-0001', 'long') is not None
-    clock.advance(1000)
-    assert store.purge_expired_idempotency_keys() == 1
-
-
 def test_concurrent_saves_of_one_key_let_exactly_one_win(store):
     workers = 6
     barrier = threading.Barrier(workers)

@@ -37,7 +37,7 @@ EXPECTED_INDEXES = {
     'audit_entries': {
         'ix_audit_entries_customer_id_at', 'ix_audit_entries_at', 'ix_audit_entries_outcome_at',
     },
-    'processed_events': set(),
+    'processed_events': {'ix_processed_events_processed_at'},
     'idempotency_keys': {'ix_idempotency_keys_expires_at'},
     'credentials': set(),
     'pending_confirmations': set(),
@@ -46,7 +46,7 @@ EXPECTED_INDEXES = {
     'rate_budgets': set(),
     'partner_center_reads': set(),
     'handovers': {'ix_handovers_state_checked_at'},
-    'order_notes': set(),
+    'order_notes': {'ix_order_notes_written_at'},
 }
 
 
