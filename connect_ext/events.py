@@ -68,9 +68,11 @@ class OverageEventsApplication(EventsApplicationBase):
 
     @schedulable(
         'Sync overage',
-        'Reads the changes awaiting Microsoft\'s confirmation first, then re-reads every recorded '
-        "customer's overage from Partner Center into the store, oldest first, within "
-        'SYNC_RATE_SHARE of its rate limit.',
+        'Reads the changes awaiting Microsoft\'s confirmation and the open handover requests '
+        "first, then the recorded customers' overage from Partner Center into the store: a recent "
+        'order, then overage held by another partner, then the longest unread first, within '
+        'SYNC_RATE_SHARE of its rate limit. Each run first purges what the store keeps only for a '
+        'while (expired idempotent answers; event keys and order note records after 90 days).',
     )
     def sync_overage(self, schedule):
         try:

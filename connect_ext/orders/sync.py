@@ -1,6 +1,8 @@
 """The scheduled sync: read what matters first, then every recorded customer's overage.
 
-A run first reads the changes Microsoft accepted but did not show yet
+A run first purges what the store keeps only for a while (:mod:`connect_ext.store.housekeeping`:
+no Partner Center call, a bounded number of short deletes; a failure is logged and the reads go
+on), then reads the changes Microsoft accepted but did not show yet
 (:class:`~connect_ext.orders.confirming.ConfirmationPass`, within the same pacing and time), then
 the open handover requests (:class:`~connect_ext.orders.handover_watch.HandoverWatch`), then
 one *round* reads each customer once in the order of the store's claim
@@ -33,12 +35,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Dict, List, Optional, Set
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from connect_ext.customers.refs import ref_from_record
 from connect_ext.orders.confirming import ConfirmationPass, ConfirmationReport
 from connect_ext.orders.handover_watch import HandoverReport, HandoverWatch
 from connect_ext.orders.pacing import PacedReads, TokenBucket
 from connect_ext.partner_center.budget import SYNC, acting_for
+from connect_ext.redaction import describe
 from connect_ext.service.handover import HandoverService
+from connect_ext.store.housekeeping import Purged
 
 
 DEFAULT_BATCH_SIZE = 20
@@ -91,11 +97,17 @@ class SyncReport:
     confirmations: ConfirmationReport = field(default_factory=ConfirmationReport)
     # The open handover requests read next (their own report).
     handovers: HandoverReport = field(default_factory=HandoverReport)
+    # What the store purged before the reads, or why it could not.
+    purged: Purged = field(default_factory=Purged)
+    purge_failed: Optional[str] = None
 
     def summary(self) -> str:
         end = 'cut off by its time limit' if self.cut_off else 'round complete'
+        purge = (f'purge failed ({self.purge_failed})' if self.purge_failed is not None
+                 else self.purged.summary())
         return (
-            f'overage sync {self.worker_id}: awaited changes: {self.confirmations.summary()}; '
+            f'overage sync {self.worker_id}: {purge}; '
+            f'awaited changes: {self.confirmations.summary()}; '
             f'handovers: {self.handovers.summary()}; '
             f'{len(self.refreshed)} refreshed ({self.judged} judged in full), '
             f'{len(self.skipped)} without tenant id, {len(self.failed)} failed, '
@@ -147,6 +159,7 @@ class OverageSync(PacedReads):
 
     def run(self) -> SyncReport:
         read_since = self.store.now() - self.fresh_for
+        self._purge()
         # Awaited changes first: the people who made them are waiting for the answer.
         self.report.confirmations = ConfirmationPass(
             self.store, self.service, pacer=self.pacer, deadline=self.deadline, worker_id=self.worker_id,
@@ -168,6 +181,16 @@ class OverageSync(PacedReads):
                     pass
         self.log.info(self.report.summary())
         return self.report
+
+    def _purge(self) -> None:
+        """Purge what the store keeps only for a while; never at the cost of the reads."""
+        try:
+            self.report.purged = self.store.housekeeping.purge()
+        except SQLAlchemyError as error:
+            # The reads matter more than the purge: a failure of it is logged and they go on.
+            self.report.purge_failed = describe(error)
+            self.log.warning('The store could not purge what it keeps only for a while: %s',
+                             self.report.purge_failed)
 
     def _run_batch(self, read_since: datetime) -> bool:
         """Claim and read one batch; True when the run is over (round complete or time up)."""

@@ -1,5 +1,7 @@
 """One note per request unless what it says changed (connect_ext.orders.note_posting), on a real
 store and a conversation that records what is asked of it."""
+from datetime import timedelta
+
 import pytest
 
 from connect_ext.orders import notes
@@ -10,6 +12,7 @@ from connect_ext.orders.note_posting import (
     UNCHANGED,
     NotePosting,
 )
+from connect_ext.store.housekeeping import ORDER_NOTES_KEPT_DAYS, Housekeeping, Purged
 
 
 REQUEST = 'PR-1000-0001-0001-001'
@@ -93,6 +96,20 @@ def test_a_note_a_crashed_delivery_posted_is_found_and_recorded_not_posted_again
     assert ('post', 'private') not in conversation.calls
     assert store.order_notes.last(REQUEST).message_ids == ('ME-2',)
     assert store.is_event_processed(f'{REQUEST}:pending:note')
+
+
+def test_a_delivery_after_the_purge_of_the_requests_records_posts_no_second_note(store):
+    """The key and the note record of a request outlived their keeping and went
+    (store/housekeeping.py); the note's marker in the conversation still stops a second copy."""
+    conversation = Conversation()
+    post(store, conversation, 'approved', OFF)
+    later = Housekeeping(store.session, lambda: store.now() + timedelta(days=ORDER_NOTES_KEPT_DAYS + 1))
+    assert later.purge() == Purged(processed_events=1, order_notes=1)
+
+    assert post(store, conversation, 'approved', OFF) == FOUND
+
+    assert conversation.texts() == [OFF]
+    assert store.order_notes.last(REQUEST).message_ids == ('ME-1',)
 
 
 def test_a_human_reply_without_the_marker_is_not_taken_for_the_note(store):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from connect.eaas.core.enums import ResultType
+from sqlalchemy.exc import OperationalError
 
 from connect_ext.orders.pacing import TokenBucket
 from connect_ext.orders.sync import OverageSync
@@ -266,6 +267,10 @@ def test_a_sync_that_cannot_run_fails_the_scheduled_task_with_the_reason(app, ca
 
         def claim_customers_for_sync(self, **claim):
             raise RuntimeError('the database is unreachable')
+
+        @property
+        def housekeeping(self):  # purged first: a failure of it is logged and the reads go on
+            raise OperationalError('DELETE FROM processed_events', {}, OSError('unreachable'))
 
         @property
         def confirmations(self):  # the awaited changes, read first
