@@ -1,6 +1,10 @@
 """The purge of what the store keeps only for a while (connect_ext.store.housekeeping), on both
 backends: only what outlived its keeping goes, in bounded batches, and nothing else is touched."""
+import threading
+import time
+
 import pytest
+from sqlalchemy import text, update
 
 from connect_ext.store.housekeeping import (
     ORDER_NOTES_KEPT_DAYS,
@@ -8,6 +12,7 @@ from connect_ext.store.housekeeping import (
     Housekeeping,
     Purged,
 )
+from connect_ext.store.models import OrderNote
 
 
 DAY = 86400
@@ -104,3 +109,37 @@ def test_a_purge_deletes_at_most_its_batches_and_the_next_one_goes_on(store, clo
 def test_a_batch_or_a_count_of_batches_below_one_is_refused(store, batch, max_batches):
     with pytest.raises(ValueError, match='must be positive'):
         Housekeeping(store.session, store.now, batch=batch, max_batches=max_batches)
+
+
+def test_a_note_record_written_again_while_the_purge_waits_for_it_stays(postgres_store, clock):
+    """PostgreSQL: the purge found the record outlived, then waited for a delivery writing the
+    request's next note; once that commits the record is young again, and the purge keeps it."""
+    store = postgres_store
+    _note(store, 'PR-1')
+    clock.advance((ORDER_NOTES_KEPT_DAYS + 1) * DAY)
+    purged = {}
+    with store.engine.connect() as connection:
+        writing = connection.begin()
+        connection.execute(update(OrderNote).where(OrderNote.request_id == 'PR-1')
+                           .values(written_at=store.now()))
+        purge = threading.Thread(target=lambda: purged.update(result=store.housekeeping.purge()))
+        purge.start()
+        _until_a_statement_waits_for_a_lock(store)
+        writing.commit()
+    purge.join(timeout=30)
+
+    assert purged['result'] == Purged()
+    assert store.order_notes.last('PR-1').written_at == store.now()
+
+
+def _until_a_statement_waits_for_a_lock(store, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    with store.engine.connect() as connection:
+        while time.monotonic() < deadline:
+            if connection.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query LIKE 'DELETE FROM order_notes%'")).scalar():
+                return
+            connection.rollback()
+            time.sleep(0.02)
+    raise AssertionError('the purge never waited for the note being written')
