@@ -17,19 +17,14 @@ seconds (:func:`connect_ext.wiring.confirmation_pass`). Safe anywhere, any time,
   tried again; a 5xx or a time-out backs off and the pass goes on; a row that cannot be read waits
   for the next pass (or, past its deadline, ends as not confirmed).
 """
-import logging
-import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Any, Dict, List
 
-from connect_ext.orders.pacing import ClaimedPass, TokenBucket
+from connect_ext.orders.pacing import ClaimedPass
 from connect_ext.partner_center.budget import CONFIRMATIONS
 from connect_ext.vocabulary import CONFIRMED, NOT_CONFIRMED
 
 
-DEFAULT_BATCH_SIZE = 20
-# A claim outlives one read comfortably; a dead worker's claims lapse after it.
-LEASE_SECONDS = 300.0
 ATTEMPTS_PER_CHANGE = 3
 
 
@@ -56,36 +51,19 @@ class ConfirmationReport:
 class ConfirmationPass(ClaimedPass):
     """One pass over the awaited changes (see the module docstring); call :meth:`run` once.
 
-    ``deadline`` is a ``clock()`` value: no read starts after it.
+    ``service`` is the :class:`~connect_ext.service.overage.OverageService`; the options are
+    :class:`~connect_ext.orders.pacing.ClaimedPass`'s.
     """
 
     LABEL = 'confirmations'
     # Its calls take from the shared budget as confirmations: after people, before the rest.
     PRIORITY = CONFIRMATIONS
+    REPORT = ConfirmationReport
+    CLAIMS = 'confirmations'
 
-    def __init__(
-        self,
-        store,
-        service,
-        *,
-        pacer: TokenBucket,
-        deadline: float,
-        worker_id: str,
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        logger: Optional[logging.Logger] = None,
-    ):
-        super().__init__(store, report=ConfirmationReport(), pacer=pacer, deadline=deadline,
-                         worker_id=worker_id, batch_size=batch_size, clock=clock, sleep=sleep,
-                         logger=logger or logging.getLogger(__name__))
+    def __init__(self, store, service, **options: Any):
+        super().__init__(store, **options)
         self.service = service
-
-    def _claim(self, read_before) -> List:
-        return self.store.confirmations.claim(
-            worker_id=self.worker_id, batch_size=self.batch_size, lease_seconds=LEASE_SECONDS,
-            read_before=read_before,
-        )
 
     def _release(self, pending) -> None:
         self.store.confirmations.release(pending.customer_id, pending.audit_id, self.worker_id)

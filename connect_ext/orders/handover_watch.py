@@ -19,20 +19,15 @@ take from the shared Partner Center budget at priority ``HANDOVERS``. Safe anywh
 - Microsoft pushing back: a 429 pauses the shared budget and the same request is tried again; a
   5xx or a time-out backs off and the pass goes on; the request waits for the next pass.
 """
-import logging
-import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
-from connect_ext.orders.pacing import ClaimedPass, TokenBucket
+from connect_ext.orders.pacing import ClaimedPass
 from connect_ext.partner_center.budget import HANDOVERS
 from connect_ext.service.handover import WATCH_HOLDER_CHANGED, WATCH_TAKEN, WATCH_WAITING
 from connect_ext.vocabulary import HANDOVER_ENABLED, HANDOVER_EXPIRED, HANDOVER_RELEASED, HANDOVER_STOPPED
 
 
-DEFAULT_BATCH_SIZE = 20
-# A claim outlives one read and one change comfortably; a dead worker's claims lapse after it.
-LEASE_SECONDS = 300.0
 ATTEMPTS_PER_REQUEST = 3
 
 
@@ -70,37 +65,19 @@ class HandoverReport:
 class HandoverWatch(ClaimedPass):
     """One pass over the open handover requests (see the module docstring); call :meth:`run` once.
 
-    ``handovers`` is the :class:`~connect_ext.service.handover.HandoverService`; ``deadline`` a
-    ``clock()`` value: no read starts after it.
+    ``handovers`` is the :class:`~connect_ext.service.handover.HandoverService`; the options are
+    :class:`~connect_ext.orders.pacing.ClaimedPass`'s.
     """
 
     LABEL = 'handovers'
     # Its calls take from the shared budget as handovers: after confirmations, before the rest.
     PRIORITY = HANDOVERS
+    REPORT = HandoverReport
+    CLAIMS = 'handovers'
 
-    def __init__(
-        self,
-        store,
-        handovers,
-        *,
-        pacer: TokenBucket,
-        deadline: float,
-        worker_id: str,
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        logger: Optional[logging.Logger] = None,
-    ):
-        super().__init__(store, report=HandoverReport(), pacer=pacer, deadline=deadline,
-                         worker_id=worker_id, batch_size=batch_size, clock=clock, sleep=sleep,
-                         logger=logger or logging.getLogger(__name__))
+    def __init__(self, store, handovers, **options: Any):
+        super().__init__(store, **options)
         self.handovers = handovers
-
-    def _claim(self, read_before) -> List:
-        return self.store.handovers.claim(
-            worker_id=self.worker_id, batch_size=self.batch_size, lease_seconds=LEASE_SECONDS,
-            read_before=read_before,
-        )
 
     def _release(self, record) -> None:
         self.store.handovers.release(record.customer_id, record.request_id, self.worker_id)

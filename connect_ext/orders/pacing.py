@@ -135,6 +135,8 @@ class BudgetPacer:
 # How long a background read waits after a transient failure: doubling, capped.
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 60.0
+# What a claimed pass takes per claim unless told.
+DEFAULT_CLAIM_BATCH = 20
 
 
 class PacedReads:
@@ -191,22 +193,28 @@ class ClaimedPass(PacedReads):
     """A background pass over what the store hands out in claims (awaited changes, handover
     requests): batches claimed until none is left or the time runs out, each item read once.
 
-    A subclass names its ``PRIORITY`` in the shared budget, its ``LABEL``, and how to ``_claim`` a
-    batch, read ``_one`` item (False: the time ran out first), ``_release`` an untried item and
-    report when ``_done``. ``deadline`` is a ``clock()`` value: no read starts after it.
+    A subclass names its ``PRIORITY`` in the shared budget, its ``LABEL``, the ``REPORT`` a run
+    fills, the store's ``CLAIMS`` it reads (``store.<CLAIMS>.claim``), and how to read ``_one``
+    item (False: the time ran out first), ``_release`` an untried item and report when ``_done``.
+    Its constructor takes its own collaborator, then these options: ``pacer``, ``deadline`` (a
+    ``clock()`` value: no read starts after it), ``worker_id``, ``batch_size``, ``clock``,
+    ``sleep`` and ``logger``.
     """
 
     PRIORITY = ''
+    REPORT: Callable[[], Any] = dict
+    CLAIMS = ''
+    # A claim outlives one read (and one change) comfortably; a dead worker's claims lapse after it.
+    LEASE_SECONDS = 300.0
 
     def __init__(
         self,
         store,
         *,
-        report: Any,
         pacer: Any,
         deadline: float,
         worker_id: str,
-        batch_size: int,
+        batch_size: int = DEFAULT_CLAIM_BATCH,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         logger: Optional[logging.Logger] = None,
@@ -219,7 +227,7 @@ class ClaimedPass(PacedReads):
         self.clock = clock
         self.sleep = sleep
         self.log = logger or logging.getLogger(type(self).__module__)
-        self.report = report
+        self.report = self.REPORT()
         self._consecutive_failures = 0
 
     def run(self) -> Any:
@@ -243,8 +251,11 @@ class ClaimedPass(PacedReads):
                     return self._done()
         return self._done()
 
-    def _claim(self, read_before) -> List[Any]:  # pragma: no cover - every subclass has its own
-        raise NotImplementedError
+    def _claim(self, read_before) -> List[Any]:
+        return getattr(self.store, self.CLAIMS).claim(
+            worker_id=self.worker_id, batch_size=self.batch_size, lease_seconds=self.LEASE_SECONDS,
+            read_before=read_before,
+        )
 
     def _one(self, item) -> bool:  # pragma: no cover
         raise NotImplementedError

@@ -160,17 +160,15 @@ class OverageSync(PacedReads):
     def run(self) -> SyncReport:
         read_since = self.store.now() - self.fresh_for
         self._purge()
+        # The passes run within this run's pacing, time and worker id.
+        within = {'pacer': self.pacer, 'deadline': self.deadline, 'worker_id': self.worker_id,
+                  'clock': self.clock, 'sleep': self.sleep, 'logger': self.log}
         # Awaited changes first: the people who made them are waiting for the answer.
-        self.report.confirmations = ConfirmationPass(
-            self.store, self.service, pacer=self.pacer, deadline=self.deadline, worker_id=self.worker_id,
-            clock=self.clock, sleep=self.sleep, logger=self.log,
-        ).run()
+        self.report.confirmations = ConfirmationPass(self.store, self.service, **within).run()
         if not self.report.confirmations.cut_off:
             # Then the handover requests: a customer waiting for its holder to let go.
             self.report.handovers = HandoverWatch(
-                self.store, HandoverService(self.service, store=self.store), pacer=self.pacer,
-                deadline=self.deadline,
-                worker_id=self.worker_id, clock=self.clock, sleep=self.sleep, logger=self.log,
+                self.store, HandoverService(self.service, store=self.store), **within,
             ).run()
         if self.report.confirmations.cut_off or self.report.handovers.cut_off:
             self.report.cut_off = True
