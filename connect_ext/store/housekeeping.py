@@ -18,8 +18,9 @@ purged here.
 Each table is purged in batches of :data:`PURGE_BATCH` rows, one short transaction each, so that
 the replicas' own writes wait for no long lock; at most :data:`PURGE_MAX_BATCHES` batches a table
 per call, so that the backlog of the first run after an upgrade is cleared over several runs
-instead of holding up one. The condition is repeated on the delete itself: on PostgreSQL a row
-rewritten meanwhile (an order note written again) is tested again and kept.
+instead of holding up one. On PostgreSQL a batch takes its rows ``FOR UPDATE SKIP LOCKED``: a row
+being written at that moment (a request's next note) is left alone, and two replicas purging at
+once share the rows instead of waiting for each other (SQLite has one writer at a time).
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -84,12 +85,12 @@ class Housekeeping:
 
     def _purge(self, key, outlived) -> int:
         table = key[0].class_
-        oldest = select(*key).where(outlived).limit(self.batch)
+        oldest = select(*key).where(outlived).limit(self.batch).with_for_update(skip_locked=True)
         within = key[0].in_(oldest) if len(key) == 1 else tuple_(*key).in_(oldest)
         deleted = 0
         for _ in range(self.max_batches):
             with self._session() as session:
-                count = int(session.execute(delete(table).where(outlived, within)).rowcount or 0)
+                count = int(session.execute(delete(table).where(within)).rowcount or 0)
             deleted += count
             if count < self.batch:
                 break
