@@ -12,6 +12,7 @@ from connect_ext.store.housekeeping import (
     Purged,
 )
 from connect_ext.store.models import OrderNote
+from testkit.threads import at_once
 
 
 DAY = 86400
@@ -140,23 +141,10 @@ def test_two_replicas_purging_at_once_share_the_rows_and_both_finish(store, cloc
     for number in range(40):
         store.mark_event_processed(f'PR-{number}:approved:note')
     clock.advance((PROCESSED_EVENTS_KEPT_DAYS + 1) * DAY)
-    barrier = threading.Barrier(2)
-    counts, errors = [], []
+    replicas = [Housekeeping(store.session, store.now, batch=3, max_batches=20) for _ in range(2)]
 
-    def purge():
-        housekeeping = Housekeeping(store.session, store.now, batch=3, max_batches=20)
-        barrier.wait()
-        try:
-            counts.append(housekeeping.purge().processed_events)
-        except Exception as error:
-            errors.append(error)
-
-    replicas = [threading.Thread(target=purge) for _ in range(2)]
-    for replica in replicas:
-        replica.start()
-    for replica in replicas:
-        replica.join(timeout=30)
+    purges, errors = at_once([replica.purge for replica in replicas])
 
     assert errors == []
-    assert sum(counts) == 40
+    assert sum(purged.processed_events for purged in purges) == 40
     assert store.housekeeping.purge() == Purged()

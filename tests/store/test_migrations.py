@@ -2,7 +2,6 @@
 import os
 import subprocess
 import sys
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from connect_ext.store import Store
 from connect_ext.store.migrate import alembic_config, downgrade, include_object_for, upgrade
 from connect_ext.store.models import Base
 from testkit.databases import STORE_TABLES
+from testkit.threads import at_once
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -140,21 +140,7 @@ def test_the_command_line_upgrades_from_empty_in_two_replicas_at_once_then_downg
 
 
 def test_threads_migrating_at_the_same_time_both_succeed(empty_database_url):
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def migrate():
-        barrier.wait()
-        try:
-            upgrade(empty_database_url)
-        except Exception as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=migrate) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _, errors = at_once([lambda: upgrade(empty_database_url)] * 2)
 
     assert errors == []
     assert _schema(empty_database_url)[2] == HEAD
