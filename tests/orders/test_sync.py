@@ -15,6 +15,7 @@ from connect_ext.orders.sync import OverageSync
 from connect_ext.wiring import EventsDependencies, overage_sync
 from sandbox.partner_center import demo, faults
 from testkit.clock import FakeClock
+from testkit.syncs import clocked_sync
 
 
 # Connect customer -> Microsoft tenant, in the order of their last read (oldest first).
@@ -73,8 +74,7 @@ class Recorder:
 
 def slow_sync(store, service, clock, *, budget=10_000.0, share=SLOW_SHARE, **options):
     pacer = TokenBucket.for_partner_center(float(share), clock=clock, sleep=clock.sleep)
-    return OverageSync(store, service, pacer=pacer, time_budget_seconds=budget, clock=clock,
-                       sleep=clock.sleep, **options)
+    return clocked_sync(store, service, clock, pacer=pacer, budget=budget, **options)
 
 
 def overage_reads(sim):

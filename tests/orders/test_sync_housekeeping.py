@@ -5,20 +5,13 @@ from datetime import timedelta
 
 from sqlalchemy.exc import OperationalError
 
-from connect_ext.orders.pacing import TokenBucket
-from connect_ext.orders.sync import OverageSync
 from connect_ext.store.housekeeping import PROCESSED_EVENTS_KEPT_DAYS, Purged
 from connect_ext.store.models import ProcessedEvent
 from sandbox.partner_center import demo
+from testkit.syncs import clocked_sync
 
 
 CUSTOMER = 'TA-2000-0000-0001'
-
-
-def _sync(store, service, clock):
-    pacer = TokenBucket(1000.0, 1000.0, clock=clock, sleep=clock.sleep)
-    return OverageSync(store, service, pacer=pacer, time_budget_seconds=10_000, clock=clock,
-                       sleep=clock.sleep, worker_id='w')
 
 
 def _processed(store, key, days_ago):
@@ -31,7 +24,7 @@ def test_a_run_purges_old_event_keys_first_then_reads_the_customers(store, servi
     _processed(store, 'PR-OLD:approved:note', PROCESSED_EVENTS_KEPT_DAYS + 1)
     _processed(store, 'PR-NEW:approved:note', 1)
 
-    report = _sync(store, service, clock).run()
+    report = clocked_sync(store, service, clock, worker_id='w').run()
 
     assert report.purged == Purged(processed_events=1)
     assert report.purge_failed is None
@@ -53,7 +46,7 @@ def test_a_purge_that_fails_is_logged_and_the_customers_are_still_read(
     monkeypatch.setattr(store.housekeeping, 'purge', fail)
 
     with caplog.at_level(logging.WARNING):
-        report = _sync(store, service, clock).run()
+        report = clocked_sync(store, service, clock, worker_id='w').run()
 
     assert report.refreshed == [CUSTOMER]
     assert report.purged == Purged()

@@ -9,12 +9,11 @@ from datetime import timedelta
 import pytest
 
 from connect_ext.config import Settings
-from connect_ext.orders.pacing import TokenBucket
-from connect_ext.orders.sync import OverageSync
 from connect_ext.store import Store
 from connect_ext.store.sync_claims import PRIORITY_READ_EVERY_HOURS, RECENT_ORDER_DAYS
 from testkit.clock import FakeClock, FakeDatetimeClock
 from testkit.stores import copied_sqlite
+from testkit.syncs import clocked_sync
 
 
 DAY = timedelta(days=1)
@@ -85,9 +84,8 @@ THEN_LONGEST_UNREAD = ['TA-NEVER', 'TA-OLDEST', 'TA-OLD-ORDER', 'TA-HELD-READ', 
 
 
 def _sync(store, service, clock, *, budget=10_000.0, rate=1e6, batch_size=3):
-    pacer = TokenBucket(rate, clock=clock, sleep=clock.sleep)
-    return OverageSync(store, service, pacer=pacer, time_budget_seconds=budget, clock=clock,
-                       sleep=clock.sleep, batch_size=batch_size, worker_id='w1')
+    return clocked_sync(store, service, clock, budget=budget, rate=rate, batch_size=batch_size,
+                        worker_id='w1')
 
 
 def test_a_round_reads_recent_orders_then_customers_held_by_others_then_the_longest_unread(
